@@ -1,0 +1,120 @@
+#include "common/ids/id_generator.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace arrears::ids {
+namespace {
+
+using Bytes16 = std::array<uint8_t, 16>;
+
+// 8-4-4-4-12 lower-case hex.
+std::string FormatUuid(const Bytes16& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+    text.push_back(kHex[bytes[i] >> 4]);
+    text.push_back(kHex[bytes[i] & 0x0f]);
+  }
+  return text;
+}
+
+void PutBigEndian(uint64_t value, uint8_t* out) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<uint8_t>(value);
+    value >>= 8;
+  }
+}
+
+// RFC 9562 §4.1 variant 0b10 and §4.2 version, in place.
+void SetVersionAndVariant(Bytes16& bytes, uint8_t version) {
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0f) | (version << 4));
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3f) | 0x80);
+}
+
+uint64_t OsSeed() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
+
+namespace internal {
+
+UuidV7Sequencer::Stamp UuidV7Sequencer::Next(int64_t now_unix_ms, uint64_t random_counter_start) {
+  const int64_t now = std::clamp<int64_t>(now_unix_ms, 0, kMaxUnixMillis);
+  const uint64_t fresh_counter = random_counter_start & (kCounterLimit / 2 - 1);
+  if (now > last_unix_ms_) {
+    last_unix_ms_ = now;
+    counter_ = fresh_counter;
+  } else if (++counter_ == kCounterLimit) {
+    // Out of counter within one millisecond: borrow the next millisecond.
+    ++last_unix_ms_;
+    counter_ = fresh_counter;
+  }
+  return {last_unix_ms_, counter_};
+}
+
+std::string FormatUuidV7(UuidV7Sequencer::Stamp stamp, uint32_t random) {
+  constexpr int kLowCounterBits = 30;
+  const uint64_t high =
+      (static_cast<uint64_t>(stamp.unix_ms) << 16) | ((stamp.counter >> kLowCounterBits) & 0x0fff);
+  const uint64_t low = ((stamp.counter & ((uint64_t{1} << kLowCounterBits) - 1)) << 32) | random;
+  Bytes16 bytes;
+  PutBigEndian(high, bytes.data());
+  PutBigEndian(low, bytes.data() + 8);
+  SetVersionAndVariant(bytes, 7);
+  return FormatUuid(bytes);
+}
+
+}  // namespace internal
+
+UuidV7Generator::UuidV7Generator(const Clock* clock, uint64_t seed)
+    : clock_(clock), random_(seed) {}
+
+UuidV7Generator::UuidV7Generator(const Clock* clock) : UuidV7Generator(clock, OsSeed()) {}
+
+std::string UuidV7Generator::NewId() {
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+  absl::MutexLock lock(&mu_);
+  const internal::UuidV7Sequencer::Stamp stamp = sequencer_.Next(now_ms, random_());
+  return internal::FormatUuidV7(stamp, static_cast<uint32_t>(random_()));
+}
+
+std::string SequentialIdGenerator::NewId() {
+  return absl::StrCat(prefix_, next_.fetch_add(1, std::memory_order_relaxed));
+}
+
+std::string DeriveId(absl::string_view namespace_id, absl::string_view name) {
+  std::string input;
+  input.reserve(namespace_id.size() + 1 + name.size());
+  absl::StrAppend(&input, namespace_id);
+  input.push_back('\0');
+  absl::StrAppend(&input, name);
+
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha256(), nullptr) != 1 ||
+      digest_size < 16) {
+    // SHA-256 is built into every OpenSSL; failing here means a broken
+    // installation, and a made-up id would silently break dedupe.
+    std::abort();
+  }
+  Bytes16 bytes;
+  std::copy_n(digest, bytes.size(), bytes.begin());
+  SetVersionAndVariant(bytes, 8);
+  return FormatUuid(bytes);
+}
+
+}  // namespace arrears::ids
