@@ -41,7 +41,7 @@ inline constexpr absl::string_view kProtobufContentType = "application/protobuf"
 struct Envelope {
   std::string id;
   // Fully qualified protobuf message name of the payload, e.g.
-  // "arrears.loan.v1.RepaymentPosted".
+  // "arrears.loan.v1.LoanEvent" (the topic's value type).
   std::string type;
   // The producing system, e.g. "//arrears/overdue-detection" or "//loan-system/core".
   std::string source;

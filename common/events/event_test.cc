@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 Envelope SampleEnvelope() {
   Envelope e;
   e.id = "0190a1b2-0000-7000-8000-000000000001";
-  e.type = "arrears.loan.v1.RepaymentPosted";
+  e.type = "arrears.loan.v1.LoanEvent";
   e.source = "//loan-system/core";
   e.time = absl::FromUnixMicros(1'767'225'600'123'456);
   e.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
