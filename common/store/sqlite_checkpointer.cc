@@ -1,0 +1,67 @@
+#include "common/store/sqlite_checkpointer.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/store/sqlite_status.h"
+
+namespace arrears::store {
+
+absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(
+    const std::string& path) {
+  sqlite3* conn = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status error = SqliteError(rc, conn, absl::StrCat("opening ", path, " for checkpoints"));
+    sqlite3_close_v2(conn);
+    return error;
+  }
+  // Its own commits (none) must not trigger checkpoints of their own.
+  sqlite3_wal_autocheckpoint(conn, 0);
+  std::unique_ptr<SqliteCheckpointer> checkpointer(new SqliteCheckpointer(conn));
+  checkpointer->thread_ = std::thread([c = checkpointer.get()] { c->Loop(); });
+  return checkpointer;
+}
+
+SqliteCheckpointer::~SqliteCheckpointer() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+  sqlite3_close_v2(conn_);
+}
+
+void SqliteCheckpointer::Request() {
+  absl::MutexLock lock(&mu_);
+  requested_ = true;
+}
+
+int64_t SqliteCheckpointer::checkpoints() const {
+  absl::MutexLock lock(&mu_);
+  return checkpoints_;
+}
+
+void SqliteCheckpointer::Loop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto wanted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requested_ || stopping_; };
+      mu_.Await(absl::Condition(&wanted));
+      if (stopping_) return;
+      requested_ = false;
+    }
+    // Failures (SQLITE_BUSY while another process checkpoints, I/O errors)
+    // are left to the next request, and to the committing connection's
+    // fallback checkpoint if the WAL keeps growing.
+    const int rc =
+        sqlite3_wal_checkpoint_v2(conn_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      absl::MutexLock lock(&mu_);
+      ++checkpoints_;
+    }
+  }
+}
+
+}  // namespace arrears::store

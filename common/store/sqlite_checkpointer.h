@@ -1,0 +1,57 @@
+// SqliteCheckpointer: runs WAL checkpoints of a database file on a background
+// thread with its own connection, so that committing threads do not pay for
+// copying pages into the database file and fsyncing it.
+//
+// SqliteDatabase installs a WAL hook that calls Request() once the WAL holds
+// more than a threshold of pages; the checkpointer then runs a PASSIVE
+// checkpoint, which never blocks readers or writers (and never waits for
+// them: it copies what it can and is asked again after later commits).
+// Thread-safe.
+#ifndef ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
+#define ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+struct sqlite3;
+
+namespace arrears::store {
+
+class SqliteCheckpointer {
+ public:
+  // Opens a second connection to `path` and starts the thread.
+  static absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path);
+
+  SqliteCheckpointer(const SqliteCheckpointer&) = delete;
+  SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
+  // Stops the thread (a running checkpoint finishes first) and closes the
+  // connection.
+  ~SqliteCheckpointer();
+
+  // Asks for a checkpoint soon. Never blocks on the checkpoint itself.
+  void Request();
+
+  // Checkpoints completed so far (for tests and metrics).
+  int64_t checkpoints() const;
+
+ private:
+  explicit SqliteCheckpointer(sqlite3* conn) : conn_(conn) {}
+  void Loop();
+
+  sqlite3* const conn_;  // used only by the thread
+  mutable absl::Mutex mu_;
+  bool requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+}  // namespace arrears::store
+
+#endif  // ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
