@@ -3,7 +3,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
-export CCACHE_DIR ?= $(HOME)/.cache/arrears-ccache
+# ccache keys on paths relative to the checkout, so fresh clones reuse the cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 

@@ -1,0 +1,176 @@
+// Cross-process proof of the platform's exactly-once path:
+//   devbroker process ← arrears-loadgen process (10,000 loan events incl. one
+//   poison record) → two integration-ledger processes in one consumer group
+//   sharing one SQLite store; one is SIGKILLed mid-stream and restarted.
+// At the end every valid event was applied exactly once (counted in SQLite),
+// each follow-up event is on its topic under exactly one id, and the poison
+// record is in the DLQ with its reason.
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/kafka/config.h"
+#include "common/kafka/testing/mock_cluster.h"
+#include "common/status/status_matchers.h"
+#include "common/store/testing/temp_dir.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/loan_ledger.h"
+#include "tests/support/subprocess.h"
+#include "tools/loadgen/loan_event_stream.h"
+
+namespace arrears::integration {
+namespace {
+
+using ::arrears::testing::Subprocess;
+using ::arrears::testing::WaitUntil;
+using ::testing::HasSubstr;
+
+constexpr int64_t kEvents = 10'000;
+constexpr int64_t kPoison = 1;
+constexpr int64_t kLoans = 500;
+constexpr uint64_t kSeed = 42;
+
+// One scalar from the shared store, read-only, as an operator would.
+int64_t QueryInt(const std::string& db_path, const char* sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  int64_t value = -1;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+class ExactlyOncePipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
+    dir_ = std::make_unique<store::TempDir>(std::move(dir));
+    bootstrap_file_ = dir_->File("bootstrap");
+    ASSERT_OK_AND_ASSIGN(broker_, Subprocess::Start({DEVBROKER_PATH, "--port=0", "--partitions=16",
+                                                     "--bootstrap_file=" + bootstrap_file_},
+                                                    dir_->File("devbroker.log")));
+    ASSERT_TRUE(WaitUntil([&] { return kafka::ReadBootstrapFile(bootstrap_file_).ok(); },
+                          absl::Seconds(30)))
+        << "devbroker did not publish its address";
+  }
+
+  std::unique_ptr<Subprocess> StartLedger(const std::string& name) {
+    absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(
+        {LEDGER_PATH, "--service_name=integration-ledger", "--data_dir=" + dir_->path(),
+         "--kafka_bootstrap_file=" + bootstrap_file_, "--grpc_address=127.0.0.1:0",
+         "--http_address=127.0.0.1:0", "--log_level=warning", "--drain_timeout=10s"},
+        dir_->File(name + ".log"));
+    EXPECT_TRUE(process.ok()) << process.status();
+    return process.ok() ? std::move(*process) : nullptr;
+  }
+
+  std::string db_path() const { return dir_->File("integration-ledger.db"); }
+  int64_t applied() const {
+    return QueryInt(db_path(), "SELECT COALESCE(SUM(events_applied), 0) FROM loan_ledger");
+  }
+
+  std::unique_ptr<store::TempDir> dir_;
+  std::string bootstrap_file_;
+  std::unique_ptr<Subprocess> broker_;
+};
+
+TEST_F(ExactlyOncePipelineTest, KilledConsumerLosesAndDuplicatesNothing) {
+  std::unique_ptr<Subprocess> ledger_a = StartLedger("ledger-a");
+  std::unique_ptr<Subprocess> ledger_b = StartLedger("ledger-b");
+  ASSERT_TRUE(ledger_a && ledger_b);
+
+  // ~5 s of traffic, so the kill lands mid-stream.
+  ASSERT_OK_AND_ASSIGN(
+      auto loadgen,
+      Subprocess::Start({LOADGEN_PATH, "--bootstrap_file=" + bootstrap_file_,
+                         absl::StrCat("--events=", kEvents), absl::StrCat("--loans=", kLoans),
+                         absl::StrCat("--seed=", kSeed), absl::StrCat("--poison=", kPoison),
+                         "--rate=2000", "--batch=100"},
+                        dir_->File("loadgen.log")));
+
+  ASSERT_TRUE(WaitUntil([&] { return applied() >= 2000; }, absl::Seconds(60)))
+      << "consumers applied " << applied() << " events";
+  ledger_a->Kill(SIGKILL);
+  EXPECT_EQ(ledger_a->Wait(), 128 + SIGKILL);
+  const int64_t applied_at_kill = applied();
+  EXPECT_LT(applied_at_kill, kEvents - kPoison) << "the kill came after the stream ended";
+  ledger_a = StartLedger("ledger-a-restarted");
+  ASSERT_TRUE(ledger_a);
+
+  ASSERT_EQ(loadgen->Wait(), 0);
+  const int64_t expected = kEvents - kPoison;
+  ASSERT_TRUE(WaitUntil([&] { return applied() >= expected; }, absl::Seconds(90)))
+      << "applied " << applied() << " of " << expected;
+  ASSERT_TRUE(WaitUntil(
+      [&] { return QueryInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; }, absl::Seconds(60)))
+      << "outbox not drained";
+
+  // Exactly once in the store.
+  EXPECT_EQ(applied(), expected);
+  EXPECT_EQ(QueryInt(db_path(), "SELECT COUNT(*) FROM loan_ledger"), kLoans);
+  EXPECT_EQ(QueryInt(db_path(), "SELECT COUNT(*) FROM processed_events"), expected);
+
+  // Clean shutdown of both replicas.
+  ledger_a->Kill(SIGTERM);
+  ledger_b->Kill(SIGTERM);
+  EXPECT_EQ(ledger_a->Wait(), 0);
+  EXPECT_EQ(ledger_b->Wait(), 0);
+
+  ASSERT_OK_AND_ASSIGN(std::string bootstrap, kafka::ReadBootstrapFile(bootstrap_file_));
+  kafka::KafkaConfig reader;
+  reader.bootstrap_servers = bootstrap;
+  reader.client_id = "integration-reader";
+  reader.profile = kafka::Profile::kDev;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+
+  // Every follow-up event under exactly one id. A crash between publishing
+  // and marking a relay batch may republish that batch with the same ids
+  // (consumers dedupe), so raw copies are bounded by one batch.
+  ASSERT_OK_AND_ASSIGN(auto follow_ups,
+                       kafka::testing::ReadTopic(reader, std::string(kLedgerTopic), deadline));
+  std::set<std::string> follow_up_ids;
+  for (const auto& record : follow_ups) {
+    const std::string* id = record.FindHeader("ce_id");
+    ASSERT_NE(id, nullptr);
+    follow_up_ids.insert(*id);
+  }
+  EXPECT_EQ(static_cast<int64_t>(follow_up_ids.size()), expected);
+  EXPECT_LE(static_cast<int64_t>(follow_ups.size()), expected + 500);
+  loadgen::LoanEventStream replay({.seed = kSeed, .loans = kLoans});
+  int64_t missing = 0;
+  for (int64_t i = 0; i < kEvents; ++i) {
+    const std::string id = replay.Next().envelope.id;
+    missing += follow_up_ids.count(LoanLedgerApplier::FollowUpEventId(id)) == 0;
+  }
+  EXPECT_EQ(missing, kPoison) << "only the poison record has no follow-up";
+
+  // The poison record, dead-lettered with its reason and coordinates.
+  ASSERT_OK_AND_ASSIGN(auto dead, kafka::testing::ReadTopic(
+                                      reader, "arrears.loan.events.v1.dlq", deadline));
+  ASSERT_EQ(dead.size(), static_cast<size_t>(kPoison));
+  const auto& poison = dead.front();
+  ASSERT_NE(poison.FindHeader("dlq_reason"), nullptr);
+  EXPECT_THAT(*poison.FindHeader("dlq_reason"), HasSubstr("LoanEvent"));
+  EXPECT_EQ(*poison.FindHeader("dlq_status_code"), "INVALID_ARGUMENT");
+  EXPECT_EQ(*poison.FindHeader("dlq_original_topic"), "arrears.loan.events.v1");
+  EXPECT_NE(poison.FindHeader("dlq_original_offset"), nullptr);
+  EXPECT_NE(poison.FindHeader("ce_id"), nullptr);
+}
+
+}  // namespace
+}  // namespace arrears::integration
