@@ -7,13 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/runtime/logging.h"
+#include "common/service/trace_propagation.h"
 #include "common/status/status_macros.h"
 #include "common/store/sqlite_core_schema.h"
 
 namespace arrears::service {
 
 struct ServiceHost::Consumer {
+  explicit Consumer(store::EventApplier* applier) : traced_applier(applier) {}
   ConsumerBinding binding;
+  TracedApplier traced_applier;
   std::unique_ptr<store::ExactlyOnceProcessor> processor;
   std::unique_ptr<kafka::ConsumerLoop> loop;
   std::thread thread;
@@ -52,10 +55,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
                            runtime::KafkaConfigFromRuntime(config));
   ARREARS_ASSIGN_OR_RETURN(host->producer_, kafka::KafkaProducer::Create(kafka_config));
   store::OutboxRelayOptions relay_options;
-  ARREARS_ASSIGN_OR_RETURN(host->relay_,
-                           store::OutboxRelay::Create(relay_options, host->outbox_.get(),
-                                                      host->lease_.get(), host->producer_.get(),
-                                                      clock));
+  ARREARS_ASSIGN_OR_RETURN(
+      host->relay_, store::OutboxRelay::Create(relay_options, host->outbox_.get(),
+                                               host->lease_.get(), host->producer_.get(), clock));
   ARREARS_RETURN_IF_ERROR(host->RegisterMetrics());
   return host;
 }
@@ -65,7 +67,8 @@ absl::Status ServiceHost::InTransaction(
   int enqueued = 0;
   absl::Status status = database_->InTransaction([&](store::Transaction& txn) {
     store::TransactionalOutboxWriter writer(*outbox_, txn);
-    absl::Status s = body(txn, writer);
+    TraceStampingOutboxWriter traced(writer);
+    absl::Status s = body(txn, traced);
     enqueued = writer.enqueued();
     return s;
   });
@@ -76,15 +79,15 @@ absl::Status ServiceHost::InTransaction(
 absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
   if (started_) return absl::FailedPreconditionError("AddConsumer after Start");
   if (binding.applier == nullptr) return absl::InvalidArgumentError("applier: null");
-  auto consumer = std::make_unique<Consumer>();
+  auto consumer = std::make_unique<Consumer>(binding.applier);
   store::ExactlyOnceProcessorOptions processor_options;
   processor_options.consumer = binding.group_id;
   store::OutboxRelay* relay = relay_.get();
   processor_options.after_commit = [relay] { relay->Notify(); };
-  ARREARS_ASSIGN_OR_RETURN(
-      consumer->processor,
-      store::ExactlyOnceProcessor::Create(database_.get(), processed_events_.get(), outbox_.get(),
-                                          binding.applier, clock_, std::move(processor_options)));
+  ARREARS_ASSIGN_OR_RETURN(consumer->processor,
+                           store::ExactlyOnceProcessor::Create(
+                               database_.get(), processed_events_.get(), outbox_.get(),
+                               &consumer->traced_applier, clock_, std::move(processor_options)));
   ARREARS_ASSIGN_OR_RETURN(kafka::KafkaConfig kafka_config,
                            runtime::KafkaConfigFromRuntime(config_));
   kafka::ConsumerOptions options;
@@ -93,9 +96,9 @@ absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
   options.topics = binding.topics;
   options.retry = binding.retry;
   options.max_batch_size = binding.max_batch_size;
-  ARREARS_ASSIGN_OR_RETURN(consumer->loop,
-                           kafka::ConsumerLoop::Create(options, consumer->processor.get(),
-                                                       producer_.get(), clock_));
+  ARREARS_ASSIGN_OR_RETURN(
+      consumer->loop,
+      kafka::ConsumerLoop::Create(options, consumer->processor.get(), producer_.get(), clock_));
   consumer->binding = std::move(binding);
   consumers_.push_back(std::move(consumer));
   return absl::OkStatus();
@@ -124,8 +127,7 @@ absl::Status ServiceHost::RegisterMetrics() {
         for (const auto& consumer : consumers_) {
           for (const kafka::PartitionLag& lag : consumer->loop->ConsumerLag()) {
             if (lag.lag < 0) continue;
-            samples.push_back({{consumer->binding.group_id, lag.topic,
-                                absl::StrCat(lag.partition)},
+            samples.push_back({{consumer->binding.group_id, lag.topic, absl::StrCat(lag.partition)},
                                static_cast<double>(lag.lag)});
           }
         }
@@ -148,17 +150,19 @@ absl::Status ServiceHost::RegisterMetrics() {
        &kafka::ConsumerStats::rebalances},
   };
   for (const CounterView& view : kCounters) {
-    ARREARS_RETURN_IF_ERROR(add(
-        {.name = view.name, .help = view.help, .label_names = {"group"},
-         .type = MetricType::kCounter},
-        [this, field = view.field] {
-          std::vector<CollectedSample> samples;
-          for (const auto& consumer : consumers_) {
-            samples.push_back({{consumer->binding.group_id},
-                               static_cast<double>(consumer->loop->stats().*field)});
-          }
-          return samples;
-        }));
+    ARREARS_RETURN_IF_ERROR(add({.name = view.name,
+                                 .help = view.help,
+                                 .label_names = {"group"},
+                                 .type = MetricType::kCounter},
+                                [this, field = view.field] {
+                                  std::vector<CollectedSample> samples;
+                                  for (const auto& consumer : consumers_) {
+                                    samples.push_back(
+                                        {{consumer->binding.group_id},
+                                         static_cast<double>(consumer->loop->stats().*field)});
+                                  }
+                                  return samples;
+                                }));
   }
   return add({.name = "arrears_outbox_pending", .help = "Outbox events not yet published."},
              [this] {
@@ -234,9 +238,8 @@ absl::Status ServiceHost::Shutdown() {
     if (grpc_server_) grpc_server_->Shutdown(deadline - clock_->Now());
     return absl::OkStatus();
   });
-  drain.AddStep("flush producer", budget, [this](absl::Time deadline) {
-    return producer_->Flush(deadline - clock_->Now());
-  });
+  drain.AddStep("flush producer", budget,
+                [this](absl::Time deadline) { return producer_->Flush(deadline - clock_->Now()); });
   drain.AddStep("stop http", budget, [this](absl::Time) {
     if (http_server_) http_server_->Stop();
     return absl::OkStatus();

@@ -10,7 +10,8 @@
 //     lease);
 //   - consumer loops, each feeding an ExactlyOnceProcessor around a domain
 //     EventApplier: "apply + mark processed + enqueue outbound" commit as one
-//     transaction, offsets are committed only after that;
+//     transaction, offsets are committed only after that; each event is
+//     applied under its trace (trace_propagation.h);
 //   - the gRPC server (health + reflection) with the service's APIs;
 //   - the HTTP endpoint for /metrics, /healthz and /readyz, with consumer lag
 //     per partition, consumer counters and outbox depth as metrics.

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make bench: every benchmark binary, each printing its table with the
+# baseline measured in the same run. Arguments are passed to the pipeline
+# benchmark (e.g. --events=200000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${BUILD_DIR:-build}"
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+if [[ -x "$BUILD_DIR/bench/micro_bench" ]]; then
+  echo "== micro benchmarks (Google Benchmark)"
+  "$BUILD_DIR/bench/micro_bench" --benchmark_min_time=0.2
+fi
+if [[ -x "$BUILD_DIR/bench/kafka_pipeline_bench" ]]; then
+  echo "== Kafka pipeline through the dev broker"
+  "$BUILD_DIR/bench/kafka_pipeline_bench" "$@"
+fi
