@@ -96,7 +96,9 @@ std::string SequentialIdGenerator::NewId() {
   return absl::StrCat(prefix_, next_.fetch_add(1, std::memory_order_relaxed));
 }
 
-std::string DeriveId(absl::string_view namespace_id, absl::string_view name) {
+namespace {
+
+Bytes16 DeriveBytes(absl::string_view namespace_id, absl::string_view name) {
   std::string input;
   input.reserve(namespace_id.size() + 1 + name.size());
   absl::StrAppend(&input, namespace_id);
@@ -113,6 +115,22 @@ std::string DeriveId(absl::string_view namespace_id, absl::string_view name) {
   }
   Bytes16 bytes;
   std::copy_n(digest, bytes.size(), bytes.begin());
+  return bytes;
+}
+
+}  // namespace
+
+std::string DeriveId(absl::string_view namespace_id, absl::string_view name) {
+  Bytes16 bytes = DeriveBytes(namespace_id, name);
+  SetVersionAndVariant(bytes, 8);
+  return FormatUuid(bytes);
+}
+
+std::string DeriveTimeOrderedId(absl::string_view namespace_id, absl::string_view name,
+                                absl::Time at) {
+  Bytes16 bytes = DeriveBytes(namespace_id, name);
+  const uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(at)));
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(millis >> (8 * (5 - i)));
   SetVersionAndVariant(bytes, 8);
   return FormatUuid(bytes);
 }

@@ -197,5 +197,21 @@ TEST(DeriveIdTest, StableShapedAndSensitiveToBothInputs) {
   EXPECT_OK(EventId::Parse(id));
 }
 
+TEST(DeriveTimeOrderedIdTest, TimePrefixedDeterministicAndOrdered) {
+  // 2026-01-01T00:00:00.123Z = 1767225600123 ms = 0x019b76daa87b.
+  const absl::Time at = absl::FromUnixMillis(1'767'225'600'123);
+  const std::string id = DeriveTimeOrderedId("evt-123", "delinquency-started", at);
+  EXPECT_EQ(id.substr(0, 13), "019b76da-a87b");
+  EXPECT_EQ(id, DeriveTimeOrderedId("evt-123", "delinquency-started", at));
+  EXPECT_THAT(id,
+              MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  // The hash part is DeriveId's, past the timestamp and version bits.
+  EXPECT_EQ(id.substr(24), DeriveId("evt-123", "delinquency-started").substr(24));
+  EXPECT_NE(id, DeriveTimeOrderedId("evt-124", "delinquency-started", at));
+  // Later causes sort later, whatever their names hash to.
+  EXPECT_LT(DeriveTimeOrderedId("zzz", "a", at),
+            DeriveTimeOrderedId("aaa", "a", at + absl::Milliseconds(1)));
+}
+
 }  // namespace
 }  // namespace arrears::ids

@@ -17,8 +17,9 @@ std::vector<store::Migration> LedgerMigrations() {
            "  last_event_id TEXT NOT NULL)"}};
 }
 
-std::string LoanLedgerApplier::FollowUpEventId(absl::string_view source_event_id) {
-  return ids::DeriveId(source_event_id, "ledger-applied");
+std::string LoanLedgerApplier::FollowUpEventId(absl::string_view source_event_id,
+                                               absl::Time source_time) {
+  return ids::DeriveTimeOrderedId(source_event_id, "ledger-applied", source_time);
 }
 
 absl::Status LoanLedgerApplier::Apply(const events::InboundEvent& event, store::Transaction& txn,
@@ -52,7 +53,7 @@ absl::Status LoanLedgerApplier::Apply(const events::InboundEvent& event, store::
   events::Event follow_up;
   follow_up.topic = std::string(kLedgerTopic);
   follow_up.key = loan_event.loan_id();
-  follow_up.envelope.id = FollowUpEventId(event.event.envelope.id);
+  follow_up.envelope.id = FollowUpEventId(event.event.envelope.id, event.event.envelope.time);
   follow_up.envelope.type = std::string(v1::LedgerEntryApplied::descriptor()->full_name());
   follow_up.envelope.source = "//arrears/integration-ledger";
   follow_up.envelope.time = event.event.envelope.time;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/store/event_applier.h"
 #include "common/store/migration.h"
 #include "common/store/sqlite_database.h"
@@ -32,8 +33,9 @@ class LoanLedgerApplier final : public store::EventApplier {
   absl::Status Apply(const events::InboundEvent& event, store::Transaction& txn,
                      store::OutboxWriter& outbox) override;
 
-  // The id of the follow-up event for the loan event `source_event_id`.
-  static std::string FollowUpEventId(absl::string_view source_event_id);
+  // The id of the follow-up event for the loan event `source_event_id`
+  // whose ce_time is `source_time`.
+  static std::string FollowUpEventId(absl::string_view source_event_id, absl::Time source_time);
 
  private:
   store::SqliteDatabase* const db_;

@@ -26,17 +26,17 @@ int main(int argc, char** argv) {
   }
   runtime::ConfigureLogging({.service = config->service_name, .min_level = config->log_level});
 
-  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host = service::ServiceHost::Create(
-      *config, integration::LedgerMigrations(), &SystemClock::Get());
+  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
+      service::ServiceHost::Create(*config, integration::LedgerMigrations(), &SystemClock::Get());
   if (!host.ok()) {
     runtime::LogError("startup failed").With("error", host.status().ToString());
     return 1;
   }
   integration::LoanLedgerApplier applier(&(*host)->database());
-  absl::Status status = (*host)->AddConsumer(
-      {.group_id = "integration-ledger",
-       .topics = {topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name()},
-       .applier = &applier});
+  absl::Status status =
+      (*host)->AddConsumer({.group_id = "integration-ledger",
+                            .topics = {topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name()},
+                            .applier = &applier});
   if (status.ok()) status = (*host)->Run(**signal);
   if (!status.ok()) {
     runtime::LogError("exiting with error").With("error", status.ToString());

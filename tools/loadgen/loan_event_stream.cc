@@ -43,8 +43,15 @@ common::v1::Money Cny(int64_t minor) {
 LoanEventStream::LoanEventStream(LoanEventStreamOptions options)
     : options_(std::move(options)), random_(options_.seed) {}
 
-std::string LoanEventStream::EventId(uint64_t seed, int64_t sequence) {
-  return ids::DeriveId(absl::StrCat("loadgen-", seed), absl::StrCat(sequence));
+absl::Time LoanEventStream::EventTime(const LoanEventStreamOptions& options, int64_t sequence) {
+  return absl::FromCivil(absl::CivilSecond(options.first_disbursement), absl::UTCTimeZone()) +
+         absl::Milliseconds(sequence);
+}
+
+std::string LoanEventStream::EventId(const LoanEventStreamOptions& options, int64_t sequence) {
+  // Time-ordered, as a loan system's UUIDv7 ids would be.
+  return ids::DeriveTimeOrderedId(absl::StrCat("loadgen-", options.seed), absl::StrCat(sequence),
+                                  EventTime(options, sequence));
 }
 
 std::string LoanEventStream::LoanId(int64_t loan_index) {
@@ -109,16 +116,13 @@ events::Event LoanEventStream::Next() {
     payload = MakeRepayment(next_repayment_loan_);
     next_repayment_loan_ = (next_repayment_loan_ + 1) % options_.loans;
   }
-  // Event time follows the sequence so ce_time is deterministic too.
-  const absl::Time at = absl::FromCivil(absl::CivilSecond(options_.first_disbursement),
-                                        absl::UTCTimeZone()) +
-                        absl::Milliseconds(sequence_);
+  const absl::Time at = EventTime(options_, sequence_);
   *payload.mutable_occurred_at() = ToTimestamp(at);
 
   events::Event event;
   event.topic = topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name();
   event.key = payload.loan_id();
-  event.envelope.id = EventId(options_.seed, sequence_);
+  event.envelope.id = EventId(options_, sequence_);
   event.envelope.type = std::string(loan::v1::LoanEvent::descriptor()->full_name());
   event.envelope.source = options_.source;
   event.envelope.time = at;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "arrears/loan/v1/loan_events.pb.h"
 #include "common/events/event.h"
 
@@ -34,8 +35,11 @@ class LoanEventStream {
   // The next event (topic = loan events, key = loan id, payload = LoanEvent).
   events::Event Next();
 
-  // The id the stream gives its n-th event (0-based), for assertions.
-  static std::string EventId(uint64_t seed, int64_t sequence);
+  // The id and ce_time the stream gives its n-th event (0-based); both
+  // deterministic, the time one millisecond per event from the first
+  // disbursement date, so ids are time-ordered.
+  static std::string EventId(const LoanEventStreamOptions& options, int64_t sequence);
+  static absl::Time EventTime(const LoanEventStreamOptions& options, int64_t sequence);
 
   int64_t produced() const { return sequence_; }
 

@@ -56,9 +56,11 @@ TEST(LoanEventStreamTest, SameSeedSameEvents) {
   for (int i = 0; i < 20; ++i) {
     events::Event ea = a.Next();
     EXPECT_EQ(ea, b.Next());
-    EXPECT_EQ(ea.envelope.id, LoanEventStream::EventId(11, i));
+    EXPECT_EQ(ea.envelope.id, LoanEventStream::EventId({.seed = 11, .loans = 5}, i));
   }
-  EXPECT_NE(LoanEventStream::EventId(11, 0), LoanEventStream::EventId(12, 0));
+  EXPECT_NE(LoanEventStream::EventId({.seed = 11}, 0), LoanEventStream::EventId({.seed = 12}, 0));
+  EXPECT_LT(LoanEventStream::EventId({.seed = 11}, 1), LoanEventStream::EventId({.seed = 11}, 2))
+      << "ids are time-ordered";
 }
 
 }  // namespace

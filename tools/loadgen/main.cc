@@ -37,8 +37,8 @@ namespace {
 int Run() {
   kafka::KafkaConfig config;
   config.client_id = "arrears-loadgen";
-  config.profile = absl::GetFlag(FLAGS_dev_profile) ? kafka::Profile::kDev
-                                                    : kafka::Profile::kProduction;
+  config.profile =
+      absl::GetFlag(FLAGS_dev_profile) ? kafka::Profile::kDev : kafka::Profile::kProduction;
   config.bootstrap_servers = absl::GetFlag(FLAGS_bootstrap);
   if (config.bootstrap_servers.empty()) {
     absl::StatusOr<std::string> from_file =
