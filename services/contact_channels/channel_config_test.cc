@@ -1,0 +1,51 @@
+#include "services/contact_channels/channel_config.h"
+
+#include "common/status/status_matchers.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/contact_channels/template_registry.h"
+
+namespace arrears::contact {
+namespace {
+
+using ::arrears::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(ChannelConfigTest, DefaultConfigParsesAndEveryTemplateRegisters) {
+  ASSERT_OK_AND_ASSIGN(ChannelConfig config, LoadChannelConfigFile(CONTACT_DEFAULT_CHANNELS_YAML));
+  ASSERT_EQ(config.templates.size(), 5u);
+  ASSERT_EQ(config.providers.size(), 4u);
+  EXPECT_EQ(config.providers[0].simulated.name, "sms-sim");
+  EXPECT_THAT(config.providers[0].channels, ElementsAre(common::v1::CHANNEL_SMS));
+  EXPECT_EQ(config.providers[0].simulated.max_latency, absl::Milliseconds(20));
+  EXPECT_DOUBLE_EQ(config.providers[0].simulated.failure_rate, 0.01);
+  EXPECT_EQ(config.providers[0].rate_per_second, 200);
+  EXPECT_EQ(config.providers[2].simulated.outcome_weights.size(), 2u);
+
+  FakeClock clock;
+  FakeTemplateScreener screener;
+  ASSERT_OK_AND_ASSIGN(auto registry, TemplateRegistry::Create(&screener, &clock));
+  for (const v1::Template& t : config.templates) {
+    EXPECT_OK(registry->Register(t)) << t.template_id() << " " << t.language();
+  }
+  ASSERT_OK_AND_ASSIGN(v1::Template locate, registry->Get("sms-callback-request", "zh-CN"));
+  EXPECT_TRUE(locate.third_party_readable());
+}
+
+TEST(ChannelConfigTest, ErrorsNameTheField) {
+  EXPECT_THAT(ParseChannelConfig("templates:\n  - template_id: a\n    channel: FAX\n    body: x\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("templates[0].channel")));
+  EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [SMS]\n"
+                                 "    failure_rate: 2\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].failure_rate")));
+  EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [SMS]\n"
+                                 "    burst: many\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].burst")));
+  EXPECT_THAT(ParseChannelConfig("templates: [\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed YAML")));
+}
+
+}  // namespace
+}  // namespace arrears::contact

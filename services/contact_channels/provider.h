@@ -1,0 +1,111 @@
+// ChannelProvider: the one interface behind which every channel carrier sits
+// (SMS gateway, dialer / collector task queue, mail house, app push, field
+// visit work orders, agency placement and legal referral hand-overs).
+//
+// What is handed over is a Deliverable: a RenderedMessage for message
+// channels (SMS, e-mail, app message, letter) or a WorkOrder for channels
+// where people act (voice call task, field visit, agency batch, legal case
+// file).
+//
+// Contract of Send():
+//  - `idempotency_key` is stable across retries of the same attempt; a
+//    provider that has accepted a key returns the first receipt again
+//    without sending twice.
+//  - OK: the provider accepted it (SENT). The receipt's `outcome` is the
+//    final outcome the provider already knows (DELIVERED, FAILED, NO_ANSWER,
+//    ...) or UNSPECIFIED when it comes later (e.g. a field visit report).
+//  - Transient errors (Unavailable, DeadlineExceeded, ResourceExhausted,
+//    Aborted, Internal) may be retried; any other error is permanent and the
+//    attempt fails. IsTransientProviderError() is the single place that says
+//    which is which.
+//  - Implementations must be thread-safe.
+#ifndef ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
+#define ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "arrears/common/v1/contact.pb.h"
+#include "arrears/contact/v1/contact_events.pb.h"
+
+namespace arrears::contact {
+
+// A message ready to go out. Personal data in it is already masked except
+// the contact point's raw `value`, which the carrier needs to address it.
+struct RenderedMessage {
+  common::v1::Channel channel = common::v1::CHANNEL_UNSPECIFIED;
+  common::v1::ContactPoint contact_point;
+  std::string template_id;
+  std::string language;
+  std::string subject;
+  std::string body;
+};
+
+// A task for people: a call for a collector or dialer, a field visit, an
+// agency placement, a legal referral.
+struct WorkOrder {
+  common::v1::Channel channel = common::v1::CHANNEL_UNSPECIFIED;
+  // Field visit id, placement id, referral id, or the attempt id for calls.
+  std::string order_id;
+  std::string customer_id;
+  std::vector<std::string> loan_ids;
+  common::v1::ContactPoint contact_point;
+  std::vector<std::string> staff_ids;
+  std::string agency_id;
+  // Channel-specific details as codes and dates (never free personal text),
+  // e.g. {"visit_date", "2026-01-05"}, {"firm_id", "LAW-1"}.
+  std::map<std::string, std::string> details;
+  // Call script, if a template was given.
+  std::string script;
+};
+
+using Deliverable = std::variant<RenderedMessage, WorkOrder>;
+
+common::v1::Channel ChannelOf(const Deliverable& deliverable);
+
+struct ProviderReceipt {
+  // Provider name, e.g. "sms-sim", "agency:ACME".
+  std::string provider;
+  // The provider's own reference.
+  std::string provider_reference;
+  absl::Time accepted_at = absl::InfinitePast();
+  // Final outcome if already known; CONTACT_OUTCOME_UNSPECIFIED otherwise.
+  v1::ContactOutcome outcome = v1::CONTACT_OUTCOME_UNSPECIFIED;
+  // For FAILED: provider error code, e.g. "INVALID_NUMBER", "BOUNCED".
+  std::string failure_code;
+};
+
+class ChannelProvider {
+ public:
+  virtual ~ChannelProvider() = default;
+  virtual std::string name() const = 0;
+  virtual absl::StatusOr<ProviderReceipt> Send(const Deliverable& deliverable,
+                                               absl::string_view idempotency_key) = 0;
+};
+
+inline bool IsTransientProviderError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kInternal:
+      return true;
+    default:
+      return false;
+  }
+}
+
+inline common::v1::Channel ChannelOf(const Deliverable& deliverable) {
+  return std::visit([](const auto& d) { return d.channel; }, deliverable);
+}
+
+}  // namespace arrears::contact
+
+#endif  // ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_

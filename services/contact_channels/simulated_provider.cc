@@ -1,0 +1,135 @@
+#include "services/contact_channels/simulated_provider.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+
+namespace arrears::contact {
+namespace {
+
+nlohmann::json ToJson(const Deliverable& deliverable) {
+  nlohmann::json j;
+  if (const auto* message = std::get_if<RenderedMessage>(&deliverable)) {
+    j["kind"] = "message";
+    j["channel"] = common::v1::Channel_Name(message->channel);
+    j["contact_point_id"] = message->contact_point.contact_point_id();
+    j["to"] = message->contact_point.masked_value();
+    j["template_id"] = message->template_id;
+    j["language"] = message->language;
+    j["subject"] = message->subject;
+    j["body"] = message->body;
+  } else {
+    const auto& order = std::get<WorkOrder>(deliverable);
+    j["kind"] = "work_order";
+    j["channel"] = common::v1::Channel_Name(order.channel);
+    j["order_id"] = order.order_id;
+    j["customer_id"] = order.customer_id;
+    j["loan_ids"] = order.loan_ids;
+    j["contact_point_id"] = order.contact_point.contact_point_id();
+    j["to"] = order.contact_point.masked_value();
+    j["staff_ids"] = order.staff_ids;
+    j["agency_id"] = order.agency_id;
+    j["details"] = order.details;
+  }
+  return j;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SimulatedProvider>> SimulatedProvider::Create(const Clock* clock,
+                                                                             Options options) {
+  if (clock == nullptr) return absl::InvalidArgumentError("clock: must be set");
+  if (!(options.failure_rate >= 0.0 && options.failure_rate <= 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("failure_rate: ", options.failure_rate, " is outside [0, 1]"));
+  }
+  if (options.min_latency < absl::ZeroDuration() || options.min_latency > options.max_latency) {
+    return absl::InvalidArgumentError("min_latency/max_latency: need 0 <= min <= max");
+  }
+  for (const auto& [outcome, weight] : options.outcome_weights) {
+    if (weight < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("outcome_weights: negative weight for ", v1::ContactOutcome_Name(outcome)));
+    }
+  }
+  if (!options.wait) options.wait = [](absl::Duration d) { absl::SleepFor(d); };
+  auto provider = std::unique_ptr<SimulatedProvider>(new SimulatedProvider(clock, options));
+  if (!options.outbox_path.empty()) {
+    absl::MutexLock lock(&provider->mu_);
+    provider->outbox_.open(options.outbox_path, std::ios::out | std::ios::app);
+    if (!provider->outbox_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("outbox_path: cannot open \"", options.outbox_path, "\" for appending"));
+    }
+  }
+  return provider;
+}
+
+absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliverable,
+                                                        absl::string_view idempotency_key) {
+  absl::Duration latency;
+  {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    auto it = receipts_.find(idempotency_key);
+    if (it != receipts_.end()) return it->second;
+    std::uniform_int_distribution<int64_t> latency_us(
+        absl::ToInt64Microseconds(options_.min_latency),
+        absl::ToInt64Microseconds(options_.max_latency));
+    latency = absl::Microseconds(latency_us(random_));
+  }
+  // Latency is spent outside the lock so concurrent sends overlap.
+  if (latency > absl::ZeroDuration()) options_.wait(latency);
+
+  absl::MutexLock lock(&mu_);
+  // A concurrent Send() with the same key may have won meanwhile.
+  auto it = receipts_.find(idempotency_key);
+  if (it != receipts_.end()) return it->second;
+  if (std::bernoulli_distribution(options_.failure_rate)(random_)) {
+    return absl::UnavailableError(absl::StrCat(options_.name, ": simulated outage"));
+  }
+  ProviderReceipt receipt;
+  receipt.provider = options_.name;
+  receipt.provider_reference = absl::StrCat(options_.name, "-", receipts_.size() + 1);
+  receipt.accepted_at = clock_->Now();
+  if (options_.outcome_weights.empty()) {
+    receipt.outcome = std::holds_alternative<RenderedMessage>(deliverable)
+                          ? v1::CONTACT_OUTCOME_DELIVERED
+                          : v1::CONTACT_OUTCOME_UNSPECIFIED;
+  } else {
+    std::vector<int> weights;
+    for (const auto& entry : options_.outcome_weights) weights.push_back(entry.second);
+    std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+    receipt.outcome = options_.outcome_weights[pick(random_)].first;
+    if (receipt.outcome == v1::CONTACT_OUTCOME_FAILED) receipt.failure_code = "SIMULATED_FAILURE";
+  }
+  if (outbox_.is_open()) {
+    nlohmann::json line = ToJson(deliverable);
+    line["provider"] = options_.name;
+    line["idempotency_key"] = std::string(idempotency_key);
+    line["provider_reference"] = receipt.provider_reference;
+    line["accepted_at"] = absl::FormatTime(receipt.accepted_at, absl::UTCTimeZone());
+    line["outcome"] = v1::ContactOutcome_Name(receipt.outcome);
+    outbox_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    outbox_.flush();
+  }
+  receipts_.emplace(std::string(idempotency_key), receipt);
+  return receipt;
+}
+
+int64_t SimulatedProvider::unique_sends() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(receipts_.size());
+}
+
+int64_t SimulatedProvider::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+int64_t SimulatedProvider::accepted(absl::string_view key) const {
+  absl::MutexLock lock(&mu_);
+  return receipts_.contains(key) ? 1 : 0;
+}
+
+}  // namespace arrears::contact

@@ -1,0 +1,92 @@
+// SimulatedProvider: the embedded default ChannelProvider. It sends nothing;
+// it appends what it would send to an outbox file (one JSON object per line)
+// and answers like a real carrier would, with configurable latency, failure
+// rate and outcome mix.
+//
+//  - Latency: each Send() waits a duration drawn uniformly from
+//    [min_latency, max_latency] through the injected `wait` function
+//    (production: absl::SleepFor; tests: advance a FakeClock), so tests never
+//    sleep. The receipt's accepted_at is the clock after the wait.
+//  - Failures: with probability failure_rate a Send() fails with Unavailable
+//    (transient) and records nothing.
+//  - Outcomes: an accepted Send() gets an outcome drawn from outcome_weights
+//    (e.g. DELIVERED 95, FAILED 5); FAILED carries failure_code
+//    "SIMULATED_FAILURE".
+//  - Idempotency: a key seen before returns the first receipt; nothing is
+//    written again. unique_sends() counts keys accepted.
+//  - Randomness comes from a seeded RNG: the same seed and inputs give the
+//    same answers.
+// The outbox holds the masked contact point only, never its raw value.
+// Thread-safe.
+#ifndef ARREARS_SERVICES_CONTACT_CHANNELS_SIMULATED_PROVIDER_H_
+#define ARREARS_SERVICES_CONTACT_CHANNELS_SIMULATED_PROVIDER_H_
+
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/time/clock.h"
+#include "services/contact_channels/provider.h"
+
+namespace arrears::contact {
+
+class SimulatedProvider final : public ChannelProvider {
+ public:
+  struct Options {
+    std::string name = "simulated";
+    absl::Duration min_latency = absl::ZeroDuration();
+    absl::Duration max_latency = absl::ZeroDuration();
+    // Probability in [0, 1] that a Send() fails transiently.
+    double failure_rate = 0.0;
+    // Relative weights of final outcomes of accepted sends; empty means
+    // DELIVERED for messages and no final outcome (UNSPECIFIED) for work orders.
+    std::vector<std::pair<v1::ContactOutcome, int>> outcome_weights = {};
+    uint64_t seed = 1;
+    // JSON lines outbox; empty = keep nothing on disk.
+    std::string outbox_path = {};
+    // How latency is spent; default absl::SleepFor.
+    std::function<void(absl::Duration)> wait = {};
+  };
+
+  // InvalidArgument for rates outside [0, 1], negative weights or latency,
+  // min > max; an outbox that cannot be opened for appending is an error
+  // naming the path.
+  static absl::StatusOr<std::unique_ptr<SimulatedProvider>> Create(const Clock* clock,
+                                                                   Options options);
+
+  std::string name() const override { return options_.name; }
+  absl::StatusOr<ProviderReceipt> Send(const Deliverable& deliverable,
+                                       absl::string_view idempotency_key) override;
+
+  // Keys accepted (each at most once).
+  int64_t unique_sends() const;
+  // Send() calls, including failures and duplicates.
+  int64_t calls() const;
+  // How many times `key` was accepted (0 or 1 by construction; kept for tests
+  // that check exactly-once).
+  int64_t accepted(absl::string_view key) const;
+
+ private:
+  SimulatedProvider(const Clock* clock, Options options)
+      : clock_(clock), options_(std::move(options)), random_(options_.seed) {}
+
+  const Clock* const clock_;
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
+  std::ofstream outbox_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, ProviderReceipt> receipts_ ABSL_GUARDED_BY(mu_);
+  int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace arrears::contact
+
+#endif  // ARREARS_SERVICES_CONTACT_CHANNELS_SIMULATED_PROVIDER_H_
