@@ -1,0 +1,331 @@
+#include "services/overdue_detection/delinquency_engine.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids/id_generator.h"
+#include "common/ids/strong_id.h"
+#include "common/money/money.h"
+#include "common/proto_convert/proto_convert.h"
+#include "common/status/status_macros.h"
+#include "common/time/civil_date.h"
+#include "services/overdue_detection/delinquency_status.h"
+#include "services/overdue_detection/ledger.h"
+#include "services/overdue_detection/snapshot.h"
+
+namespace arrears::overdue {
+namespace {
+
+namespace dv1 = delinquency::v1;
+
+// What one event says besides the snapshot.
+struct EventSpec {
+  Transition transition;
+  // The status before the event; unused for a loan's first event.
+  StatusSummary previous;
+  int32_t previous_dpd = 0;
+  std::string cause_event_id;
+  // ids::DeriveId namespace: the source event id or "close:<date>:<loan>".
+  std::string id_namespace;
+  absl::optional<absl::CivilDay> recomputed_from;
+  const DueSoonNotice* notice = nullptr;
+};
+
+EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
+                        const LoanPosition& position, const EventSpec& spec, absl::Time now) {
+  const int64_t previous_sequence = record->event_sequence++;
+  EmittedEvent out;
+  dv1::DelinquencyEvent& e = out.event;
+  e.set_loan_id(record->loan.loan_id());
+  e.set_customer_id(record->loan.customer_id());
+  e.set_kind(spec.transition.kind);
+  for (dv1::ChangeReason reason : spec.transition.reasons) {
+    e.add_change_reasons(reason);
+  }
+  *e.mutable_snapshot() = BuildSnapshot(record->loan, product, position);
+  if (previous_sequence > 0) {
+    *e.mutable_previous_bucket() = BucketProto(product, spec.previous.bucket_ordinal);
+    e.set_previous_regulatory_class(spec.previous.regulatory_class);
+    e.set_previous_dpd(spec.previous_dpd);
+  }
+  e.set_loan_sequence(record->event_sequence);
+  *e.mutable_computed_at() = ToTimestamp(now);
+  e.set_cause_event_id(spec.cause_event_id);
+  std::string name = dv1::DelinquencyEventKind_Name(spec.transition.kind);
+  if (spec.notice != nullptr) {
+    dv1::InstallmentDueSoon* due_soon = e.mutable_installment_due_soon();
+    due_soon->set_installment_number(spec.notice->installment_number);
+    *due_soon->mutable_due_date() = ToProto(spec.notice->due_date);
+    *due_soon->mutable_amount_due() =
+        ToProto(money::Money::FromMinor(spec.notice->amount_minor, record->loan.currency()));
+    due_soon->set_days_until_due(spec.notice->days_until_due);
+    absl::StrAppend(&name, ":", spec.notice->installment_number);
+  }
+  if (spec.transition.kind == dv1::DELINQUENCY_EVENT_KIND_CORRECTED) {
+    dv1::Correction* correction = e.mutable_correction();
+    if (spec.recomputed_from.has_value()) {
+      *correction->mutable_recomputed_from() = ToProto(*spec.recomputed_from);
+    }
+    correction->set_superseded_sequence(previous_sequence);
+  }
+  out.event_id = ids::DeriveId(spec.id_namespace, name);
+  return out;
+}
+
+}  // namespace
+
+DelinquencyEngine::DelinquencyEngine(Options options)
+    : products_(std::move(options.products)),
+      store_(options.store),
+      clock_(options.clock),
+      business_date_(options.initial_business_date) {}
+
+absl::StatusOr<std::unique_ptr<DelinquencyEngine>> DelinquencyEngine::Create(Options options) {
+  if (options.products == nullptr || options.store == nullptr || options.clock == nullptr) {
+    return absl::InvalidArgumentError("DelinquencyEngine needs products, a store and a clock");
+  }
+  std::unique_ptr<DelinquencyEngine> engine(new DelinquencyEngine(std::move(options)));
+  absl::MutexLock lock(&engine->mu_);
+  ARREARS_ASSIGN_OR_RETURN(absl::optional<absl::CivilDay> stored,
+                           engine->store_->LoadBusinessDate());
+  if (stored.has_value()) {
+    engine->business_date_ = *stored;
+  } else {
+    ARREARS_RETURN_IF_ERROR(engine->store_->SaveBusinessDate(engine->business_date_));
+  }
+  const absl::CivilDay today = engine->business_date_;
+  CalendarIndex& calendar = engine->calendar_;
+  ARREARS_RETURN_IF_ERROR(engine->store_->ForEachNextBoundary(
+      [&](LoanHandle handle, absl::optional<absl::CivilDay> next) {
+        // A boundary not after today was left by an interrupted close.
+        if (next.has_value() && *next <= today) next = today + 1;
+        calendar.Schedule(handle, next);
+      }));
+  return engine;
+}
+
+absl::CivilDay DelinquencyEngine::business_date() const {
+  absl::MutexLock lock(&mu_);
+  return business_date_;
+}
+
+absl::StatusOr<const ProductConfig*> DelinquencyEngine::ProductOf(const Loan& loan) const {
+  const ProductConfig* product = products_->Find(loan.product_code());
+  if (product == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("product_code: product ", loan.product_code(),
+                                                      " of loan ", loan.loan_id(),
+                                                      " is not configured"));
+  }
+  return product;
+}
+
+absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
+    const loan::v1::LoanEvent& event, absl::string_view source_event_id) {
+  if (source_event_id.empty()) {
+    return absl::InvalidArgumentError("source_event_id: required (the loan event's ce_id)");
+  }
+  ARREARS_RETURN_IF_ERROR(ids::ValidateId("loan_id", event.loan_id()));
+  absl::MutexLock lock(&mu_);
+  ARREARS_ASSIGN_OR_RETURN(absl::optional<LoanHandle> handle, store_->Find(event.loan_id()));
+  if (event.has_loan_opened()) {
+    return ApplyOpening(event, handle, source_event_id);
+  }
+  if (!handle.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat("loan_id: loan ", event.loan_id(),
+                                                      " is not open (no LoanOpened received yet)"));
+  }
+  ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(*handle));
+  ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+  const absl::CivilDay today = business_date_;
+
+  const LoanPosition before = ComputePosition(record.loan, *product, today);
+  ARREARS_ASSIGN_OR_RETURN(FactChange change, record.loan.Record(event));
+  if (change.duplicate) {
+    return std::vector<EmittedEvent>();
+  }
+  LoanPosition after = ComputePosition(record.loan, *product, today);
+
+  const absl::optional<absl::CivilDay> corrected_from =
+      FirstHistoryDifference(before.history, after.history, record.loan.disbursement_date(), today);
+  const StatusSummary previous = StatusSummary::Of(before);
+  const StatusSummary current = StatusSummary::Of(after);
+  std::vector<EmittedEvent> events;
+  if (absl::optional<Transition> transition = DecideTransition(
+          &previous, current, /*compare_penalty=*/true, corrected_from.has_value())) {
+    EventSpec spec;
+    spec.transition = std::move(*transition);
+    spec.previous = previous;
+    spec.previous_dpd = before.dpd;
+    spec.cause_event_id = std::string(source_event_id);
+    spec.id_namespace = std::string(source_event_id);
+    spec.recomputed_from = corrected_from.has_value() ? corrected_from : change.effective_date;
+    events.push_back(BuildEvent(&record, *product, after, spec, clock_->Now()));
+  }
+  record.status = current;
+  record.evaluated_on = today;
+  record.next_boundary = NextBoundary(record.loan, *product, after);
+  record.history = std::move(after.history);
+  ARREARS_RETURN_IF_ERROR(store_->Update(*handle, record));
+  calendar_.Schedule(*handle, record.next_boundary);
+  return events;
+}
+
+absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::ApplyOpening(
+    const loan::v1::LoanEvent& event, absl::optional<LoanHandle> existing,
+    absl::string_view source_event_id) {
+  ARREARS_ASSIGN_OR_RETURN(Loan loan, Loan::Open(event, *products_));
+  if (existing.has_value()) {
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord stored, store_->Load(*existing));
+    if (stored.loan.HasSameTerms(loan)) {
+      return std::vector<EmittedEvent>();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("loan_opened: loan ", loan.loan_id(), " is already open with other terms"));
+  }
+  ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(loan));
+  const absl::CivilDay today = business_date_;
+  LoanPosition position = ComputePosition(loan, *product, today);
+  LoanRecord record(std::move(loan));
+  record.status = StatusSummary::Of(position);
+  record.evaluated_on = today;
+  record.next_boundary = NextBoundary(record.loan, *product, position);
+  std::vector<EmittedEvent> events;
+  if (absl::optional<Transition> transition =
+          DecideTransition(nullptr, record.status, /*compare_penalty=*/true,
+                           /*history_corrected=*/false)) {
+    EventSpec spec;
+    spec.transition = std::move(*transition);
+    spec.cause_event_id = std::string(source_event_id);
+    spec.id_namespace = std::string(source_event_id);
+    events.push_back(BuildEvent(&record, *product, position, spec, clock_->Now()));
+  }
+  record.history = std::move(position.history);
+  ARREARS_ASSIGN_OR_RETURN(LoanHandle handle, store_->Insert(record));
+  calendar_.Schedule(handle, record.next_boundary);
+  return events;
+}
+
+absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay date) {
+  absl::MutexLock lock(&mu_);
+  CloseResult result;
+  result.previous_business_date = business_date_;
+  result.business_date = date;
+  if (date < business_date_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "business_date: ", time::FormatCivilDay(date), " is before the current business date ",
+        time::FormatCivilDay(business_date_), " (dates only move forward)"));
+  }
+  if (date == business_date_) {
+    result.already_closed = true;
+    return result;
+  }
+  for (absl::CivilDay day = business_date_ + 1; day <= date; ++day) {
+    for (LoanHandle handle : calendar_.TakeDue(day)) {
+      ARREARS_RETURN_IF_ERROR(EvaluateOnClose(handle, day, &result.events));
+      ++result.loans_evaluated;
+    }
+    business_date_ = day;
+  }
+  ARREARS_RETURN_IF_ERROR(store_->SaveBusinessDate(date));
+  return result;
+}
+
+absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDay day,
+                                                std::vector<EmittedEvent>* events) {
+  ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(handle));
+  ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+  LoanPosition position = ComputePosition(record.loan, *product, day);
+  const StatusSummary previous = record.status;
+  const StatusSummary current = StatusSummary::Of(position);
+  const std::string day_text = time::FormatCivilDay(day);
+  const std::string cause = absl::StrCat("close/", day_text);
+  const std::string id_namespace = absl::StrCat("close:", day_text, ":", record.loan.loan_id());
+  const absl::Time now = clock_->Now();
+  if (absl::optional<Transition> transition =
+          DecideTransition(&previous, current, /*compare_penalty=*/false,
+                           /*history_corrected=*/false)) {
+    EventSpec spec;
+    spec.transition = std::move(*transition);
+    spec.previous = previous;
+    // The status held unchanged from the last evaluation to yesterday.
+    spec.previous_dpd = previous.oldest_overdue_due_date.has_value()
+                            ? static_cast<int32_t>((day - 1) - *previous.oldest_overdue_due_date)
+                            : 0;
+    spec.cause_event_id = cause;
+    spec.id_namespace = id_namespace;
+    events->push_back(BuildEvent(&record, *product, position, spec, now));
+  }
+  for (const DueSoonNotice& notice : position.notices) {
+    EventSpec spec;
+    spec.transition.kind = dv1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON;
+    spec.previous = current;
+    spec.previous_dpd = current.dpd;
+    spec.cause_event_id = cause;
+    spec.id_namespace = id_namespace;
+    spec.notice = &notice;
+    events->push_back(BuildEvent(&record, *product, position, spec, now));
+  }
+  record.status = current;
+  record.evaluated_on = day;
+  record.next_boundary = NextBoundary(record.loan, *product, position);
+  record.history = std::move(position.history);
+  ARREARS_RETURN_IF_ERROR(store_->Update(handle, record));
+  calendar_.Schedule(handle, record.next_boundary);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<LoanHandle, LoanRecord>> DelinquencyEngine::LoadByLoanId(
+    absl::string_view loan_id) {
+  ARREARS_ASSIGN_OR_RETURN(absl::optional<LoanHandle> handle, store_->Find(loan_id));
+  if (!handle.has_value()) {
+    return absl::NotFoundError(absl::StrCat("loan_id: no loan ", loan_id));
+  }
+  ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(*handle));
+  return std::make_pair(*handle, std::move(record));
+}
+
+absl::StatusOr<LoanView> DelinquencyEngine::GetLoan(absl::string_view loan_id,
+                                                    absl::optional<absl::CivilDay> as_of) {
+  absl::MutexLock lock(&mu_);
+  if (as_of.has_value() && *as_of > business_date_) {
+    return absl::InvalidArgumentError(absl::StrCat("as_of: ", time::FormatCivilDay(*as_of),
+                                                   " is after the business date ",
+                                                   time::FormatCivilDay(business_date_)));
+  }
+  ARREARS_ASSIGN_OR_RETURN(auto loaded, LoadByLoanId(loan_id));
+  const LoanRecord& record = loaded.second;
+  ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+  LoanView view;
+  view.position = ComputePosition(record.loan, *product, as_of.value_or(business_date_));
+  view.snapshot = BuildSnapshot(record.loan, *product, view.position);
+  view.installments = InstallmentStatuses(record.loan, view.position);
+  view.event_sequence = record.event_sequence;
+  return view;
+}
+
+absl::StatusOr<delinquency::v1::DelinquencySnapshot> DelinquencyEngine::GetSnapshot(
+    absl::string_view loan_id) {
+  ARREARS_ASSIGN_OR_RETURN(LoanView view, GetLoan(loan_id));
+  return std::move(view.snapshot);
+}
+
+absl::StatusOr<delinquency::v1::DelinquencyHistory> DelinquencyEngine::GetHistory(
+    absl::string_view loan_id) {
+  absl::MutexLock lock(&mu_);
+  ARREARS_ASSIGN_OR_RETURN(auto loaded, LoadByLoanId(loan_id));
+  const LoanRecord& record = loaded.second;
+  ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+  return HistoryProto(*product, record.history,
+                      absl::StrCat("loans/", record.loan.loan_id(), "/delinquencyHistory"));
+}
+
+HotIndexStats DelinquencyEngine::hot_index_stats() const {
+  absl::MutexLock lock(&mu_);
+  HotIndexStats stats;
+  stats.loans = calendar_.handle_slots();
+  stats.scheduled_loans = calendar_.scheduled_loans();
+  stats.bytes = calendar_.MemoryBytes();
+  return stats;
+}
+
+}  // namespace arrears::overdue

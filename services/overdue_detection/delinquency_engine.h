@@ -1,0 +1,170 @@
+// DelinquencyEngine: the overdue detection domain engine. It applies loan
+// events and business-day closes to the loans in a LoanStore and says which
+// delinquency events they cause; it knows nothing of Kafka, SQL or gRPC.
+//
+// Apply(loan event, source event id)
+//   Validates the event (loan.h), records it and re-evaluates the loan at the
+//   current business date by re-running its ledger (ledger.h), then compares
+//   with the position before the event (delinquency_status.h):
+//   - a repayment that cures the loan emits CURED at once; a partial payment
+//     on a delinquent loan emits CHANGED with AMOUNT_CHANGE;
+//   - a back-dated fact (a value / effective date before the business date,
+//     or a reversal) that changes some past day's bucket or class emits
+//     CORRECTED with the first changed day; otherwise the natural kind;
+//   - a repeated event (same repayment_id, ...) emits nothing;
+//   - an event for a loan not opened yet is FailedPrecondition ("loan_id:
+//     ... is not open"), for the service to park and retry; malformed events
+//     are InvalidArgument naming the field. Either leaves the store unchanged.
+// CloseBusinessDay(date)
+//   Moves the business date forward one day at a time, re-evaluating only the
+//   loans the calendar index holds for each day (calendar_index.h): cost is
+//   proportional to those loans, not to the book. Emits STARTED / CHANGED
+//   (bucket or class crossing, installment missed, a future-dated fact taking
+//   effect) / CURED / CHARGED_OFF / CLOSED and INSTALLMENT_DUE_SOON (the
+//   product's pre_due_notice_days before each due date, only when something
+//   is left to pay after the credit balance; notices come only from closes).
+//   Idempotent: the current date again emits nothing; an earlier date is
+//   FailedPrecondition.
+//
+// Every event carries the full snapshot after it (snapshot.h), the previous
+// bucket / class / DPD (unset before a loan's first event), a per-loan
+// sequence (1, 2, ...) and a deterministic id: ids::DeriveId(source event id,
+// kind name) for a loan event, ids::DeriveId("close:<date>:<loan_id>", kind
+// name) for a close, the kind name being DelinquencyEventKind_Name(kind)
+// ("DELINQUENCY_EVENT_KIND_CURED"; notices append ":<installment number>"),
+// so replaying the same input yields the same ids. cause_event_id is the
+// source event id or "close/<date>".
+//
+// Charged-off loans leave the calendar (their delinquency history ends, see
+// ledger.h): snapshots keep showing their growing DPD, but crossings are not
+// reported; their facts still emit CHANGED (AMOUNT_CHANGE), CLOSED or, when a
+// back-dated fact undoes the charge-off, CORRECTED.
+//
+// Memory: the engine itself holds only the calendar index (about 12 bytes per
+// loan, see hot_index_stats()); everything else lives in the LoanStore.
+//
+// Failure atomicity: a store error aborts the call with the store partly
+// updated (a loan event touches one record, a close many). The service runs
+// each call inside one store transaction and, when it fails, rolls back and
+// re-creates the engine with Create(), which rebuilds the calendar index
+// from the store.
+//
+// Thread-safe: calls are serialized by an internal mutex.
+#ifndef ARREARS_SERVICES_OVERDUE_DETECTION_DELINQUENCY_ENGINE_H_
+#define ARREARS_SERVICES_OVERDUE_DETECTION_DELINQUENCY_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "arrears/delinquency/v1/delinquency.pb.h"
+#include "arrears/delinquency/v1/delinquency_events.pb.h"
+#include "arrears/delinquency/v1/overdue_service.pb.h"
+#include "arrears/loan/v1/loan_events.pb.h"
+#include "common/time/clock.h"
+#include "services/overdue_detection/calendar_index.h"
+#include "services/overdue_detection/loan_position.h"
+#include "services/overdue_detection/loan_store.h"
+#include "services/overdue_detection/product_config.h"
+
+namespace arrears::overdue {
+
+// A delinquency event ready to publish.
+struct EmittedEvent {
+  // The CloudEvents ce_id; deterministic (see above).
+  std::string event_id;
+  delinquency::v1::DelinquencyEvent event;
+};
+
+struct CloseResult {
+  absl::CivilDay previous_business_date;
+  absl::CivilDay business_date;
+  // The date was already the business date; nothing was done.
+  bool already_closed = false;
+  // Loans re-evaluated (taken from the calendar index).
+  int64_t loans_evaluated = 0;
+  std::vector<EmittedEvent> events;
+};
+
+// A loan as GetLoanDelinquency shows it.
+struct LoanView {
+  delinquency::v1::DelinquencySnapshot snapshot;
+  std::vector<delinquency::v1::InstallmentStatus> installments;
+  LoanPosition position;
+  int64_t event_sequence = 0;
+};
+
+struct HotIndexStats {
+  size_t loans = 0;            // handles known
+  size_t scheduled_loans = 0;  // loans with a next boundary
+  size_t bytes = 0;            // calendar index heap bytes
+};
+
+class DelinquencyEngine {
+ public:
+  struct Options {
+    std::shared_ptr<const ProductCatalog> products;
+    // Not owned; must outlive the engine.
+    LoanStore* store = nullptr;
+    // Not owned; stamps computed_at.
+    const Clock* clock = nullptr;
+    // The business date when the store has none yet.
+    absl::CivilDay initial_business_date;
+  };
+
+  // Loads the business date and rebuilds the calendar index from the store
+  // (loans whose next boundary is not after the stored business date, left
+  // by an interrupted close, are re-evaluated at the next close).
+  static absl::StatusOr<std::unique_ptr<DelinquencyEngine>> Create(Options options);
+
+  // `source_event_id` is the loan event's ce_id (non-empty).
+  absl::StatusOr<std::vector<EmittedEvent>> Apply(const loan::v1::LoanEvent& event,
+                                                  absl::string_view source_event_id);
+
+  absl::StatusOr<CloseResult> CloseBusinessDay(absl::CivilDay date);
+
+  absl::CivilDay business_date() const;
+
+  // The loan's position at the business date, or at `as_of` (a past date,
+  // recomputed from today's facts: reports and roll rates). NotFound for an
+  // unknown loan; InvalidArgument for an as_of after the business date.
+  absl::StatusOr<LoanView> GetLoan(absl::string_view loan_id,
+                                   absl::optional<absl::CivilDay> as_of = absl::nullopt);
+  absl::StatusOr<delinquency::v1::DelinquencySnapshot> GetSnapshot(absl::string_view loan_id);
+  // The stored bucket / class history. NotFound for an unknown loan.
+  absl::StatusOr<delinquency::v1::DelinquencyHistory> GetHistory(absl::string_view loan_id);
+
+  HotIndexStats hot_index_stats() const;
+
+ private:
+  explicit DelinquencyEngine(Options options);
+
+  absl::StatusOr<std::vector<EmittedEvent>> ApplyOpening(const loan::v1::LoanEvent& event,
+                                                         absl::optional<LoanHandle> existing,
+                                                         absl::string_view source_event_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EvaluateOnClose(LoanHandle handle, absl::CivilDay day,
+                               std::vector<EmittedEvent>* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const ProductConfig*> ProductOf(const Loan& loan) const;
+  absl::StatusOr<std::pair<LoanHandle, LoanRecord>> LoadByLoanId(absl::string_view loan_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::shared_ptr<const ProductCatalog> products_;
+  LoanStore* const store_;
+  const Clock* const clock_;
+
+  mutable absl::Mutex mu_;
+  absl::CivilDay business_date_ ABSL_GUARDED_BY(mu_);
+  CalendarIndex calendar_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace arrears::overdue
+
+#endif  // ARREARS_SERVICES_OVERDUE_DETECTION_DELINQUENCY_ENGINE_H_
