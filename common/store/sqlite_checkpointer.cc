@@ -19,6 +19,15 @@ absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(
   }
   // Its own commits (none) must not trigger checkpoints of their own.
   sqlite3_wal_autocheckpoint(conn, 0);
+  // A connection that has never read the database has not opened its WAL,
+  // and SQLite then "checkpoints" nothing while returning OK (log = -1). One
+  // read opens it.
+  if (const int read_rc = sqlite3_exec(conn, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+      read_rc != SQLITE_OK) {
+    absl::Status error = SqliteError(read_rc, conn, absl::StrCat("reading ", path));
+    sqlite3_close_v2(conn);
+    return error;
+  }
   std::unique_ptr<SqliteCheckpointer> checkpointer(new SqliteCheckpointer(conn));
   checkpointer->thread_ = std::thread([c = checkpointer.get()] { c->Loop(); });
   return checkpointer;
@@ -55,9 +64,12 @@ void SqliteCheckpointer::Loop() {
     // Failures (SQLITE_BUSY while another process checkpoints, I/O errors)
     // are left to the next request, and to the committing connection's
     // fallback checkpoint if the WAL keeps growing.
-    const int rc =
-        sqlite3_wal_checkpoint_v2(conn_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc == SQLITE_OK) {
+    int wal_frames = -1;
+    int checkpointed_frames = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(conn_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                             &checkpointed_frames);
+    // wal_frames == -1 means no WAL was checkpointed: not a checkpoint.
+    if (rc == SQLITE_OK && wal_frames >= 0) {
       absl::MutexLock lock(&mu_);
       ++checkpoints_;
     }
