@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "tests/support/subprocess.h"
 
 namespace arrears::service {
 namespace {
@@ -50,15 +51,7 @@ events::Event MakeEvent(int i, std::string payload, std::string traceparent = ""
   return e;
 }
 
-template <typename F>
-bool Eventually(F condition) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
-}
+constexpr absl::Duration kDeadline = absl::Seconds(30);
 
 TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
   ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
@@ -102,10 +95,12 @@ TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
     }));
   }
 
-  ASSERT_TRUE(Eventually([&] {
-    auto out = cluster->ReadAll(kOutTopic, absl::Now() + absl::Seconds(5));
-    return out.ok() && out->size() >= 51;
-  }));
+  ASSERT_TRUE(::arrears::testing::WaitUntil(
+      [&] {
+        auto out = cluster->ReadAll(kOutTopic, absl::Now() + absl::Seconds(5));
+        return out.ok() && out->size() >= 51;
+      },
+      kDeadline));
   // Apply may run more than once per event inside a rolled-back batch (see
   // exactly_once_processor.h); effects are counted on the output topic below.
   EXPECT_GE(applier.applied.load(), 50);
@@ -117,12 +112,15 @@ TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
   // Counters move when the loop finalizes a batch, just after the commit
   // that released the follow-ups.
   std::string metrics;
-  EXPECT_TRUE(Eventually([&] {
-    auto response = http.Get("/metrics");
-    metrics = response ? response->body : "";
-    return metrics.find("arrears_kafka_consumer_dead_lettered_total{group=\"host-test\"} 1") !=
-           std::string::npos;
-  })) << metrics;
+  EXPECT_TRUE(::arrears::testing::WaitUntil(
+      [&] {
+        auto response = http.Get("/metrics");
+        metrics = response ? response->body : "";
+        return metrics.find("arrears_kafka_consumer_dead_lettered_total{group=\"host-test\"} 1") !=
+               std::string::npos;
+      },
+      kDeadline))
+      << metrics;
   EXPECT_THAT(metrics,
               HasSubstr("arrears_kafka_consumer_events_handled_total{group=\"host-test\"} 60"));
   EXPECT_THAT(metrics, HasSubstr("arrears_outbox_pending"));

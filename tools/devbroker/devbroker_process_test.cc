@@ -1,10 +1,7 @@
 // Black-box test of the devbroker binary: another process, plain librdkafka
 // clients (and kcat) talking to it only through its bootstrap address.
-#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,7 +11,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +21,7 @@
 #include "common/topics/topics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/subprocess.h"
 #include "tools/devbroker/kafka_probe.h"
 
 #ifndef DEVBROKER_PATH
@@ -36,96 +33,29 @@ extern char** environ;
 namespace arrears::devbroker {
 namespace {
 
+using ::arrears::testing::Subprocess;
+using ::arrears::testing::WaitUntil;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kDeadline = absl::Seconds(8);
 
-// Polls `condition` until it holds; false at the deadline.
-template <typename Condition>
-bool Eventually(Condition condition, absl::Duration within = kDeadline) {
-  const absl::Time deadline = absl::Now() + within;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  return true;
+// The file's first line (the bootstrap file holds just the address).
+std::string ReadFirstLine(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
-std::string Slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
+// The first line of `path` that starts with "bootstrap=" (stdout and stderr
+// share the file); empty if there is none yet.
+std::string BootstrapLine(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("bootstrap=", 0) == 0) return line;
+  }
+  return "";
 }
-
-// The devbroker child process; killed at scope exit if still running.
-class DevbrokerProcess {
- public:
-  explicit DevbrokerProcess(const std::vector<std::string>& flags) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    std::vector<std::string> args = {DEVBROKER_PATH};
-    args.insert(args.end(), flags.begin(), flags.end());
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, DEVBROKER_PATH, &actions, nullptr, argv.data(), environ) != 0) {
-      pid_ = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    stdout_fd_ = out[0];
-  }
-
-  ~DevbrokerProcess() {
-    if (running()) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-
-  bool started() const { return pid_ > 0; }
-
-  // Reaps the child if it has exited.
-  bool running() {
-    if (pid_ <= 0 || exit_status_.has_value()) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) exit_status_ = status;
-    return !exit_status_.has_value();
-  }
-
-  // The first stdout line, without its newline; empty if none by the deadline.
-  std::string FirstStdoutLine() {
-    const absl::Time deadline = absl::Now() + kDeadline;
-    std::string line;
-    char c;
-    while (absl::Now() < deadline) {
-      pollfd p{stdout_fd_, POLLIN, 0};
-      int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now())) + 1;
-      if (poll(&p, 1, timeout_ms) <= 0) continue;
-      if (read(stdout_fd_, &c, 1) != 1 || c == '\n') break;
-      line.push_back(c);
-    }
-    return line;
-  }
-
-  void Signal(int signal_number) { kill(pid_, signal_number); }
-
-  // The wait status once the child has exited, or nullopt at the deadline.
-  std::optional<int> WaitForExit() {
-    Eventually([&] { return !running(); });
-    return exit_status_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::optional<int> exit_status_;
-};
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
 
@@ -180,15 +110,19 @@ class DevbrokerProcessTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     bootstrap_file_ = dir_ / "bootstrap";
-    process_ = std::make_unique<DevbrokerProcess>(std::vector<std::string>{
-        "--port=0", absl::StrCat("--bootstrap_file=", bootstrap_file_.string())});
-    ASSERT_TRUE(process_->started()) << "cannot spawn " << DEVBROKER_PATH;
-    ASSERT_TRUE(Eventually([&] {
-      return std::filesystem::exists(bootstrap_file_) || !process_->running();
-    })) << "no bootstrap file within the deadline";
+    const std::filesystem::path output = dir_ / "devbroker.out";
+    ASSERT_OK_AND_ASSIGN(
+        process_, Subprocess::Start({DEVBROKER_PATH, "--port=0",
+                                     absl::StrCat("--bootstrap_file=", bootstrap_file_.string())},
+                                    output.string()));
+    ASSERT_TRUE(
+        WaitUntil([&] { return std::filesystem::exists(bootstrap_file_) || !process_->running(); },
+                  kDeadline))
+        << "no bootstrap file within the deadline";
     ASSERT_TRUE(process_->running()) << "devbroker exited during start-up";
-    bootstrap_ = Slurp(bootstrap_file_);
-    EXPECT_EQ(process_->FirstStdoutLine(), "bootstrap=" + bootstrap_);
+    bootstrap_ = ReadFirstLine(bootstrap_file_);
+    ASSERT_TRUE(WaitUntil([&] { return !BootstrapLine(output).empty(); }, kDeadline));
+    EXPECT_EQ(BootstrapLine(output), "bootstrap=" + bootstrap_);
   }
 
   void TearDown() override {
@@ -198,17 +132,16 @@ class DevbrokerProcessTest : public ::testing::Test {
   }
 
   void StopAndExpectCleanExit() {
-    process_->Signal(SIGTERM);
-    std::optional<int> status = process_->WaitForExit();
-    ASSERT_TRUE(status.has_value()) << "devbroker did not exit after SIGTERM";
-    ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status;
-    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    process_->Kill(SIGTERM);
+    std::optional<int> exit_code = process_->WaitFor(kDeadline);
+    ASSERT_TRUE(exit_code.has_value()) << "devbroker did not exit after SIGTERM";
+    EXPECT_EQ(*exit_code, 0);
     EXPECT_FALSE(std::filesystem::exists(bootstrap_file_));
   }
 
   std::filesystem::path dir_;
   std::filesystem::path bootstrap_file_;
-  std::unique_ptr<DevbrokerProcess> process_;
+  std::unique_ptr<Subprocess> process_;
   std::string bootstrap_;
 };
 
