@@ -1,72 +1,25 @@
 #include "tools/devbroker/dev_broker.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <thread>
 #include <utility>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/runtime/address.h"
 #include "common/status/status_macros.h"
 
 namespace arrears::devbroker {
 namespace {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
 // The first "host:port" of a comma-separated bootstrap list.
-absl::StatusOr<HostPort> FirstBroker(absl::string_view bootstrap_servers) {
-  absl::string_view first =
+absl::StatusOr<runtime::HostPort> FirstBroker(absl::string_view bootstrap_servers) {
+  const absl::string_view first =
       std::pair<absl::string_view, absl::string_view>(absl::StrSplit(bootstrap_servers, ',')).first;
-  const size_t colon = first.rfind(':');
-  HostPort result;
-  if (colon == absl::string_view::npos ||
-      !absl::SimpleAtoi(first.substr(colon + 1), &result.port)) {
-    return absl::InternalError(absl::StrCat("DevBroker: mock cluster bootstrap servers '",
-                                            bootstrap_servers, "' do not start with host:port"));
-  }
-  result.host = std::string(first.substr(0, colon));
-  return result;
-}
-
-// librdkafka 2.0.2's mock thread serves queued API calls (e.g. topic creation)
-// and only then drains its wake-up pipe, so a call made
-// in between loses its wake-up and waits for the thread's 1 s poll timeout:
-// creating the 18 topics took anywhere from 0.1 to 9 s. A connection to a
-// broker's listener wakes the thread too, so while a burst of calls runs we
-// open (and at once close) one every few milliseconds.
-void WithMockWakeups(const HostPort& broker, absl::FunctionRef<void()> calls) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(broker.port));
-  if (inet_pton(AF_INET, broker.host.c_str(), &address.sin_addr) != 1) {
-    calls();  // Not an address we can poke: slower, still correct.
-    return;
-  }
-  absl::Notification done;
-  std::thread waker([&] {
-    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(5))) {
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd < 0) continue;
-      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-      close(fd);
-    }
-  });
-  calls();
-  done.Notify();
-  waker.join();
+  absl::StatusOr<runtime::HostPort> broker = runtime::ParseHostPort(first);
+  if (!broker.ok()) return Annotate(broker.status(), "DevBroker: mock cluster bootstrap servers");
+  return broker;
 }
 
 }  // namespace
@@ -104,16 +57,11 @@ absl::StatusOr<std::unique_ptr<DevBroker>> DevBroker::Create(const Options& opti
                            DevTopics(topics::AllTopics(), options.partitions_override));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<kafka::testing::MockCluster> cluster,
                            kafka::testing::MockCluster::Create(options.brokers));
-  ARREARS_ASSIGN_OR_RETURN(HostPort first, FirstBroker(cluster->bootstrap_servers()));
-  absl::Status created;
-  WithMockWakeups(first, [&] {
-    for (const DevTopic& topic : topics) {
-      created = Annotate(cluster->CreateTopic(topic.name, topic.partitions),
-                         absl::StrCat("DevBroker: creating topic ", topic.name));
-      if (!created.ok()) return;
-    }
-  });
-  ARREARS_RETURN_IF_ERROR(created);
+  ARREARS_ASSIGN_OR_RETURN(runtime::HostPort first, FirstBroker(cluster->bootstrap_servers()));
+  std::vector<std::pair<std::string, int>> to_create;
+  to_create.reserve(topics.size());
+  for (const DevTopic& topic : topics) to_create.emplace_back(topic.name, topic.partitions);
+  ARREARS_RETURN_IF_ERROR(Annotate(cluster->CreateTopics(to_create), "DevBroker"));
   ARREARS_ASSIGN_OR_RETURN(
       std::unique_ptr<TcpForwarder> forwarder,
       TcpForwarder::Create(
