@@ -15,3 +15,10 @@ if [[ -x "$BUILD_DIR/bench/kafka_pipeline_bench" ]]; then
   echo "== Kafka pipeline through the dev broker"
   "$BUILD_DIR/bench/kafka_pipeline_bench" "$@"
 fi
+# Each service's benchmark binaries (bench/<service>/*_bench), each printing
+# its own table with its baseline.
+for binary in "$BUILD_DIR"/bench/*/*_bench; do
+  [[ -x "$binary" ]] || continue
+  echo "== $(basename "$(dirname "$binary")"): $(basename "$binary")"
+  "$binary"
+done

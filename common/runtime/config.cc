@@ -22,6 +22,8 @@ ABSL_FLAG(std::string, service_name, "",
           "Name of this service in logs, metrics and event sources (a DNS label). Required.");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:0",
           "gRPC listen address host:port; port 0 picks a free port.");
+ABSL_FLAG(std::string, grpc_address_file, "",
+          "If set, the bound gRPC address host:port is published in this file while serving.");
 ABSL_FLAG(std::string, http_address, "127.0.0.1:0",
           "HTTP listen address host:port for /metrics, /healthz and /readyz; port 0 picks a free "
           "port.");
@@ -114,6 +116,7 @@ absl::StatusOr<RuntimeConfig> RuntimeConfigFromFlags() {
   RuntimeConfig config;
   config.service_name = absl::GetFlag(FLAGS_service_name);
   config.grpc_address = absl::GetFlag(FLAGS_grpc_address);
+  config.grpc_address_file = absl::GetFlag(FLAGS_grpc_address_file);
   config.http_address = absl::GetFlag(FLAGS_http_address);
   config.kafka_bootstrap = absl::GetFlag(FLAGS_kafka_bootstrap);
   config.kafka_bootstrap_file = absl::GetFlag(FLAGS_kafka_bootstrap_file);

@@ -52,6 +52,10 @@ std::string AbslUnparseFlag(KafkaProfileFlag flag);
 ABSL_DECLARE_FLAG(std::string, service_name);
 // gRPC listen address, host:port; port 0 picks a free port.
 ABSL_DECLARE_FLAG(std::string, grpc_address);
+// When set, the service publishes its bound gRPC address ("host:port") in
+// this file once it serves (atomically; removed at shutdown), so that
+// scripts, tests and peers find a service started on port 0.
+ABSL_DECLARE_FLAG(std::string, grpc_address_file);
 // HTTP listen address for /metrics, /healthz, /readyz; port 0 picks a free port.
 ABSL_DECLARE_FLAG(std::string, http_address);
 // Kafka bootstrap servers, "host:port[,host:port]". Exclusive with
@@ -77,9 +81,10 @@ namespace arrears::runtime {
 // The shared flags, validated.
 struct RuntimeConfig {
   std::string service_name;
-  std::string grpc_address;     // host:port, parses with ParseHostPort
-  std::string http_address;     // host:port, parses with ParseHostPort
-  std::string kafka_bootstrap;  // at most one of these two is set
+  std::string grpc_address;       // host:port, parses with ParseHostPort
+  std::string grpc_address_file;  // empty: not published
+  std::string http_address;       // host:port, parses with ParseHostPort
+  std::string kafka_bootstrap;    // at most one of these two is set
   std::string kafka_bootstrap_file;
   kafka::Profile kafka_profile = kafka::Profile::kDev;
   kafka::Properties kafka_properties;

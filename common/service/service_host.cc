@@ -4,8 +4,10 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/runtime/address.h"
 #include "common/runtime/logging.h"
 #include "common/service/trace_propagation.h"
 #include "common/status/status_macros.h"
@@ -201,12 +203,29 @@ absl::Status ServiceHost::Start() {
   grpc_options.metrics = &metrics_;
   ARREARS_ASSIGN_OR_RETURN(grpc_server_, runtime::GrpcServer::Create(grpc_options));
   grpc_server_->SetServing(true);
+  ARREARS_RETURN_IF_ERROR(PublishGrpcAddress());
   http_server_->SetReady(true);
   runtime::LogInfo("service started")
       .With("grpc_port", static_cast<int64_t>(grpc_server_->port()))
       .With("http_port", static_cast<int64_t>(http_server_->port()))
       .With("consumers", static_cast<int64_t>(consumers_.size()))
       .With("store", database_->path());
+  return absl::OkStatus();
+}
+
+absl::Status ServiceHost::PublishGrpcAddress() {
+  if (config_.grpc_address_file.empty()) return absl::OkStatus();
+  ARREARS_ASSIGN_OR_RETURN(runtime::HostPort listen, runtime::ParseHostPort(config_.grpc_address));
+  // A wildcard listen address is reachable on loopback; peers on this host
+  // are who reads the file.
+  std::string host = listen.host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (absl::StrContains(host, ':')) host = absl::StrCat("[", host, "]");
+  absl::StatusOr<std::unique_ptr<runtime::PublishedFile>> file = runtime::PublishedFile::Create(
+      config_.grpc_address_file, absl::StrCat(host, ":", grpc_server_->port()));
+  if (!file.ok()) return Annotate(file.status(), "--grpc_address_file");
+  grpc_address_file_ = *std::move(file);
   return absl::OkStatus();
 }
 
@@ -219,6 +238,7 @@ absl::Status ServiceHost::Shutdown() {
   const absl::Duration budget = config_.drain_timeout;
   runtime::DrainSequence drain(clock_);
   drain.AddStep("readiness off", budget, [this](absl::Time) {
+    grpc_address_file_.reset();
     if (http_server_) http_server_->SetReady(false);
     if (grpc_server_) grpc_server_->SetServing(false);
     return absl::OkStatus();

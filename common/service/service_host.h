@@ -12,7 +12,8 @@
 //     EventApplier: "apply + mark processed + enqueue outbound" commit as one
 //     transaction, offsets are committed only after that; each event is
 //     applied under its trace (trace_propagation.h);
-//   - the gRPC server (health + reflection) with the service's APIs;
+//   - the gRPC server (health + reflection) with the service's APIs, its bound
+//     address published in --grpc_address_file while it serves;
 //   - the HTTP endpoint for /metrics, /healthz and /readyz, with consumer lag
 //     per partition, consumer counters and outbox depth as metrics.
 //
@@ -41,6 +42,7 @@
 #include "common/runtime/grpc_server.h"
 #include "common/runtime/http_server.h"
 #include "common/runtime/metrics.h"
+#include "common/runtime/published_file.h"
 #include "common/runtime/shutdown.h"
 #include "common/store/event_applier.h"
 #include "common/store/exactly_once_processor.h"
@@ -110,6 +112,7 @@ class ServiceHost {
 
   ServiceHost(runtime::RuntimeConfig config, const Clock* clock);
   absl::Status RegisterMetrics();
+  absl::Status PublishGrpcAddress();
 
   const runtime::RuntimeConfig config_;
   const Clock* const clock_;
@@ -124,6 +127,7 @@ class ServiceHost {
   std::vector<runtime::GrpcServiceBinding> grpc_services_;
   std::unique_ptr<runtime::GrpcServer> grpc_server_;
   std::unique_ptr<runtime::HttpServer> http_server_;
+  std::unique_ptr<runtime::PublishedFile> grpc_address_file_;  // while serving
   std::vector<std::unique_ptr<runtime::CollectorRegistration>> collectors_;
   runtime::ShutdownSignal* signal_ = nullptr;  // set by Run
   bool started_ = false;

@@ -18,6 +18,8 @@
 namespace arrears::service {
 namespace {
 
+using ::arrears::testing::IsOkAndHolds;
+using ::arrears::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr char kInTopic[] = "host-test.in";
@@ -67,13 +69,18 @@ TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
   config.kafka_profile = kafka::Profile::kDev;
   config.data_dir = dir.File("data");
   config.drain_timeout = absl::Seconds(10);
+  config.grpc_address_file = dir.File("grpc_address");
   ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Create(config, {}, &SystemClock::Get()));
+  EXPECT_THAT(runtime::ReadPublishedFile(config.grpc_address_file),
+              StatusIs(absl::StatusCode::kNotFound));  // not before it serves
 
   EchoApplier applier;
   ASSERT_OK(
       host->AddConsumer({.group_id = "host-test", .topics = {kInTopic}, .applier = &applier}));
   ASSERT_OK(host->Start());
   EXPECT_GT(host->grpc_port(), 0);
+  EXPECT_THAT(runtime::ReadPublishedFile(config.grpc_address_file),
+              IsOkAndHolds(absl::StrCat("127.0.0.1:", host->grpc_port())));
 
   ASSERT_OK_AND_ASSIGN(auto producer, kafka::KafkaProducer::Create(cluster->Config("producer")));
   std::vector<events::Event> batch;
@@ -126,6 +133,8 @@ TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
   EXPECT_THAT(metrics, HasSubstr("arrears_outbox_pending"));
 
   ASSERT_OK(host->Shutdown());
+  EXPECT_THAT(runtime::ReadPublishedFile(config.grpc_address_file),
+              StatusIs(absl::StatusCode::kNotFound));  // a stopped service is not advertised
   EXPECT_FALSE(http.Get("/healthz")) << "HTTP stops last";
 
   ASSERT_OK_AND_ASSIGN(auto out, cluster->ReadAll(kOutTopic, absl::Now() + absl::Seconds(10)));

@@ -20,7 +20,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "tools/devbroker/dev_broker.h"
-#include "tools/devbroker/published_file.h"
+#include "common/runtime/published_file.h"
 
 ABSL_FLAG(int, port, 9092, "Loopback port clients bootstrap from; 0 picks a free one.");
 ABSL_FLAG(int, brokers, 3, "Brokers in the mock cluster.");
@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "devbroker: %s\n", broker.status().ToString().c_str());
     return 1;
   }
-  std::unique_ptr<arrears::devbroker::PublishedFile> bootstrap_file;
+  std::unique_ptr<arrears::runtime::PublishedFile> bootstrap_file;
   if (const std::string path = absl::GetFlag(FLAGS_bootstrap_file); !path.empty()) {
-    auto file = arrears::devbroker::PublishedFile::Create(path, (*broker)->bootstrap());
+    auto file = arrears::runtime::PublishedFile::Create(path, (*broker)->bootstrap());
     if (!file.ok()) {
       std::fprintf(stderr, "devbroker: %s\n", file.status().ToString().c_str());
       return 1;

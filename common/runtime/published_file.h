@@ -6,16 +6,17 @@
 //   ...  // readers see either no file or exactly "127.0.0.1:9092"
 //   file.reset();  // removed
 //
-// Why: scripts and test harnesses poll for the devbroker's bootstrap file; a
-// reader must never see it half-written, and a file left behind by a stopped
-// broker would send clients to a dead port.
+// Why: scripts and test harnesses poll for the devbroker's bootstrap file and
+// for a service's gRPC address file (--grpc_address_file); a reader must
+// never see one half-written, and a file left behind by a stopped process
+// would send clients to a dead port.
 //
 // Contract: Create() writes `contents` (verbatim, no newline added) to a
 // temporary file in the same directory and rename()s it over `path`, so the
 // file appears atomically; it fails, naming the path, if either step fails.
 // The destructor removes `path`. Not thread-safe; there is nothing to share.
-#ifndef ARREARS_TOOLS_DEVBROKER_PUBLISHED_FILE_H_
-#define ARREARS_TOOLS_DEVBROKER_PUBLISHED_FILE_H_
+#ifndef ARREARS_COMMON_RUNTIME_PUBLISHED_FILE_H_
+#define ARREARS_COMMON_RUNTIME_PUBLISHED_FILE_H_
 
 #include <memory>
 #include <string>
@@ -23,7 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace arrears::devbroker {
+namespace arrears::runtime {
 
 class PublishedFile {
  public:
@@ -42,6 +43,11 @@ class PublishedFile {
   const std::string path_;
 };
 
-}  // namespace arrears::devbroker
+// The contents of a published file, surrounding whitespace stripped.
+// NotFound while it does not exist (callers may poll), InvalidArgument when it
+// is empty; both name the path.
+absl::StatusOr<std::string> ReadPublishedFile(const std::string& path);
 
-#endif  // ARREARS_TOOLS_DEVBROKER_PUBLISHED_FILE_H_
+}  // namespace arrears::runtime
+
+#endif  // ARREARS_COMMON_RUNTIME_PUBLISHED_FILE_H_

@@ -1,15 +1,17 @@
-#include "tools/devbroker/published_file.h"
+#include "common/runtime/published_file.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace arrears::devbroker {
+namespace arrears::runtime {
 
 absl::StatusOr<std::unique_ptr<PublishedFile>> PublishedFile::Create(absl::string_view path,
                                                                      absl::string_view contents) {
@@ -37,4 +39,14 @@ absl::StatusOr<std::unique_ptr<PublishedFile>> PublishedFile::Create(absl::strin
 
 PublishedFile::~PublishedFile() { std::remove(path_.c_str()); }
 
-}  // namespace arrears::devbroker
+absl::StatusOr<std::string> ReadPublishedFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("file \"", path, "\": cannot open"));
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string text(absl::StripAsciiWhitespace(content.str()));
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat("file \"", path, "\": empty"));
+  return text;
+}
+
+}  // namespace arrears::runtime

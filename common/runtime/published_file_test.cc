@@ -1,4 +1,4 @@
-#include "tools/devbroker/published_file.h"
+#include "common/runtime/published_file.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,9 +12,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace arrears::devbroker {
+namespace arrears::runtime {
 namespace {
 
+using ::arrears::testing::IsOkAndHolds;
 using ::arrears::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -70,5 +71,17 @@ TEST_F(PublishedFileTest, FailsNamingThePathWhenTheDirectoryIsMissing) {
   EXPECT_THAT(PublishedFile::Create("", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(PublishedFileTest, ReadsWhatWasPublishedAndNamesTheFileWhileItIsAbsentOrEmpty) {
+  const std::string path = (dir_ / "grpc_address").string();
+  EXPECT_THAT(ReadPublishedFile(path), StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
+  {
+    ASSERT_OK_AND_ASSIGN(auto file, PublishedFile::Create(path, "127.0.0.1:50051\n"));
+    EXPECT_THAT(ReadPublishedFile(path), IsOkAndHolds("127.0.0.1:50051"));
+  }
+  std::ofstream(path) << "  \n";
+  EXPECT_THAT(ReadPublishedFile(path),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path)));
+}
+
 }  // namespace
-}  // namespace arrears::devbroker
+}  // namespace arrears::runtime
