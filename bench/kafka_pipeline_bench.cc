@@ -116,6 +116,11 @@ ABSL_FLAG(std::string, consumer_properties, "",
 ABSL_FLAG(std::string, bootstrap, "",
           "Run against this broker (e.g. a devbroker process started with the same "
           "--partitions) instead of an in-process DevBroker. Its topics must be fresh.");
+ABSL_FLAG(bool, overlap_polling, true,
+          "ConsumerLoop phases prefetch the next batch while the handler runs "
+          "(ConsumerOptions::overlap_polling).");
+ABSL_FLAG(bool, publish_phase, true,
+          "Run phase 2 (KafkaProducer::Publish); false skips it to iterate on the consume phases.");
 ABSL_FLAG(absl::Duration, phase_timeout, absl::Minutes(10),
           "A phase that has not seen every event by then fails the run.");
 
@@ -146,6 +151,8 @@ struct Setup {
   std::string bootstrap = {};  // empty: an in-process DevBroker
   kafka::Properties consumer_properties = {};
   absl::Duration phase_timeout = absl::ZeroDuration();
+  bool overlap_polling = true;
+  bool publish_phase = true;
 };
 
 enum class Role { kProduceBaseline, kProduce, kConsumeBaseline, kConsume };
@@ -638,6 +645,7 @@ absl::StatusOr<PhaseResult> ConsumerLoopPhase(const BenchContext& ctx, std::stri
   options.group_id = group;
   options.topics = {ctx.input_topic};
   options.max_batch_size = ctx.setup.batch;
+  options.overlap_polling = ctx.setup.overlap_polling;
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<kafka::ConsumerLoop> loop,
                            kafka::ConsumerLoop::Create(options, &handler, ctx.dead_letter_producer,
                                                        &SystemClock::Get()));
@@ -817,8 +825,10 @@ absl::Status RunPhases(const Setup& setup, std::vector<PhaseResult>& results) {
     ctx.input_record_bytes = RecordBytes(input.front());
     std::fprintf(stderr, "phase 1: raw produce\n");
     ARREARS_RETURN_IF_ERROR(record(RawProduce(ctx, input)));
-    std::fprintf(stderr, "phase 2: KafkaProducer::Publish\n");
-    ARREARS_RETURN_IF_ERROR(record(PublishPhase(ctx, input)));
+    if (setup.publish_phase || !setup.preload) {
+      std::fprintf(stderr, "phase 2: KafkaProducer::Publish\n");
+      ARREARS_RETURN_IF_ERROR(record(PublishPhase(ctx, input)));
+    }
     if (setup.preload) {
       std::fprintf(stderr, "preloading the consumers' input (untimed)\n");
       for (events::Event& event : input) event.topic = ctx.input_topic;
@@ -949,9 +959,9 @@ int Main(const Setup& setup) {
               sqlite3_libversion());
   std::printf(
       "setup: events=%lld value_bytes=%d partitions=%d batch=%d publish_batch=%d "
-      "relay_batch=%d keys=%d broker=%s\n",
+      "relay_batch=%d keys=%d overlap_polling=%s broker=%s\n",
       static_cast<long long>(setup.events), setup.value_bytes, setup.partitions, setup.batch,
-      setup.publish_batch, setup.relay_batch, setup.keys,
+      setup.publish_batch, setup.relay_batch, setup.keys, setup.overlap_polling ? "on" : "off",
       setup.bootstrap.empty() ? absl::StrCat("in-process DevBroker, ", kBrokers, " brokers").c_str()
                               : setup.bootstrap.c_str());
   if (!setup.consumer_properties.empty()) {
@@ -1008,5 +1018,7 @@ int main(int argc, char** argv) {
                                .preload = absl::GetFlag(FLAGS_preload),
                                .bootstrap = absl::GetFlag(FLAGS_bootstrap),
                                .consumer_properties = *std::move(consumer_properties),
-                               .phase_timeout = absl::GetFlag(FLAGS_phase_timeout)});
+                               .phase_timeout = absl::GetFlag(FLAGS_phase_timeout),
+                               .overlap_polling = absl::GetFlag(FLAGS_overlap_polling),
+                               .publish_phase = absl::GetFlag(FLAGS_publish_phase)});
 }

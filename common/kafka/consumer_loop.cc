@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -21,6 +22,9 @@ namespace {
 
 // Bounds how long an idle Run() takes to notice Stop().
 constexpr int kIdlePollMs = 100;
+// Bounds how late a prefetch notices that the handler is done when no
+// records arrive.
+constexpr int kPrefetchPollMs = 1;
 
 std::string DescribePartitions(const rd_kafka_topic_partition_list_t& list) {
   std::vector<std::string> names;
@@ -135,6 +139,71 @@ class ConsumerLoop::PendingBatch {
   events::Headers scratch_headers_;
 };
 
+// Runs handler calls, one at a time, on its own thread, so that Run()'s
+// thread can poll meanwhile. Start() then Wait() from Run()'s thread; done()
+// tells without blocking whether Wait() would.
+class ConsumerLoop::HandlerThread {
+ public:
+  explicit HandlerThread(events::EventBatchHandler* handler)
+      : handler_(handler), thread_([this] { Loop(); }) {}
+  ~HandlerThread() {
+    {
+      absl::MutexLock lock(&mu_);
+      quit_ = true;
+    }
+    thread_.join();
+  }
+
+  void Start(absl::Span<const events::InboundEvent> batch) {
+    absl::MutexLock lock(&mu_);
+    done_.store(false, std::memory_order_relaxed);
+    batch_ = batch;
+    has_job_ = true;
+  }
+
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  std::vector<absl::Status> Wait() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&has_result_));
+    has_result_ = false;
+    return std::move(result_);
+  }
+
+ private:
+  bool HasJobOrQuit() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return has_job_ || quit_; }
+
+  void Loop() {
+    while (true) {
+      absl::Span<const events::InboundEvent> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &HandlerThread::HasJobOrQuit));
+        if (!has_job_) return;  // quit
+        has_job_ = false;
+        batch = batch_;
+      }
+      std::vector<absl::Status> statuses = handler_->HandleBatch(batch);
+      {
+        absl::MutexLock lock(&mu_);
+        result_ = std::move(statuses);
+        has_result_ = true;
+      }
+      done_.store(true, std::memory_order_release);
+    }
+  }
+
+  events::EventBatchHandler* const handler_;
+  absl::Mutex mu_;
+  bool has_job_ ABSL_GUARDED_BY(mu_) = false;
+  bool quit_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Span<const events::InboundEvent> batch_ ABSL_GUARDED_BY(mu_);
+  bool has_result_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<absl::Status> result_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> done_{true};
+  std::thread thread_;  // last: starts after the members it reads
+};
+
 absl::StatusOr<std::unique_ptr<ConsumerLoop>> ConsumerLoop::Create(
     const ConsumerOptions& options, events::EventBatchHandler* handler,
     KafkaProducer* dead_letter_producer, const Clock* clock) {
@@ -205,7 +274,8 @@ ConsumerLoop::ConsumerLoop(const ConsumerOptions& options, events::EventBatchHan
       handler_(handler),
       dead_letter_producer_(dead_letter_producer),
       clock_(clock),
-      pending_(std::make_unique<PendingBatch>()) {}
+      pending_(std::make_unique<PendingBatch>()),
+      prefetched_(std::make_unique<PendingBatch>()) {}
 
 ConsumerLoop::~ConsumerLoop() { Close(); }
 
@@ -254,21 +324,25 @@ absl::Status ConsumerLoop::Run() {
 }
 
 absl::Status ConsumerLoop::PollBatch() {
+  if (!prefetched_->empty()) {
+    // What arrived during the last handler call, topped up with what is
+    // already queued, without waiting.
+    std::swap(pending_, prefetched_);
+    while (pending_->end() < static_cast<size_t>(options_.max_batch_size)) {
+      RdMessagePtr message(rd_kafka_consumer_poll(rk_.get(), 0));
+      if (message == nullptr) break;
+      ARREARS_RETURN_IF_ERROR(TakeMessage(std::move(message), *pending_));
+    }
+    return absl::OkStatus();
+  }
   int timeout_ms = kIdlePollMs;
   absl::Time deadline = absl::InfiniteFuture();
   while (pending_->end() < static_cast<size_t>(options_.max_batch_size)) {
     RdMessagePtr message(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
     if (message == nullptr) break;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      pending_->Add(std::move(message));
-      if (deadline == absl::InfiniteFuture()) deadline = absl::Now() + options_.max_batch_wait;
-    } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      char reason[512];
-      if (rd_kafka_fatal_error(rk_.get(), reason, sizeof(reason)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return absl::InternalError(absl::StrCat("kafka consumer: fatal error: ", reason));
-      }
-      Log(LogSeverity::kWarning, absl::StrCat("consumer ", options_.group_id, ": ",
-                                              rd_kafka_message_errstr(message.get())));
+    ARREARS_RETURN_IF_ERROR(TakeMessage(std::move(message), *pending_));
+    if (deadline == absl::InfiniteFuture() && !pending_->empty()) {
+      deadline = absl::Now() + options_.max_batch_wait;
     }
     if (deadline != absl::InfiniteFuture()) {
       timeout_ms = static_cast<int>(std::max<int64_t>(
@@ -276,6 +350,38 @@ absl::Status ConsumerLoop::PollBatch() {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ConsumerLoop::TakeMessage(RdMessagePtr message, PendingBatch& batch) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    batch.Add(std::move(message));
+    return absl::OkStatus();
+  }
+  if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return absl::OkStatus();
+  char reason[512];
+  if (rd_kafka_fatal_error(rk_.get(), reason, sizeof(reason)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InternalError(absl::StrCat("kafka consumer: fatal error: ", reason));
+  }
+  Log(LogSeverity::kWarning,
+      absl::StrCat("consumer ", options_.group_id, ": ", rd_kafka_message_errstr(message.get())));
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerLoop::PrefetchWhileHandling() {
+  // Rebalance() may settle the call from inside the poll.
+  while (call_in_flight_ && !handler_thread_->done() &&
+         prefetched_->end() < static_cast<size_t>(options_.max_batch_size)) {
+    RdMessagePtr message(rd_kafka_consumer_poll(rk_.get(), kPrefetchPollMs));
+    if (message == nullptr) continue;
+    ARREARS_RETURN_IF_ERROR(TakeMessage(std::move(message), *prefetched_));
+  }
+  return absl::OkStatus();
+}
+
+void ConsumerLoop::SettleInFlightCall() {
+  if (!call_in_flight_) return;
+  call_in_flight_ = false;
+  CompleteHandlerCall(handler_thread_->Wait());
 }
 
 absl::Status ConsumerLoop::ProcessHead() {
@@ -287,10 +393,32 @@ absl::Status ConsumerLoop::ProcessHead() {
   }
   const size_t end = batch.Find(head, /*rejected=*/true);
   if (++head_attempts_ > 1) retries_.fetch_add(1, std::memory_order_relaxed);
-  std::vector<absl::Status> statuses = handler_->HandleBatch(batch.events(head, end));
-  if (statuses.size() != end - head) {
-    return absl::InternalError(absl::StrCat("event handler returned ", statuses.size(),
-                                            " statuses for ", end - head, " events"));
+  call_size_ = end - head;
+  absl::Status poll_status;
+  if (options_.overlap_polling && prefetched_->empty()) {
+    if (handler_thread_ == nullptr) handler_thread_ = std::make_unique<HandlerThread>(handler_);
+    handler_thread_->Start(batch.events(head, end));
+    call_in_flight_ = true;
+    poll_status = PrefetchWhileHandling();
+    SettleInFlightCall();
+  } else {
+    CompleteHandlerCall(handler_->HandleBatch(batch.events(head, end)));
+  }
+  if (!call_error_.ok()) return call_error_;
+  ARREARS_RETURN_IF_ERROR(poll_status);
+  if (backoff_due_) {
+    backoff_due_ = false;
+    Backoff();
+  }
+  return absl::OkStatus();
+}
+
+void ConsumerLoop::CompleteHandlerCall(std::vector<absl::Status> statuses) {
+  const size_t head = pending_->head();
+  if (statuses.size() != call_size_) {
+    call_error_ = absl::InternalError(absl::StrCat("event handler returned ", statuses.size(),
+                                                   " statuses for ", call_size_, " events"));
+    return;
   }
 
   // Everything before the first retryable failure is final once the
@@ -320,16 +448,15 @@ absl::Status ConsumerLoop::ProcessHead() {
                                   [](const absl::Status& s) { return s.ok(); });
   events_handled_.fetch_add(handled, std::memory_order_relaxed);
   Finalize(head + final_count);
-  if (head_failure.ok()) return absl::OkStatus();
+  if (head_failure.ok()) return;
   // The new head was attempted once, in this call, unless it was the head already.
   if (final_count > 0) head_attempts_ = 1;
   if (dead_letter_failed) {
     Log(LogSeverity::kError, head_failure.message());
-    Backoff();
+    backoff_due_ = true;
   } else {
     OnHeadRetryable(head_failure);
   }
-  return absl::OkStatus();
 }
 
 void ConsumerLoop::DeadLetterRejectedRun() {
@@ -349,14 +476,14 @@ void ConsumerLoop::DeadLetterRejectedRun() {
 
 void ConsumerLoop::OnHeadRetryable(const absl::Status& status) {
   if (head_attempts_ < options_.retry.max_attempts) {
-    Backoff();
+    backoff_due_ = true;
     return;
   }
   size_t head = pending_->head();
   DeadLetterItem item{.index = head, .reason = status, .attempts = head_attempts_};
   if (absl::Status s = DeadLetter({item}); !s.ok()) {
     Log(LogSeverity::kError, s.message());
-    Backoff();
+    backoff_due_ = true;
     return;
   }
   Finalize(head + 1);
@@ -456,6 +583,7 @@ void ConsumerLoop::Close() {
         absl::StrCat("consumer ", options_.group_id, ": close: ", rd_kafka_err2str(err)));
   }
   pending_->Clear();
+  prefetched_->Clear();
 }
 
 void ConsumerLoop::OnRebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
@@ -484,7 +612,14 @@ void ConsumerLoop::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_l
     if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       absl::StrAppend(&description, " (", rd_kafka_err2str(err), ")");
     }
+    // A handler call in flight (the revocation came during a prefetch) is
+    // settled first, so that what it made final is committed now.
+    SettleInFlightCall();
+    const size_t pending_before = pending_->end() - pending_->head();
     pending_->DropPartitions(*partitions);
+    // The head's attempt count belongs to the head; a new head starts over.
+    if (pending_->end() - pending_->head() != pending_before) head_attempts_ = 0;
+    prefetched_->DropPartitions(*partitions);
     CommitSync("revocation");
     if (cooperative) {
       error = rd_kafka_incremental_unassign(rk_.get(), partitions);

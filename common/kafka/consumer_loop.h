@@ -17,7 +17,13 @@
 //   - OK: done. Permanent error: the event goes to "<topic>.dlq". Retryable
 //     error: the event and all after it are retried with exponential backoff
 //     and jitter; after retry.max_attempts the event goes to the DLQ and the
-//     loop goes on. No new records are polled until the batch is final.
+//     loop goes on. No event of a later batch reaches the handler until the
+//     batch is final.
+//   - While the handler works on a batch (on the loop's handler thread), Run()
+//     polls and decodes the next one (overlap_polling), so the consumer's
+//     per-record work and the handler's commit run on two cores instead of
+//     taking turns. At most one batch is prefetched; its records are handled
+//     strictly after the batch in hand, so per-partition order is kept.
 //   - An event is final once applied or written to the DLQ; only then is its
 //     offset stored (enable.auto.offset.store=false, auto commit on). If the
 //     DLQ write fails the event is retried, never skipped.
@@ -33,7 +39,10 @@
 // followed the last auto-commit; handlers dedupe by ce_id in any case.
 //
 // Thread-safety: Run() on one thread, once. Stop(), stats() and ConsumerLag()
-// from any thread. The handler is called only from Run()'s thread.
+// from any thread. The handler is called from one thread at a time and never
+// concurrently with itself: Run()'s own thread, or with overlap_polling the
+// loop's handler thread (so it must not rely on thread-locals set outside a
+// call).
 #ifndef ARREARS_COMMON_KAFKA_CONSUMER_LOOP_H_
 #define ARREARS_COMMON_KAFKA_CONSUMER_LOOP_H_
 
@@ -78,6 +87,8 @@ struct ConsumerOptions {
   RetryPolicy retry;
   // librdkafka statistics (feeding ConsumerLag()); zero disables them.
   absl::Duration statistics_interval = absl::Seconds(5);
+  // Poll and decode the next batch while the handler runs (see above).
+  bool overlap_polling = true;
 };
 
 struct PartitionLag {
@@ -134,6 +145,7 @@ class ConsumerLoop {
 
  private:
   class PendingBatch;
+  class HandlerThread;
 
   ConsumerLoop(const ConsumerOptions& options, events::EventBatchHandler* handler,
                KafkaProducer* dead_letter_producer, const Clock* clock);
@@ -147,13 +159,28 @@ class ConsumerLoop {
   };
 
   bool stop_requested() const;
-  // Fills the empty pending batch; fails only on a fatal consumer error.
+  // Fills the empty pending batch: from the prefetched one if there is one,
+  // else by polling; fails only on a fatal consumer error.
   absl::Status PollBatch();
+  // Adds a polled message to `batch`, or logs a consumer error; fails only on
+  // a fatal consumer error.
+  absl::Status TakeMessage(RdMessagePtr message, PendingBatch& batch);
   // One step on the head of the pending batch: dead-letters the rejected
   // records there, or calls the handler on the run of valid events that
-  // follows; stores the offsets of what became final; backs off if the head
-  // is still not final.
+  // follows (prefetching meanwhile); stores the offsets of what became final;
+  // backs off if the head is still not final.
   absl::Status ProcessHead();
+  // Polls into prefetched_ until the handler thread is done or the batch is
+  // full.
+  absl::Status PrefetchWhileHandling();
+  // What follows a handler call on pending_[head, head + statuses.size()):
+  // DLQ writes, offsets, retry bookkeeping. Runs on Run()'s thread, from
+  // ProcessHead or, when a revocation interrupts the prefetch, from
+  // Rebalance (which must settle the batch in flight before dropping
+  // partitions).
+  void CompleteHandlerCall(std::vector<absl::Status> statuses);
+  // Collects and completes the handler thread's call, if one is in flight.
+  void SettleInFlightCall();
   void DeadLetterRejectedRun();
   // After the handler failed the head with retryable `status`.
   void OnHeadRetryable(const absl::Status& status);
@@ -178,7 +205,13 @@ class ConsumerLoop {
 
   // Run()'s thread only.
   std::unique_ptr<PendingBatch> pending_;
-  int head_attempts_ = 0;  // handler attempts of pending_'s head event
+  std::unique_ptr<PendingBatch> prefetched_;  // polled during a handler call
+  std::unique_ptr<HandlerThread> handler_thread_;
+  bool call_in_flight_ = false;  // handler_thread_ works on pending_'s head run
+  size_t call_size_ = 0;         // events in the latest handler call
+  absl::Status call_error_;      // a handler that broke its contract
+  bool backoff_due_ = false;     // the head is still not final after a call
+  int head_attempts_ = 0;        // handler attempts of pending_'s head event
   absl::BitGen random_;
   bool closed_ = false;
 

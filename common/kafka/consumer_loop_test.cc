@@ -1,5 +1,6 @@
 #include "common/kafka/consumer_loop.h"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -485,6 +486,66 @@ TEST_F(ConsumerLoopTest, TwoMembersShareThePartitionsAndTogetherApplyEveryEvent)
   EXPECT_GT(first_handler.deliveries(), 0);
   EXPECT_GT(second_handler.deliveries(), 0);
   EXPECT_GE(first->loop->stats().rebalances, 3);  // assign, revoke, assign
+}
+
+// Holds its first call until its loop is inside a revocation, then applies
+// the batch: the revocation must wait for the call it interrupted.
+class HeldHandler final : public events::EventBatchHandler {
+ public:
+  explicit HeldHandler(FakeStore* store) : inner_(store) {}
+
+  std::vector<absl::Status> HandleBatch(absl::Span<const events::InboundEvent> batch) override {
+    if (calls_++ == 0) {
+      held_through_revocation_ = Eventually([&] {
+        ConsumerLoop* loop = loop_.load();
+        return loop != nullptr && loop->stats().rebalances >= 2;
+      });
+      // Still assigned: the revocation has begun, not finished.
+      assigned_on_return_ = loop_.load()->stats().assigned_partitions;
+    }
+    return inner_.HandleBatch(batch);
+  }
+
+  void set_loop(ConsumerLoop* loop) { loop_.store(loop); }
+  bool held_through_revocation() const { return held_through_revocation_; }
+  int64_t assigned_on_return() const { return assigned_on_return_; }
+
+ private:
+  FakeHandler inner_;
+  std::atomic<ConsumerLoop*> loop_{nullptr};
+  int calls_ = 0;  // the loop's handler thread only
+  std::atomic<bool> held_through_revocation_{false};
+  std::atomic<int64_t> assigned_on_return_{-1};
+};
+
+TEST_F(ConsumerLoopTest, ARevocationDuringAHandlerCallSettlesTheCallBeforeGivingUpPartitions) {
+  FakeStore store;
+  HeldHandler first_handler(&store);
+  FakeHandler second_handler(&store);
+  std::vector<events::Event> events = LoanEvents(0, 200, 20);
+  ASSERT_OK(producer_->Publish(events));
+
+  RunningLoop* first = StartLoop(Options("held"), &first_handler);
+  first_handler.set_loop(first->loop.get());
+  ASSERT_TRUE(Eventually([&] { return first->loop->stats().assigned_partitions == kPartitions; }));
+  // The first member's Run() thread keeps polling while its handler is held,
+  // so it serves the revocation this join causes.
+  RunningLoop* second = StartLoop(Options("held"), &second_handler);
+  ASSERT_TRUE(store.WaitForApplied(events.size()));
+  StopLoop(first);
+  StopLoop(second);
+
+  EXPECT_TRUE(first_handler.held_through_revocation());
+  EXPECT_EQ(first_handler.assigned_on_return(), kPartitions);
+  EXPECT_THAT(store.applied(), SizeIs(events.size()));
+  // Redelivery after the revocation is allowed (at least once), reordering
+  // within a key is not.
+  std::map<std::string, int> last_by_key;
+  for (const events::InboundEvent& inbound : store.applied_order()) {
+    auto [it, inserted] = last_by_key.try_emplace(inbound.event.key, EventNumber(inbound));
+    if (!inserted) EXPECT_LT(it->second, EventNumber(inbound)) << inbound.event.key;
+    it->second = EventNumber(inbound);
+  }
 }
 
 TEST_F(ConsumerLoopTest, ReportsConsumerLagPerAssignedPartition) {

@@ -7,7 +7,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 mapfile -t wanted < <(grep -v '^\s*#' "$here/debian-packages.txt" | sed '/^\s*$/d')
 
 missing=()
-for pkg in "${wanted[@]}"; do
+for line in "${wanted[@]}"; do
+  read -r pkg condition <<<"$line"
+  # "pkg unless-command=cmd": any cmd already on PATH will do (e.g. a kubectl
+  # from another source, which the Debian package would conflict with).
+  if [[ "$condition" == unless-command=* ]] && command -v "${condition#unless-command=}" >/dev/null; then
+    continue
+  fi
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
   [[ "$status" == "installed" ]] || missing+=("$pkg")
 done
