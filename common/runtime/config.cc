@@ -36,6 +36,9 @@ ABSL_FLAG(arrears::runtime::KafkaProfileFlag, kafka_profile, arrears::runtime::K
 ABSL_FLAG(std::string, kafka_properties, "",
           "Extra librdkafka properties key=value,key=value; they override the profile's.");
 ABSL_FLAG(std::string, data_dir, "", "Directory for the service's SQLite store.");
+ABSL_FLAG(std::string, simulated_clock_file, "",
+          "Run on the instant this file holds (written by a simulator) instead of the system "
+          "clock.");
 ABSL_FLAG(arrears::runtime::LogLevel, log_level, arrears::runtime::LogLevel::kInfo,
           "Lowest level logged: debug, info, warning or error.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
@@ -117,6 +120,7 @@ absl::StatusOr<RuntimeConfig> RuntimeConfigFromFlags() {
   config.service_name = absl::GetFlag(FLAGS_service_name);
   config.grpc_address = absl::GetFlag(FLAGS_grpc_address);
   config.grpc_address_file = absl::GetFlag(FLAGS_grpc_address_file);
+  config.simulated_clock_file = absl::GetFlag(FLAGS_simulated_clock_file);
   config.http_address = absl::GetFlag(FLAGS_http_address);
   config.kafka_bootstrap = absl::GetFlag(FLAGS_kafka_bootstrap);
   config.kafka_bootstrap_file = absl::GetFlag(FLAGS_kafka_bootstrap_file);

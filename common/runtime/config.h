@@ -71,6 +71,10 @@ ABSL_DECLARE_FLAG(arrears::runtime::KafkaProfileFlag, kafka_profile);
 ABSL_DECLARE_FLAG(std::string, kafka_properties);
 // Directory for the service's SQLite store.
 ABSL_DECLARE_FLAG(std::string, data_dir);
+// When set, the process runs on the instant this file holds (SimulatedClock,
+// common/time/simulated_clock.h) instead of the system clock: for simulated
+// runs, where the simulator moves time for every service at once.
+ABSL_DECLARE_FLAG(std::string, simulated_clock_file);
 // debug | info | warning | error.
 ABSL_DECLARE_FLAG(arrears::runtime::LogLevel, log_level);
 // Total time allowed for a graceful shutdown, e.g. "20s".
@@ -89,6 +93,7 @@ struct RuntimeConfig {
   kafka::Profile kafka_profile = kafka::Profile::kDev;
   kafka::Properties kafka_properties;
   std::string data_dir;
+  std::string simulated_clock_file;  // empty: the system clock
   LogLevel log_level = LogLevel::kInfo;
   absl::Duration drain_timeout;  // > 0 and finite
 };

@@ -4,6 +4,7 @@
 
 #include "common/runtime/config.h"
 #include "common/runtime/logging.h"
+#include "common/runtime/process_clock.h"
 #include "common/runtime/shutdown.h"
 #include "common/service/service_host.h"
 #include "common/time/clock.h"
@@ -26,8 +27,13 @@ int main(int argc, char** argv) {
   }
   runtime::ConfigureLogging({.service = config->service_name, .min_level = config->log_level});
 
+  absl::StatusOr<std::unique_ptr<Clock>> clock = runtime::ProcessClock(*config);
+  if (!clock.ok()) {
+    runtime::LogError("startup failed").With("error", clock.status().ToString());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
-      service::ServiceHost::Create(*config, integration::LedgerMigrations(), &SystemClock::Get());
+      service::ServiceHost::Create(*config, integration::LedgerMigrations(), clock->get());
   if (!host.ok()) {
     runtime::LogError("startup failed").With("error", host.status().ToString());
     return 1;
