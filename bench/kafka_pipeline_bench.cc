@@ -116,9 +116,12 @@ ABSL_FLAG(std::string, consumer_properties, "",
 ABSL_FLAG(std::string, bootstrap, "",
           "Run against this broker (e.g. a devbroker process started with the same "
           "--partitions) instead of an in-process DevBroker. Its topics must be fresh.");
-ABSL_FLAG(bool, overlap_polling, true,
+ABSL_FLAG(bool, overlap_polling, false,
           "ConsumerLoop phases prefetch the next batch while the handler runs "
           "(ConsumerOptions::overlap_polling).");
+ABSL_FLAG(int32_t, sqlite_page_size, 4096, "Phase 5's SQLite page size (SqliteOptions).");
+ABSL_FLAG(int32_t, sqlite_checkpoint_pages, 1000,
+          "Phase 5's WAL checkpoint threshold in pages (SqliteOptions).");
 ABSL_FLAG(bool, publish_phase, true,
           "Run phase 2 (KafkaProducer::Publish); false skips it to iterate on the consume phases.");
 ABSL_FLAG(absl::Duration, phase_timeout, absl::Minutes(10),
@@ -151,8 +154,10 @@ struct Setup {
   std::string bootstrap = {};  // empty: an in-process DevBroker
   kafka::Properties consumer_properties = {};
   absl::Duration phase_timeout = absl::ZeroDuration();
-  bool overlap_polling = true;
+  bool overlap_polling = false;
   bool publish_phase = true;
+  int sqlite_page_size = 4096;
+  int sqlite_checkpoint_pages = 1000;
 };
 
 enum class Role { kProduceBaseline, kProduce, kConsumeBaseline, kConsume };
@@ -686,7 +691,9 @@ struct ExactlyOnceStore {
     ExactlyOnceStore s{.dir = std::move(dir)};
     ARREARS_ASSIGN_OR_RETURN(
         s.db, store::SqliteDatabase::Create({.path = s.dir.File("bench.db"),
-                                             .synchronous = store::SqliteSynchronous::kNormal}));
+                                             .synchronous = store::SqliteSynchronous::kNormal,
+                                             .checkpoint_pages = ctx.setup.sqlite_checkpoint_pages,
+                                             .page_size = ctx.setup.sqlite_page_size}));
     ARREARS_RETURN_IF_ERROR(s.db->Migrate(BenchApplier::Migrations()));
     s.processed = std::make_unique<store::SqliteProcessedEvents>(s.db.get());
     s.outbox = std::make_unique<store::SqliteOutbox>(s.db.get());
@@ -959,9 +966,11 @@ int Main(const Setup& setup) {
               sqlite3_libversion());
   std::printf(
       "setup: events=%lld value_bytes=%d partitions=%d batch=%d publish_batch=%d "
-      "relay_batch=%d keys=%d overlap_polling=%s broker=%s\n",
+      "relay_batch=%d keys=%d overlap_polling=%s sqlite page_size=%d checkpoint_pages=%d "
+      "broker=%s\n",
       static_cast<long long>(setup.events), setup.value_bytes, setup.partitions, setup.batch,
       setup.publish_batch, setup.relay_batch, setup.keys, setup.overlap_polling ? "on" : "off",
+      setup.sqlite_page_size, setup.sqlite_checkpoint_pages,
       setup.bootstrap.empty() ? absl::StrCat("in-process DevBroker, ", kBrokers, " brokers").c_str()
                               : setup.bootstrap.c_str());
   if (!setup.consumer_properties.empty()) {
@@ -1007,18 +1016,21 @@ int main(int argc, char** argv) {
                  consumer_properties.status().ToString().c_str());
     return 2;
   }
-  return arrears::bench::Main({.events = absl::GetFlag(FLAGS_events),
-                               .value_bytes = absl::GetFlag(FLAGS_value_bytes),
-                               .partitions = absl::GetFlag(FLAGS_partitions),
-                               .batch = absl::GetFlag(FLAGS_batch),
-                               .relay_batch = absl::GetFlag(FLAGS_relay_batch),
-                               .publish_batch = absl::GetFlag(FLAGS_publish_batch),
-                               .keys = absl::GetFlag(FLAGS_keys),
-                               .relay = absl::GetFlag(FLAGS_relay),
-                               .preload = absl::GetFlag(FLAGS_preload),
-                               .bootstrap = absl::GetFlag(FLAGS_bootstrap),
-                               .consumer_properties = *std::move(consumer_properties),
-                               .phase_timeout = absl::GetFlag(FLAGS_phase_timeout),
-                               .overlap_polling = absl::GetFlag(FLAGS_overlap_polling),
-                               .publish_phase = absl::GetFlag(FLAGS_publish_phase)});
+  return arrears::bench::Main(
+      {.events = absl::GetFlag(FLAGS_events),
+       .value_bytes = absl::GetFlag(FLAGS_value_bytes),
+       .partitions = absl::GetFlag(FLAGS_partitions),
+       .batch = absl::GetFlag(FLAGS_batch),
+       .relay_batch = absl::GetFlag(FLAGS_relay_batch),
+       .publish_batch = absl::GetFlag(FLAGS_publish_batch),
+       .keys = absl::GetFlag(FLAGS_keys),
+       .relay = absl::GetFlag(FLAGS_relay),
+       .preload = absl::GetFlag(FLAGS_preload),
+       .bootstrap = absl::GetFlag(FLAGS_bootstrap),
+       .consumer_properties = *std::move(consumer_properties),
+       .phase_timeout = absl::GetFlag(FLAGS_phase_timeout),
+       .overlap_polling = absl::GetFlag(FLAGS_overlap_polling),
+       .publish_phase = absl::GetFlag(FLAGS_publish_phase),
+       .sqlite_page_size = absl::GetFlag(FLAGS_sqlite_page_size),
+       .sqlite_checkpoint_pages = absl::GetFlag(FLAGS_sqlite_checkpoint_pages)});
 }

@@ -19,8 +19,8 @@
 //     and jitter; after retry.max_attempts the event goes to the DLQ and the
 //     loop goes on. No event of a later batch reaches the handler until the
 //     batch is final.
-//   - While the handler works on a batch (on the loop's handler thread), Run()
-//     polls and decodes the next one (overlap_polling), so the consumer's
+//   - With overlap_polling, while the handler works on a batch (on the
+//     loop's handler thread), Run() polls and decodes the next one, so the consumer's
 //     per-record work and the handler's commit run on two cores instead of
 //     taking turns. At most one batch is prefetched; its records are handled
 //     strictly after the batch in hand, so per-partition order is kept.
@@ -87,8 +87,12 @@ struct ConsumerOptions {
   RetryPolicy retry;
   // librdkafka statistics (feeding ConsumerLag()); zero disables them.
   absl::Duration statistics_interval = absl::Seconds(5);
-  // Poll and decode the next batch while the handler runs (see above).
-  bool overlap_polling = true;
+  // Poll and decode the next batch while the handler runs (see above). Off by
+  // default: on two cores, with the broker and the store's checkpointer
+  // sharing them, the prefetch took CPU from the handler and lowered
+  // throughput (kafka_pipeline_bench --overlap_polling); it pays where the
+  // consumer has a core to itself.
+  bool overlap_polling = false;
 };
 
 struct PartitionLag {

@@ -525,7 +525,9 @@ TEST_F(ConsumerLoopTest, ARevocationDuringAHandlerCallSettlesTheCallBeforeGiving
   std::vector<events::Event> events = LoanEvents(0, 200, 20);
   ASSERT_OK(producer_->Publish(events));
 
-  RunningLoop* first = StartLoop(Options("held"), &first_handler);
+  ConsumerOptions options = Options("held");
+  options.overlap_polling = true;
+  RunningLoop* first = StartLoop(options, &first_handler);
   first_handler.set_loop(first->loop.get());
   ASSERT_TRUE(Eventually([&] { return first->loop->stats().assigned_partitions == kPartitions; }));
   // The first member's Run() thread keeps polling while its handler is held,

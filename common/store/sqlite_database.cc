@@ -144,6 +144,11 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Create(
   if (options.cache_size_kib < 0) {
     return absl::InvalidArgumentError("SqliteOptions.cache_size_kib is negative");
   }
+  if (options.page_size < 512 || options.page_size > 65536 ||
+      (options.page_size & (options.page_size - 1)) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SqliteOptions.page_size must be a power of two in 512..65536: ", options.page_size));
+  }
   if (options.checkpoint_pages <= 0) {
     return absl::InvalidArgumentError("SqliteOptions.checkpoint_pages must be positive");
   }
@@ -213,6 +218,9 @@ absl::Status SqliteDatabase::Configure(const SqliteOptions& options) {
   busy_timeout_ = options.busy_timeout;
   sqlite3_busy_handler(conn_, &SqliteDatabase::OnBusy, this);
   const std::string context = absl::StrCat("configuring ", path_);
+  // Before WAL mode: a new file takes its page size from its first write.
+  ARREARS_RETURN_IF_ERROR(
+      Annotate(Exec(conn_, absl::StrCat("PRAGMA page_size=", options.page_size)), context));
   std::string journal_mode;
   ARREARS_RETURN_IF_ERROR(Annotate(Exec(conn_, "PRAGMA journal_mode=WAL", &journal_mode), context));
   const bool in_memory = options.path == ":memory:";

@@ -76,6 +76,10 @@ struct SqliteOptions {
   // SQLite's default: the commit that crosses the threshold checkpoints.
   bool background_checkpoints = true;
   int checkpoint_pages = 1000;
+  // Page size of a database file this call creates (a power of two in
+  // 512..65536); an existing file keeps its own. Smaller pages mean fewer WAL
+  // bytes per randomly updated row, larger pages shallower trees.
+  int page_size = 4096;
 };
 
 // kImmediate takes the write lock at BEGIN (all writes); kDeferred takes

@@ -134,6 +134,21 @@ TEST_F(SqliteDatabaseTest, FullSynchronousOption) {
   EXPECT_THAT(QueryText(*db, "PRAGMA synchronous"), IsOkAndHolds("2"));  // FULL
 }
 
+TEST_F(SqliteDatabaseTest, PageSizeAppliesToANewFileOnlyAndMustBeAPowerOfTwo) {
+  EXPECT_THAT(QueryText(*db_, "PRAGMA page_size"), IsOkAndHolds("4096"));
+  db_.reset();
+  ASSERT_OK_AND_ASSIGN(auto existing, Open({.page_size = 1024}));
+  EXPECT_THAT(QueryText(*existing, "PRAGMA page_size"), IsOkAndHolds("4096"));
+
+  ASSERT_OK_AND_ASSIGN(auto fresh,
+                       SqliteDatabase::Create({.path = dir_->File("fresh.db"), .page_size = 1024}));
+  ASSERT_OK(fresh->Migrate(TwoMigrations()));
+  EXPECT_THAT(QueryText(*fresh, "PRAGMA page_size"), IsOkAndHolds("1024"));
+  EXPECT_THAT(QueryText(*fresh, "PRAGMA journal_mode"), IsOkAndHolds("wal"));
+  EXPECT_THAT(Open({.page_size = 1000}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
+}
+
 TEST_F(SqliteDatabaseTest, MigrateAppliesInOrderAndRecordsEach) {
   ASSERT_OK(db_->Migrate(TwoMigrations()));
   EXPECT_THAT(RecordedMigrations(*db_),
