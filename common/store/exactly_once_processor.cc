@@ -88,10 +88,30 @@ absl::Status ExactlyOnceProcessor::RunPass(Transaction& txn,
   pass.statuses.clear();
   pass.restart_at.reset();
   TransactionalOutboxWriter outbox(*outbox_, txn);
+  // The events before savepoints_from are marked in one call; an unusable id
+  // among them (the event's fault) sends that prefix down the per-event path,
+  // which tells the culprit from the rest.
+  std::vector<bool> first_time;
+  if (pass.savepoints_from > 1) {
+    std::vector<absl::string_view> ids;
+    ids.reserve(pass.savepoints_from);
+    for (size_t i = 0; i < pass.savepoints_from; ++i) ids.push_back(batch[i].event.envelope.id);
+    absl::StatusOr<std::vector<bool>> marked =
+        processed_events_->MarkProcessedBatch(txn, ids, options_.consumer, now);
+    if (marked.ok()) {
+      first_time = *std::move(marked);
+    } else if (marked.status().code() != absl::StatusCode::kInvalidArgument) {
+      return AsRetryable(marked.status(), "marking a batch");
+    }
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     absl::Status status;
     if (i < pass.savepoints_from) {
-      status = MarkAndApply(txn, batch[i], outbox, now);
+      if (first_time.empty()) {
+        status = MarkAndApply(txn, batch[i], outbox, now);
+      } else if (first_time[i]) {
+        status = applier_->Apply(batch[i], txn, outbox);
+      }
       if (!status.ok()) {
         pass.restart_at = i;
         return absl::AbortedError("redo the batch with savepoints");

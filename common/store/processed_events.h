@@ -15,10 +15,12 @@
 #define ARREARS_COMMON_STORE_PROCESSED_EVENTS_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/store/transaction.h"
 
 namespace arrears::store {
@@ -32,6 +34,23 @@ class ProcessedEvents {
   // duplicate: skip it). InvalidArgument for an empty event_id or consumer.
   virtual absl::StatusOr<bool> MarkProcessed(Transaction& txn, absl::string_view event_id,
                                              absl::string_view consumer, absl::Time at) = 0;
+
+  // MarkProcessed for each id in order, as one call: result[i] is true iff
+  // event_ids[i] was neither recorded before nor earlier in the list. Stores
+  // override it to do the same in fewer statements (the exactly-once
+  // processor marks a whole batch at once); this default loops.
+  virtual absl::StatusOr<std::vector<bool>> MarkProcessedBatch(
+      Transaction& txn, absl::Span<const absl::string_view> event_ids, absl::string_view consumer,
+      absl::Time at) {
+    std::vector<bool> first_time;
+    first_time.reserve(event_ids.size());
+    for (absl::string_view id : event_ids) {
+      absl::StatusOr<bool> marked = MarkProcessed(txn, id, consumer, at);
+      if (!marked.ok()) return marked.status();
+      first_time.push_back(*marked);
+    }
+    return first_time;
+  }
 
   // Deletes marks recorded before `older_than`, in its own transaction(s);
   // returns how many were deleted.

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 
 namespace arrears::store {
@@ -20,6 +22,33 @@ constexpr absl::string_view kScanChunk =
     "WHERE (consumer, event_id) > (?1, ?2) ORDER BY consumer, event_id LIMIT ?3";
 constexpr absl::string_view kDeleteOne =
     "DELETE FROM processed_events WHERE consumer = ?1 AND event_id = ?2";
+
+// Chunk sizes are powers of two up to this, so at most eight distinct
+// statements reach the statement cache.
+constexpr size_t kMaxMarkChunk = 128;
+
+// "INSERT ... VALUES (?1, ?3, ?2), (?1, ?4, ?2), ... RETURNING event_id":
+// the consumer and the time bound once, the ids from ?3 on.
+std::string MultiRowInsert(size_t rows) {
+  std::string sql = "INSERT INTO processed_events (consumer, event_id, processed_at_us) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ",", "(?1,?", i + 3, ",?2)");
+  }
+  absl::StrAppend(&sql, " ON CONFLICT DO NOTHING RETURNING event_id");
+  return sql;
+}
+
+const std::string& MultiRowInsertSql(size_t rows) {
+  static const auto* const statements = [] {
+    auto* by_log2 = new std::vector<std::string>();
+    for (size_t rows = 1; rows <= kMaxMarkChunk; rows *= 2)
+      by_log2->push_back(MultiRowInsert(rows));
+    return by_log2;
+  }();
+  size_t index = 0;
+  while ((size_t{1} << index) < rows) ++index;
+  return (*statements)[index];
+}
 
 struct Key {
   std::string consumer;
@@ -41,6 +70,45 @@ absl::StatusOr<bool> SqliteProcessedEvents::MarkProcessed(Transaction& txn,
   insert.BindInt64(3, absl::ToUnixMicros(at));
   ARREARS_RETURN_IF_ERROR(insert.Run());
   return insert.ChangedRows() == 1;
+}
+
+absl::StatusOr<std::vector<bool>> SqliteProcessedEvents::MarkProcessedBatch(
+    Transaction& txn, absl::Span<const absl::string_view> event_ids, absl::string_view consumer,
+    absl::Time at) {
+  if (consumer.empty()) return absl::InvalidArgumentError("consumer is empty");
+  for (absl::string_view id : event_ids) {
+    if (id.empty()) return absl::InvalidArgumentError("event id (ce_id) is empty");
+  }
+  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite_txn, db_->Unwrap(txn));
+  absl::flat_hash_set<std::string> inserted;
+  inserted.reserve(event_ids.size());
+  size_t done = 0;
+  while (done < event_ids.size()) {
+    // The largest power of two that fits what is left.
+    size_t rows = kMaxMarkChunk;
+    while (rows > event_ids.size() - done) rows /= 2;
+    ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert, sqlite_txn->Prepare(MultiRowInsertSql(rows)));
+    insert.BindText(1, consumer);
+    insert.BindInt64(2, absl::ToUnixMicros(at));
+    for (size_t i = 0; i < rows; ++i) insert.BindText(static_cast<int>(i + 3), event_ids[done + i]);
+    while (true) {
+      ARREARS_ASSIGN_OR_RETURN(const bool row, insert.Step());
+      if (!row) break;
+      inserted.emplace(insert.ColumnText(0));
+    }
+    insert.Reset();
+    done += rows;
+  }
+  // A repeat within the list conflicts with its first occurrence, which alone
+  // was inserted.
+  std::vector<bool> first_time(event_ids.size());
+  for (size_t i = 0; i < event_ids.size(); ++i) {
+    auto it = inserted.find(event_ids[i]);
+    if (it == inserted.end()) continue;
+    first_time[i] = true;
+    inserted.erase(it);
+  }
+  return first_time;
 }
 
 absl::StatusOr<int64_t> SqliteProcessedEvents::Prune(absl::Time older_than) {

@@ -17,6 +17,11 @@ class SqliteProcessedEvents final : public ProcessedEvents {
 
   absl::StatusOr<bool> MarkProcessed(Transaction& txn, absl::string_view event_id,
                                      absl::string_view consumer, absl::Time at) override;
+  // Multi-row INSERT ... RETURNING in chunks: a few statements per batch
+  // instead of one per event.
+  absl::StatusOr<std::vector<bool>> MarkProcessedBatch(
+      Transaction& txn, absl::Span<const absl::string_view> event_ids, absl::string_view consumer,
+      absl::Time at) override;
   // Scans the whole table in key order, a chunk per transaction, so a large
   // prune never holds the write lock for long. Meant to run rarely (e.g.
   // hourly).

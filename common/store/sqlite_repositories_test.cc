@@ -115,6 +115,58 @@ TEST_F(SqliteRepositoriesTest, MarkProcessedRejectsEmptyIds) {
   EXPECT_THAT(Mark("e1", ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("consumer")));
 }
 
+TEST_F(SqliteRepositoriesTest, MarkProcessedBatchAgreesWithMarkingOneByOne) {
+  ASSERT_THAT(Mark("seen-before"), IsOkAndHolds(true));
+  // 300 ids: chunks of 128, 128, 32, 8, 4 — plus repeats within the list and
+  // within one chunk, and an id marked earlier.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 297; ++i) ids.push_back(absl::StrCat("e", i));
+  ids.push_back("e5");
+  ids.push_back("seen-before");
+  ids.push_back("e200");
+  std::vector<absl::string_view> views(ids.begin(), ids.end());
+  std::vector<bool> expected(ids.size(), true);
+  expected[297] = expected[298] = expected[299] = false;
+
+  absl::StatusOr<std::vector<bool>> marked;
+  ASSERT_OK(db_->InTransaction([&](Transaction& txn) {
+    marked = processed_->MarkProcessedBatch(txn, views, "c", kT0);
+    return marked.status();
+  }));
+  EXPECT_THAT(marked, IsOkAndHolds(expected));
+  EXPECT_THAT(Mark("e296"), IsOkAndHolds(false));
+  EXPECT_THAT(Mark("e0", "other-consumer"), IsOkAndHolds(true));
+
+  // The same through the interface's one-by-one default gives the same answer.
+  class OneByOne final : public ProcessedEvents {
+   public:
+    explicit OneByOne(ProcessedEvents* inner) : inner_(inner) {}
+    absl::StatusOr<bool> MarkProcessed(Transaction& txn, absl::string_view id,
+                                       absl::string_view consumer, absl::Time at) override {
+      return inner_->MarkProcessed(txn, id, consumer, at);
+    }
+    absl::StatusOr<int64_t> Prune(absl::Time) override { return 0; }
+
+   private:
+    ProcessedEvents* inner_;
+  } one_by_one(processed_.get());
+  ASSERT_OK(db_->InTransaction([&](Transaction& txn) {
+    marked = one_by_one.MarkProcessedBatch(txn, views, "fresh", kT0);
+    return marked.status();
+  }));
+  expected[298] = true;  // "seen-before" was seen by consumer "c" only
+  EXPECT_THAT(marked, IsOkAndHolds(expected));
+}
+
+TEST_F(SqliteRepositoriesTest, MarkProcessedBatchRejectsEmptyIdsBeforeWritingAnything) {
+  std::vector<absl::string_view> ids = {"a", "", "b"};
+  EXPECT_THAT(db_->InTransaction([&](Transaction& txn) {
+    return processed_->MarkProcessedBatch(txn, ids, "c", kT0).status();
+  }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ce_id")));
+  EXPECT_THAT(Mark("a"), IsOkAndHolds(true));
+}
+
 TEST_F(SqliteRepositoriesTest, PruneDeletesOnlyOlderMarks) {
   ASSERT_THAT(Mark("old-1", "c", kT0), IsOkAndHolds(true));
   ASSERT_THAT(Mark("old-2", "d", kT0 + absl::Seconds(1)), IsOkAndHolds(true));
