@@ -100,7 +100,7 @@ ABSL_FLAG(int32_t, partitions, 128,
           "data silently: a phase's records must fit (1M events of ~420 bytes need 128).");
 ABSL_FLAG(int32_t, batch, 1000,
           "Events per SQLite transaction: the ConsumerLoop's max_batch_size.");
-ABSL_FLAG(int32_t, relay_batch, 1000, "Outbox rows per relay fetch and Publish call (phase 6).");
+ABSL_FLAG(int32_t, relay_batch, 5000, "Outbox rows per relay fetch and Publish call (phase 6).");
 ABSL_FLAG(int32_t, publish_batch, 1000, "Events per KafkaProducer::Publish call (phase 2).");
 ABSL_FLAG(int32_t, keys, 100'000, "Distinct event keys (aggregate ids) in the input.");
 ABSL_FLAG(bool, relay, true, "Also measure the outbox relay (phase 6).");

@@ -48,7 +48,12 @@
 namespace arrears::store {
 
 struct OutboxRelayOptions {
-  int batch_size = 500;
+  // Rows per fetch and Publish call. A Publish waits for every delivery
+  // report, so under a backlog the relay is latency-bound and bigger calls
+  // go faster (through the dev broker: 500 → 16.7k events/s, 5000 → 59k/s,
+  // kafka_pipeline_bench --relay_batch); without a backlog a round publishes
+  // whatever is pending, so this costs no latency.
+  int batch_size = 5000;
   absl::Duration poll_interval = absl::Milliseconds(50);
   absl::Duration lease_duration = absl::Seconds(10);
   std::string lease_name = "outbox";
