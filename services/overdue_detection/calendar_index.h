@@ -1,17 +1,23 @@
-// CalendarIndex: the engine's hot index of when each loan next needs looking
-// at, so that closing a business day touches only the loans due that day and
-// never scans the book.
+// CalendarIndex: the engine's hot index of the days on which loans may need
+// re-evaluating, so that closing a business day touches only the loans hinted
+// for that day and never scans the book.
+//
+// It holds hints, not truth. The truth is each loan's next_boundary in the
+// LoanStore; the engine checks it for every loan it takes from the index and
+// skips a loan whose stored boundary is later (a stale hint). Hints are only
+// ever added, never moved or removed before their day: so when a store
+// transaction that rescheduled a loan rolls back, the hint for the loan's
+// real (older) boundary is still there, and the index never needs undoing.
+// The engine guarantees every loan with a stored boundary has a hint on or
+// before it.
 //
 // Layout (the per-loan cost is what a 10M-loan book pays in RAM):
-//  - one int32 per loan handle: its scheduled day (days since 1970-01-01);
-//  - per scheduled day, a vector of uint32 handles.
-// 8 bytes per scheduled loan plus vector slack: 11.5 bytes per loan measured
-// with 1M loans; see MemoryBytes().
-//
-// Rescheduling is lazy: moving a loan to another day appends it to the new
-// day's list and leaves a stale entry in the old one; TakeDue() drops entries
-// whose loan is no longer scheduled for that day and duplicates. Stale
-// entries are bounded by the reschedules between two closes.
+//  - per hinted day, a vector of uint32 handles;
+//  - one int32 per loan handle: the last day hinted for it, which drops
+//    repeated hints for the same day (a loan paid ten times before its
+//    boundary stays one entry).
+// About 8 bytes per scheduled loan plus vector slack and stale hints (one per
+// reschedule until its day passes); see MemoryBytes().
 //
 // Not synchronized: owned by the engine, used under its mutex.
 #ifndef ARREARS_SERVICES_OVERDUE_DETECTION_CALENDAR_INDEX_H_
@@ -23,36 +29,33 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/civil_time.h"
-#include "absl/types/optional.h"
 #include "services/overdue_detection/loan_store.h"
 
 namespace arrears::overdue {
 
 class CalendarIndex {
  public:
-  // Schedules `handle` for `day`, replacing its previous day; nullopt
-  // unschedules it.
-  void Schedule(LoanHandle handle, absl::optional<absl::CivilDay> day);
-  absl::optional<absl::CivilDay> ScheduledDay(LoanHandle handle) const;
+  // Hints that `handle` may need evaluating on `day`.
+  void Add(LoanHandle handle, absl::CivilDay day);
 
-  // The loans scheduled for `day`, ascending, each once; the day's list is
-  // released. They stay scheduled for `day` until Schedule() moves them.
+  // The loans hinted for `day`, ascending, each once; the day's list is
+  // released.
   std::vector<LoanHandle> TakeDue(absl::CivilDay day);
 
-  // Loans with a scheduled day.
-  size_t scheduled_loans() const { return scheduled_loans_; }
-  // Handles known (the largest handle + 1).
-  size_t handle_slots() const { return day_by_handle_.size(); }
+  // Hints held (stale ones included).
+  size_t entries() const { return entries_; }
+  // Handles known (the largest handle hinted + 1).
+  size_t handle_slots() const { return last_day_by_handle_.size(); }
   // Heap bytes held, capacities included.
   size_t MemoryBytes() const;
 
  private:
-  static constexpr int32_t kUnscheduled = INT32_MAX;
+  static constexpr int32_t kNone = INT32_MIN;
   static int32_t DayNumber(absl::CivilDay day);
 
-  std::vector<int32_t> day_by_handle_;
+  std::vector<int32_t> last_day_by_handle_;
   absl::flat_hash_map<int32_t, std::vector<LoanHandle>> handles_by_day_;
-  size_t scheduled_loans_ = 0;
+  size_t entries_ = 0;
 };
 
 }  // namespace arrears::overdue

@@ -1,5 +1,6 @@
 #include "services/overdue_detection/delinquency_engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -25,8 +26,10 @@ struct EventSpec {
   StatusSummary previous;
   int32_t previous_dpd = 0;
   std::string cause_event_id;
-  // ids::DeriveId namespace: the source event id or "close:<date>:<loan>".
+  // ids::DeriveTimeOrderedId namespace and time: the source event's id and
+  // time, or "close:<date>:<loan>" and the start of the date.
   std::string id_namespace;
+  absl::Time id_time;
   absl::optional<absl::CivilDay> recomputed_from;
   const DueSoonNotice* notice = nullptr;
 };
@@ -68,7 +71,8 @@ EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
     }
     correction->set_superseded_sequence(previous_sequence);
   }
-  out.event_id = ids::DeriveId(spec.id_namespace, name);
+  out.event_id = ids::DeriveTimeOrderedId(spec.id_namespace, name, spec.id_time);
+  out.time = spec.id_time;
   return out;
 }
 
@@ -86,22 +90,37 @@ absl::StatusOr<std::unique_ptr<DelinquencyEngine>> DelinquencyEngine::Create(Opt
   }
   std::unique_ptr<DelinquencyEngine> engine(new DelinquencyEngine(std::move(options)));
   absl::MutexLock lock(&engine->mu_);
-  ARREARS_ASSIGN_OR_RETURN(absl::optional<absl::CivilDay> stored,
-                           engine->store_->LoadBusinessDate());
-  if (stored.has_value()) {
-    engine->business_date_ = *stored;
-  } else {
-    ARREARS_RETURN_IF_ERROR(engine->store_->SaveBusinessDate(engine->business_date_));
-  }
-  const absl::CivilDay today = engine->business_date_;
-  CalendarIndex& calendar = engine->calendar_;
-  ARREARS_RETURN_IF_ERROR(engine->store_->ForEachNextBoundary(
-      [&](LoanHandle handle, absl::optional<absl::CivilDay> next) {
-        // A boundary not after today was left by an interrupted close.
-        if (next.has_value() && *next <= today) next = today + 1;
-        calendar.Schedule(handle, next);
-      }));
+  ARREARS_RETURN_IF_ERROR(engine->LoadState());
   return engine;
+}
+
+absl::Status DelinquencyEngine::Reload() {
+  absl::MutexLock lock(&mu_);
+  return LoadState();
+}
+
+absl::Status DelinquencyEngine::LoadState() {
+  ARREARS_ASSIGN_OR_RETURN(absl::optional<absl::CivilDay> stored, store_->LoadBusinessDate());
+  if (stored.has_value()) {
+    business_date_ = *stored;
+  } else {
+    ARREARS_RETURN_IF_ERROR(store_->SaveBusinessDate(business_date_));
+  }
+  const absl::CivilDay today = business_date_;
+  CalendarIndex calendar;
+  ARREARS_RETURN_IF_ERROR(
+      store_->ForEachNextBoundary([&](LoanHandle handle, absl::optional<absl::CivilDay> next) {
+        // A boundary not after today was left by an interrupted close; the
+        // next close evaluates it (its stored boundary is then due).
+        if (next.has_value()) calendar.Add(handle, std::max(*next, today + 1));
+      }));
+  calendar_ = std::move(calendar);
+  return absl::OkStatus();
+}
+
+void DelinquencyEngine::Hint(LoanHandle handle,
+                             const absl::optional<absl::CivilDay>& next_boundary) {
+  if (next_boundary.has_value()) calendar_.Add(handle, *next_boundary);
 }
 
 absl::CivilDay DelinquencyEngine::business_date() const {
@@ -120,7 +139,7 @@ absl::StatusOr<const ProductConfig*> DelinquencyEngine::ProductOf(const Loan& lo
 }
 
 absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
-    const loan::v1::LoanEvent& event, absl::string_view source_event_id) {
+    const loan::v1::LoanEvent& event, absl::string_view source_event_id, absl::Time source_time) {
   if (source_event_id.empty()) {
     return absl::InvalidArgumentError("source_event_id: required (the loan event's ce_id)");
   }
@@ -128,7 +147,7 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
   absl::MutexLock lock(&mu_);
   ARREARS_ASSIGN_OR_RETURN(absl::optional<LoanHandle> handle, store_->Find(event.loan_id()));
   if (event.has_loan_opened()) {
-    return ApplyOpening(event, handle, source_event_id);
+    return ApplyOpening(event, handle, source_event_id, source_time);
   }
   if (!handle.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat("loan_id: loan ", event.loan_id(),
@@ -158,6 +177,7 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
     spec.previous_dpd = before.dpd;
     spec.cause_event_id = std::string(source_event_id);
     spec.id_namespace = std::string(source_event_id);
+    spec.id_time = source_time;
     spec.recomputed_from = corrected_from.has_value() ? corrected_from : change.effective_date;
     events.push_back(BuildEvent(&record, *product, after, spec, clock_->Now()));
   }
@@ -166,13 +186,13 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
   record.next_boundary = NextBoundary(record.loan, *product, after);
   record.history = std::move(after.history);
   ARREARS_RETURN_IF_ERROR(store_->Update(*handle, record));
-  calendar_.Schedule(*handle, record.next_boundary);
+  Hint(*handle, record.next_boundary);
   return events;
 }
 
 absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::ApplyOpening(
     const loan::v1::LoanEvent& event, absl::optional<LoanHandle> existing,
-    absl::string_view source_event_id) {
+    absl::string_view source_event_id, absl::Time source_time) {
   ARREARS_ASSIGN_OR_RETURN(Loan loan, Loan::Open(event, *products_));
   if (existing.has_value()) {
     ARREARS_ASSIGN_OR_RETURN(LoanRecord stored, store_->Load(*existing));
@@ -197,11 +217,12 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::ApplyOpening(
     spec.transition = std::move(*transition);
     spec.cause_event_id = std::string(source_event_id);
     spec.id_namespace = std::string(source_event_id);
+    spec.id_time = source_time;
     events.push_back(BuildEvent(&record, *product, position, spec, clock_->Now()));
   }
   record.history = std::move(position.history);
   ARREARS_ASSIGN_OR_RETURN(LoanHandle handle, store_->Insert(record));
-  calendar_.Schedule(handle, record.next_boundary);
+  Hint(handle, record.next_boundary);
   return events;
 }
 
@@ -221,7 +242,16 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
   }
   for (absl::CivilDay day = business_date_ + 1; day <= date; ++day) {
     for (LoanHandle handle : calendar_.TakeDue(day)) {
-      ARREARS_RETURN_IF_ERROR(EvaluateOnClose(handle, day, &result.events));
+      absl::StatusOr<LoanRecord> record = store_->Load(handle);
+      // A hint left by a rolled-back insert, or by a reschedule (the loan's
+      // boundary moved later, or away: its real hint is on that day).
+      if (record.status().code() == absl::StatusCode::kNotFound ||
+          (record.ok() && (!record->next_boundary.has_value() || *record->next_boundary > day))) {
+        ++result.stale_hints;
+        continue;
+      }
+      ARREARS_RETURN_IF_ERROR(record.status());
+      ARREARS_RETURN_IF_ERROR(EvaluateOnClose(handle, *std::move(record), day, &result.events));
       ++result.loans_evaluated;
     }
     business_date_ = day;
@@ -230,9 +260,9 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
   return result;
 }
 
-absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDay day,
+absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, LoanRecord record,
+                                                absl::CivilDay day,
                                                 std::vector<EmittedEvent>* events) {
-  ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(handle));
   ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
   LoanPosition position = ComputePosition(record.loan, *product, day);
   const StatusSummary previous = record.status;
@@ -240,6 +270,7 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDa
   const std::string day_text = time::FormatCivilDay(day);
   const std::string cause = absl::StrCat("close/", day_text);
   const std::string id_namespace = absl::StrCat("close:", day_text, ":", record.loan.loan_id());
+  const absl::Time id_time = absl::FromCivil(day, absl::UTCTimeZone());
   const absl::Time now = clock_->Now();
   if (absl::optional<Transition> transition =
           DecideTransition(&previous, current, /*compare_penalty=*/false,
@@ -253,6 +284,7 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDa
                             : 0;
     spec.cause_event_id = cause;
     spec.id_namespace = id_namespace;
+    spec.id_time = id_time;
     events->push_back(BuildEvent(&record, *product, position, spec, now));
   }
   for (const DueSoonNotice& notice : position.notices) {
@@ -262,6 +294,7 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDa
     spec.previous_dpd = current.dpd;
     spec.cause_event_id = cause;
     spec.id_namespace = id_namespace;
+    spec.id_time = id_time;
     spec.notice = &notice;
     events->push_back(BuildEvent(&record, *product, position, spec, now));
   }
@@ -270,7 +303,7 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, absl::CivilDa
   record.next_boundary = NextBoundary(record.loan, *product, position);
   record.history = std::move(position.history);
   ARREARS_RETURN_IF_ERROR(store_->Update(handle, record));
-  calendar_.Schedule(handle, record.next_boundary);
+  Hint(handle, record.next_boundary);
   return absl::OkStatus();
 }
 
@@ -319,11 +352,20 @@ absl::StatusOr<delinquency::v1::DelinquencyHistory> DelinquencyEngine::GetHistor
                       absl::StrCat("loans/", record.loan.loan_id(), "/delinquencyHistory"));
 }
 
+absl::Status DelinquencyEngine::ForEachLoan(
+    absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&, const ProductConfig&)> visit) {
+  absl::MutexLock lock(&mu_);
+  return store_->ForEachRecord([&](LoanHandle handle, const LoanRecord& record) -> absl::Status {
+    ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+    return visit(handle, record, *product);
+  });
+}
+
 HotIndexStats DelinquencyEngine::hot_index_stats() const {
   absl::MutexLock lock(&mu_);
   HotIndexStats stats;
   stats.loans = calendar_.handle_slots();
-  stats.scheduled_loans = calendar_.scheduled_loans();
+  stats.entries = calendar_.entries();
   stats.bytes = calendar_.MemoryBytes();
   return stats;
 }

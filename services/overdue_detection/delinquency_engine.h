@@ -28,12 +28,15 @@
 //
 // Every event carries the full snapshot after it (snapshot.h), the previous
 // bucket / class / DPD (unset before a loan's first event), a per-loan
-// sequence (1, 2, ...) and a deterministic id: ids::DeriveId(source event id,
-// kind name) for a loan event, ids::DeriveId("close:<date>:<loan_id>", kind
-// name) for a close, the kind name being DelinquencyEventKind_Name(kind)
-// ("DELINQUENCY_EVENT_KIND_CURED"; notices append ":<installment number>"),
-// so replaying the same input yields the same ids. cause_event_id is the
-// source event id or "close/<date>".
+// sequence (1, 2, ...) and a deterministic, time-ordered id (so replaying the
+// same input yields the same ids, and ids of one moment sort together):
+//   loan event  ids::DeriveTimeOrderedId(source event id, kind name,
+//                                        source event time)
+//   close       ids::DeriveTimeOrderedId("close:<date>:<loan_id>", kind name,
+//                                        start of <date> in UTC)
+// the kind name being DelinquencyEventKind_Name(kind)
+// ("DELINQUENCY_EVENT_KIND_CURED"; notices append ":<installment number>").
+// cause_event_id is the source event id or "close/<date>".
 //
 // Charged-off loans leave the calendar (their delinquency history ends, see
 // ledger.h): snapshots keep showing their growing DPD, but crossings are not
@@ -43,11 +46,18 @@
 // Memory: the engine itself holds only the calendar index (about 12 bytes per
 // loan, see hot_index_stats()); everything else lives in the LoanStore.
 //
-// Failure atomicity: a store error aborts the call with the store partly
-// updated (a loan event touches one record, a close many). The service runs
-// each call inside one store transaction and, when it fails, rolls back and
-// re-creates the engine with Create(), which rebuilds the calendar index
-// from the store.
+// Transactions: the service runs each call inside one store transaction.
+//  - Apply only adds calendar hints (calendar_index.h), and a close checks
+//    each hinted loan's stored next_boundary before evaluating it, so a
+//    transaction that rolls back after Apply (an error, a failed commit, a
+//    batch redone by the exactly-once processor) leaves the engine correct:
+//    at worst a stale hint that costs one Load.
+//  - CloseBusinessDay moves the in-memory business date and consumes hints:
+//    when its transaction fails (the call's error or the commit's), call
+//    Reload(), which re-reads the business date and rebuilds the calendar
+//    from the store.
+// A second engine writing the same store (another process) is not seen: one
+// engine per store.
 //
 // Thread-safe: calls are serialized by an internal mutex.
 #ifndef ARREARS_SERVICES_OVERDUE_DETECTION_DELINQUENCY_ENGINE_H_
@@ -59,10 +69,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "arrears/delinquency/v1/delinquency.pb.h"
 #include "arrears/delinquency/v1/delinquency_events.pb.h"
 #include "arrears/delinquency/v1/overdue_service.pb.h"
@@ -79,6 +91,9 @@ namespace arrears::overdue {
 struct EmittedEvent {
   // The CloudEvents ce_id; deterministic (see above).
   std::string event_id;
+  // The CloudEvents ce_time, as deterministic: the source event's time, or
+  // the start of the closed date in UTC.
+  absl::Time time;
   delinquency::v1::DelinquencyEvent event;
 };
 
@@ -87,8 +102,10 @@ struct CloseResult {
   absl::CivilDay business_date;
   // The date was already the business date; nothing was done.
   bool already_closed = false;
-  // Loans re-evaluated (taken from the calendar index).
+  // Loans re-evaluated (hinted by the calendar index, boundary due).
   int64_t loans_evaluated = 0;
+  // Hints skipped because the loan's stored boundary had moved.
+  int64_t stale_hints = 0;
   std::vector<EmittedEvent> events;
 };
 
@@ -101,9 +118,9 @@ struct LoanView {
 };
 
 struct HotIndexStats {
-  size_t loans = 0;            // handles known
-  size_t scheduled_loans = 0;  // loans with a next boundary
-  size_t bytes = 0;            // calendar index heap bytes
+  size_t loans = 0;    // handles known
+  size_t entries = 0;  // calendar hints held
+  size_t bytes = 0;    // calendar index heap bytes
 };
 
 class DelinquencyEngine {
@@ -123,13 +140,25 @@ class DelinquencyEngine {
   // by an interrupted close, are re-evaluated at the next close).
   static absl::StatusOr<std::unique_ptr<DelinquencyEngine>> Create(Options options);
 
-  // `source_event_id` is the loan event's ce_id (non-empty).
+  // `source_event_id` is the loan event's ce_id (non-empty), `source_time`
+  // its ce_time (both go into the ids of the events emitted).
   absl::StatusOr<std::vector<EmittedEvent>> Apply(const loan::v1::LoanEvent& event,
-                                                  absl::string_view source_event_id);
+                                                  absl::string_view source_event_id,
+                                                  absl::Time source_time);
 
   absl::StatusOr<CloseResult> CloseBusinessDay(absl::CivilDay date);
 
   absl::CivilDay business_date() const;
+
+  // Re-reads the business date and rebuilds the calendar index from the
+  // store, as Create() does: after a transaction around CloseBusinessDay
+  // failed.
+  absl::Status Reload();
+
+  // Calls `visit` for every stored loan with its product (reports scan the
+  // book); stops at the first error `visit` returns.
+  absl::Status ForEachLoan(
+      absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&, const ProductConfig&)> visit);
 
   // The loan's position at the business date, or at `as_of` (a past date,
   // recomputed from today's facts: reports and roll rates). NotFound for an
@@ -147,10 +176,14 @@ class DelinquencyEngine {
 
   absl::StatusOr<std::vector<EmittedEvent>> ApplyOpening(const loan::v1::LoanEvent& event,
                                                          absl::optional<LoanHandle> existing,
-                                                         absl::string_view source_event_id)
+                                                         absl::string_view source_event_id,
+                                                         absl::Time source_time)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EvaluateOnClose(LoanHandle handle, absl::CivilDay day,
+  absl::Status EvaluateOnClose(LoanHandle handle, LoanRecord record, absl::CivilDay day,
                                std::vector<EmittedEvent>* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Hint(LoanHandle handle, const absl::optional<absl::CivilDay>& next_boundary)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<const ProductConfig*> ProductOf(const Loan& loan) const;
   absl::StatusOr<std::pair<LoanHandle, LoanRecord>> LoadByLoanId(absl::string_view loan_id)

@@ -64,6 +64,16 @@ absl::Status InMemoryLoanStore::ForEachNextBoundary(
   return absl::OkStatus();
 }
 
+absl::Status InMemoryLoanStore::ForEachRecord(
+    absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&)> visit) {
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < records_.size(); ++i) {
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord record, LoanRecordCodec::Decode(records_[i]));
+    ARREARS_RETURN_IF_ERROR(visit(static_cast<LoanHandle>(i), record));
+  }
+  return absl::OkStatus();
+}
+
 size_t InMemoryLoanStore::size() const {
   absl::MutexLock lock(&mu_);
   return records_.size();

@@ -28,6 +28,8 @@ class InMemoryLoanStore final : public LoanStore {
   absl::Status SaveBusinessDate(absl::CivilDay date) override;
   absl::Status ForEachNextBoundary(
       absl::FunctionRef<void(LoanHandle, absl::optional<absl::CivilDay>)> visit) override;
+  absl::Status ForEachRecord(
+      absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&)> visit) override;
 
   size_t size() const;
 

@@ -2,8 +2,8 @@
 // the memo of its last evaluation, and the current business date. The seam
 // between the engine (pure domain logic) and persistence: InMemoryLoanStore
 // serves tests and benchmarks; a SQLite repository implements it for the
-// service, inside the service's "apply event + record it + enqueue outbound
-// events" transaction.
+// service (sqlite_loan_store.h), inside the service's "apply event + record
+// it + enqueue outbound events" transaction.
 //
 // Handles: Insert() gives each loan a LoanHandle, a small integer the engine
 // uses in its hot calendar index instead of the loan id (4 bytes instead of a
@@ -76,6 +76,11 @@ class LoanStore {
   // the calendar index at start-up (a scan of one small column in SQL).
   virtual absl::Status ForEachNextBoundary(
       absl::FunctionRef<void(LoanHandle, absl::optional<absl::CivilDay>)> visit) = 0;
+
+  // Calls `visit` for every stored loan in handle order, for reports that
+  // scan the book; stops at (and returns) the first error of `visit`.
+  virtual absl::Status ForEachRecord(
+      absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&)> visit) = 0;
 };
 
 }  // namespace arrears::overdue
