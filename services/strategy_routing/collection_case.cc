@@ -96,6 +96,10 @@ absl::Status CollectionCase::ApplySnapshot(const DelinquencyEvent& event) {
   if (it == loans_.end()) {
     loans_.push_back(CaseLoan{.loan_id = event.loan_id()});
     it = loans_.end() - 1;
+  } else if (overdue.minor_units() < it->total_overdue_minor &&
+             (event.kind() == delinquency::v1::DELINQUENCY_EVENT_KIND_CHANGED ||
+              event.kind() == delinquency::v1::DELINQUENCY_EVENT_KIND_CURED)) {
+    recovered_minor_ += it->total_overdue_minor - overdue.minor_units();
   }
   it->product_code = snapshot.product_code();
   it->state = snapshot.state();
@@ -104,6 +108,7 @@ absl::Status CollectionCase::ApplySnapshot(const DelinquencyEvent& event) {
   it->bucket_code = snapshot.bucket().code();
   it->total_overdue_minor = overdue.minor_units();
   it->sequence = event.loan_sequence();
+  it->snapshot_date = business_date;
   business_date_ = std::max(business_date_, business_date);
   return absl::OkStatus();
 }
@@ -115,7 +120,8 @@ void CollectionCase::RecomputeAggregates() {
   for (const CaseLoan& loan : loans_) {
     if (!IsDelinquent(loan.state)) continue;
     total_overdue_minor_ += loan.total_overdue_minor;
-    max_dpd_ = std::max(max_dpd_, loan.dpd);
+    const int64_t days_since = time::DaysBetween(loan.snapshot_date, business_date_);
+    max_dpd_ = std::max(max_dpd_, loan.dpd + static_cast<int>(std::max<int64_t>(0, days_since)));
     max_bucket_ordinal_ = std::max(max_bucket_ordinal_, loan.bucket_ordinal);
   }
 }
@@ -123,11 +129,27 @@ void CollectionCase::RecomputeAggregates() {
 void CollectionCase::JudgePromiseOnRepayment() {
   if (!open_promise_) return;
   const int64_t repaid = open_promise_->overdue_at_promise_minor - total_overdue_minor_;
-  const bool cured = std::none_of(loans_.begin(), loans_.end(),
-                                  [](const CaseLoan& loan) { return IsDelinquent(loan.state); });
-  if (cured || repaid >= open_promise_->amount.minor_units()) {
+  if (!AnyDelinquent() || repaid >= open_promise_->amount.minor_units()) {
     ResolvePromise(v1::Promise::STATE_KEPT);
   }
+}
+
+bool CollectionCase::AnyDelinquent() const {
+  return std::any_of(loans_.begin(), loans_.end(),
+                     [](const CaseLoan& loan) { return IsDelinquent(loan.state); });
+}
+
+bool CollectionCase::AdvanceBusinessDate(absl::CivilDay day) {
+  if (closed_ || day <= business_date_) return false;
+  business_date_ = day;
+  RecomputeAggregates();
+  return true;
+}
+
+std::optional<PromiseToPay> CollectionCase::CancelOpenPromise() {
+  if (!open_promise_) return std::nullopt;
+  ResolvePromise(v1::Promise::STATE_CANCELLED);
+  return resolved_promises_.back();
 }
 
 bool CollectionCase::EvaluatePromise(absl::CivilDay business_date) {
@@ -258,6 +280,8 @@ absl::Status CollectionCase::LiftHold(absl::string_view hold_id, absl::string_vi
                          [&](const Hold& h) { return h.hold_id == hold_id; });
   if (it == holds_.end())
     return absl::NotFoundError(absl::StrCat("hold_id: ", hold_id, " not active"));
+  it->lifted_by = std::string(lifted_by);
+  it->lifted_on = business_date_;
   lifted_holds_.push_back(std::move(*it));
   holds_.erase(it);
   return absl::OkStatus();
@@ -280,6 +304,13 @@ void CollectionCase::RecordTreatment(Treatment treatment) {
     if (existing.request_id == treatment.request_id) return;
   }
   treatments_.push_back(std::move(treatment));
+}
+
+const Hold* CollectionCase::FindHold(absl::string_view hold_id) const {
+  for (const Hold& hold : holds_) {
+    if (hold.hold_id == hold_id) return &hold;
+  }
+  return nullptr;
 }
 
 bool CollectionCase::HasActiveHold(absl::CivilDay day) const {

@@ -24,6 +24,15 @@
 //    grace days are there to absorb.
 //  - Holds stop contact, not the overdue clock: delinquency events keep
 //    updating DPD and amounts while a hold is active.
+//  - DPD runs on between events: the overdue detection service emits an event
+//    when a bucket, class or amount changes, not every day, so a delinquent
+//    loan's DPD on the case's business date is its snapshot DPD plus the days
+//    since the snapshot's business date. AdvanceBusinessDate moves the date
+//    forward (never back) and re-projects; max_dpd() is always the projection
+//    on business_date().
+//  - amount_recovered: the sum of the falls of loans' overdue amounts seen in
+//    CHANGED and CURED snapshots (repayments; a restructuring that clears the
+//    overdue amount counts too). Corrections are not counted.
 //
 // Thread-safety: a value type; not synchronized (the service owns each case
 // on one thread / transaction at a time).
@@ -61,6 +70,8 @@ struct CaseLoan {
   std::string bucket_code;
   int64_t total_overdue_minor = 0;
   int64_t sequence = 0;
+  // Business date of the snapshot `dpd` was measured on.
+  absl::CivilDay snapshot_date;
 };
 
 struct Hold {
@@ -71,6 +82,11 @@ struct Hold {
   absl::CivilDay start;
   // Last day the hold is in force; unset = until lifted.
   std::optional<absl::CivilDay> until;
+  // E.g. the compliance dispute id or the plan id behind it.
+  std::string source_ref;
+  // Set once lifted.
+  std::string lifted_by;
+  std::optional<absl::CivilDay> lifted_on;
 
   bool ActiveOn(absl::CivilDay day) const { return day >= start && (!until || day <= *until); }
 };
@@ -93,6 +109,7 @@ struct Treatment {
   std::string segment;
   std::string step;
   int step_index = 0;
+  int64_t strategy_version = 0;
   common::v1::Channel channel = common::v1::CHANNEL_UNSPECIFIED;
   absl::CivilDay requested_on;
   contact::v1::ContactOutcome outcome = contact::v1::CONTACT_OUTCOME_UNSPECIFIED;
@@ -112,6 +129,9 @@ struct CaseAssignment {
   std::string team_id;
   std::string queue_id;
   std::string agency_id;
+  // Who assigned it ("strategy", a user id) and when.
+  std::string assigned_by;
+  absl::Time assign_time = absl::InfinitePast();
 };
 
 class CollectionCase {
@@ -142,15 +162,31 @@ class CollectionCase {
   // true when it broke it. Call once per business day (Decide does not).
   bool EvaluatePromise(absl::CivilDay business_date);
 
+  // Moves the business date to `day` if later, projecting DPD (see above).
+  // Returns true when the date moved. No-op on a closed case.
+  bool AdvanceBusinessDate(absl::CivilDay day);
+
+  // Cancels the open promise (superseded by a plan, or withdrawn). Returns
+  // the cancelled promise, if there was one.
+  std::optional<PromiseToPay> CancelOpenPromise();
+
   // AlreadyExists for a duplicate hold id.
   absl::Status PlaceHold(Hold hold);
-  // NotFound for an unknown hold id.
+  // NotFound for an unknown hold id. The hold moves to lifted_holds() with
+  // `lifted_by` and the business date.
   absl::Status LiftHold(absl::string_view hold_id, absl::string_view lifted_by);
+  // The active (not lifted) hold `hold_id`, or nullptr.
+  const Hold* FindHold(absl::string_view hold_id) const;
 
   void SetHardship(bool hardship) { hardship_ = hardship; }
+  // New contact data can end a lost contact (back to UNKNOWN: worth trying).
+  void SetContactability(v1::Contactability contactability) { contactability_ = contactability; }
   void SetSelfCurePermille(int permille) { self_cure_permille_ = permille; }
   void Assign(CaseAssignment assignment) { assignment_ = std::move(assignment); }
   void SetStrategy(std::string strategy_id, int64_t version, std::string variant);
+  // Forgets the strategy position (a simulation of another strategy starts
+  // the case afresh on it); the treatment history stays.
+  void ClearStrategy() { strategy_ = StrategyPosition{}; }
   void EnterSegment(std::string segment, absl::CivilDay on);
   void RecordTreatment(Treatment treatment);
 
@@ -184,6 +220,7 @@ class CollectionCase {
   const std::vector<PromiseToPay>& resolved_promises() const { return resolved_promises_; }
   bool hardship() const { return hardship_; }
   const std::vector<Hold>& holds() const { return holds_; }
+  const std::vector<Hold>& lifted_holds() const { return lifted_holds_; }
   int prior_complaint_count() const { return prior_complaint_count_; }
   void set_prior_complaint_count(int count) { prior_complaint_count_ = count; }
   std::optional<int> self_cure_permille() const { return self_cure_permille_; }
@@ -192,8 +229,16 @@ class CollectionCase {
   const std::vector<Treatment>& treatments() const { return treatments_; }
   int contact_attempt_count() const { return contact_attempt_count_; }
   const CasePolicy& policy() const { return policy_; }
+  money::Money amount_recovered() const {
+    return money::Money::FromMinor(recovered_minor_, currency_);
+  }
+  // Whether any loan is still delinquent.
+  bool AnyDelinquent() const;
 
  private:
+  // Rebuilds cases from their stored form (case_codec.h).
+  friend class CaseCodec;
+
   CollectionCase() = default;
 
   absl::Status ApplySnapshot(const delinquency::v1::DelinquencyEvent& event);
@@ -231,6 +276,7 @@ class CollectionCase {
   StrategyPosition strategy_;
   std::vector<Treatment> treatments_;
   int contact_attempt_count_ = 0;
+  int64_t recovered_minor_ = 0;
 };
 
 }  // namespace arrears::strategy

@@ -52,7 +52,8 @@ const char* AnchorName(StepAnchor anchor) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DecisionEngine>> DecisionEngine::Create(
-    std::vector<Strategy> strategies, std::string default_strategy_id) {
+    std::vector<Strategy> strategies, std::string default_strategy_id,
+    std::vector<int> extra_dpd_boundaries) {
   absl::flat_hash_set<std::pair<std::string, int64_t>> seen;
   bool has_default = false;
   for (const Strategy& s : strategies) {
@@ -66,8 +67,64 @@ absl::StatusOr<std::unique_ptr<DecisionEngine>> DecisionEngine::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("default_strategy_id: no version of '", default_strategy_id, "'"));
   }
-  return std::unique_ptr<DecisionEngine>(
-      new DecisionEngine(std::move(strategies), std::move(default_strategy_id)));
+  std::vector<std::vector<int>> boundaries;
+  for (const Strategy& s : strategies) {
+    std::vector<int> b = extra_dpd_boundaries;
+    for (const Segment& segment : s.segments) {
+      if (segment.conditions.dpd) {
+        if (segment.conditions.dpd->min)
+          b.push_back(static_cast<int>(*segment.conditions.dpd->min));
+        if (segment.conditions.dpd->max) {
+          b.push_back(static_cast<int>(*segment.conditions.dpd->max) + 1);
+        }
+      }
+      for (const Step& step : segment.steps) {
+        if (step.anchor == StepAnchor::kDpd) b.push_back(step.offset_days);
+      }
+    }
+    std::sort(b.begin(), b.end());
+    b.erase(std::unique(b.begin(), b.end()), b.end());
+    boundaries.push_back(std::move(b));
+  }
+  return std::unique_ptr<DecisionEngine>(new DecisionEngine(
+      std::move(strategies), std::move(default_strategy_id), std::move(boundaries)));
+}
+
+std::optional<absl::CivilDay> DecisionEngine::NextDecisionDate(const CollectionCase& c,
+                                                               absl::CivilDay business_date) const {
+  if (c.closed()) return std::nullopt;
+  std::optional<absl::CivilDay> next;
+  auto consider = [&](absl::CivilDay day) {
+    if (day > business_date && (!next || day < *next)) next = day;
+  };
+  const std::string& id =
+      c.strategy().strategy_id.empty() ? default_strategy_id_ : c.strategy().strategy_id;
+  // A version becoming effective may migrate the case or give it a first one.
+  for (const Strategy& s : strategies_) {
+    if (s.id == id) consider(s.effective_from);
+  }
+  const Strategy* strategy = StrategyFor(c, business_date);
+  if (strategy == nullptr) return next;
+  if (c.AnyDelinquent()) {
+    const std::vector<int>& boundaries = dpd_boundaries_[strategy - strategies_.data()];
+    auto above = std::upper_bound(boundaries.begin(), boundaries.end(), c.max_dpd());
+    if (above != boundaries.end()) consider(business_date + (*above - c.max_dpd()));
+  }
+  const StrategyPosition& position = c.strategy();
+  for (const Segment& segment : strategy->segments) {
+    if (segment.id != position.segment) continue;
+    int first_candidate = 0;
+    for (const Treatment& t : c.treatments()) {
+      if (t.segment == segment.id) first_candidate = std::max(first_candidate, t.step_index + 1);
+    }
+    for (size_t i = first_candidate; i < segment.steps.size(); ++i) {
+      const Step& step = segment.steps[i];
+      if (step.anchor == StepAnchor::kSegmentEntry) {
+        consider(position.segment_entered_on + step.offset_days);
+      }
+    }
+  }
+  return next;
 }
 
 const Strategy* DecisionEngine::StrategyFor(const CollectionCase& c,
@@ -76,15 +133,21 @@ const Strategy* DecisionEngine::StrategyFor(const CollectionCase& c,
   const std::string& id =
       position.strategy_id.empty() ? default_strategy_id_ : position.strategy_id;
   const Strategy* effective = nullptr;
+  const Strategy* own = nullptr;
   for (const Strategy& s : strategies_) {
     if (s.id != id) continue;
-    if (s.version == position.version) return &s;
+    if (s.version == position.version) own = &s;
     if (s.effective_from <= business_date &&
         (effective == nullptr || s.version > effective->version)) {
       effective = &s;
     }
   }
-  return effective;
+  if (own == nullptr) return effective;
+  if (effective != nullptr && effective->version > own->version &&
+      effective->migration == MigrationRule::kMigrateImmediately) {
+    return effective;
+  }
+  return own;
 }
 
 bool SegmentMatches(const SegmentConditions& k, const CollectionCase& c) {
@@ -188,6 +251,8 @@ Decision DecisionEngine::Decide(const CollectionCase& c, absl::CivilDay business
   contact.purpose = chosen->purpose;
   contact.priority = chosen->priority;
   contact.plan_offer = chosen->plan_offer;
+  contact.window_start_minute = chosen->window_start_minute;
+  contact.window_end_minute = chosen->window_end_minute;
   contact.earliest_time = LocalMinute(business_date, chosen->window_start_minute, c.time_zone());
   contact.latest_time =
       LocalMinute(business_date + chosen->valid_days, chosen->window_end_minute, c.time_zone());
@@ -222,6 +287,7 @@ void ApplyDecision(const Decision& decision, absl::CivilDay business_date, Colle
         .segment = contact.segment,
         .step = contact.step,
         .step_index = contact.step_index,
+        .strategy_version = decision.strategy_version,
         .channel = contact.channel,
         .requested_on = business_date,
     });

@@ -9,8 +9,10 @@
 //    never emitted again for the case (history in CollectionCase::treatments).
 //  - Strategy version rule: a new case takes the latest version of the
 //    default strategy effective on the business date; a running case keeps
-//    its version as long as the engine holds it, and migrates to the
-//    effective version otherwise.
+//    its version as long as the engine holds it, unless the latest effective
+//    version of its strategy says migrate_immediately (then it runs that one),
+//    and migrates to the effective version when the engine no longer holds
+//    its own.
 //  - Step selection, per segment: among the steps after the last one emitted
 //    (in file order) that are due, apply to the case's variant and whose
 //    conditions hold, the latest is emitted: a case entering a path late
@@ -25,6 +27,13 @@
 //    the strategy file says; the hardship segment offers a plan instead.
 //  - Request id: DeriveTimeOrderedId(case_id, "<strategy>/<version>/<segment>/
 //    <step>", earliest time): stable across replays and processes.
+//  - Agenda: NextDecisionDate() is the first business date after the given
+//    one on which Decide may answer differently for a case that receives no
+//    event meanwhile: a segment-entry step falls due, the projected DPD
+//    reaches a boundary of the strategy (a segment's dpd range, a DPD-anchored
+//    step, or one of `extra_dpd_boundaries`, e.g. the scorecard's bins), or a
+//    version of the case's strategy becomes effective. Holds, promises and
+//    plans are the caller's to add (the engine does not own them).
 //
 // Thread-safety: the engine is immutable after Create(); Decide() is const and
 // safe to call concurrently. Decide() allocates only for what it returns.
@@ -32,6 +41,7 @@
 #define ARREARS_SERVICES_STRATEGY_ROUTING_DECISION_ENGINE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +67,9 @@ struct ContactDecision {
   absl::Time earliest_time;
   absl::Time latest_time;
   PlanOffer plan_offer = PlanOffer::kNone;
+  // The step's local contact window, minutes since midnight, [start, end).
+  int window_start_minute = 0;
+  int window_end_minute = 0;
   // Why, in words: the conditions that matched and the step's trigger.
   std::string explanation;
 };
@@ -79,8 +92,11 @@ class DecisionEngine {
   // `strategies` may hold several versions of several ids; new cases run
   // `default_strategy_id`. InvalidArgument for duplicates (same id and
   // version) or when no version of the default exists.
-  static absl::StatusOr<std::unique_ptr<DecisionEngine>> Create(std::vector<Strategy> strategies,
-                                                                std::string default_strategy_id);
+  // `extra_dpd_boundaries`: DPD values at which something outside the
+  // strategy changes (scorecard bins), for NextDecisionDate.
+  static absl::StatusOr<std::unique_ptr<DecisionEngine>> Create(
+      std::vector<Strategy> strategies, std::string default_strategy_id,
+      std::vector<int> extra_dpd_boundaries = {});
 
   Decision Decide(const CollectionCase& c, absl::CivilDay business_date) const;
 
@@ -88,12 +104,26 @@ class DecisionEngine {
   // nullptr when no version is effective yet.
   const Strategy* StrategyFor(const CollectionCase& c, absl::CivilDay business_date) const;
 
+  // See "Agenda" above; call after ApplyDecision. nullopt: only an event can
+  // change the decision (closed case, nothing left on the path).
+  std::optional<absl::CivilDay> NextDecisionDate(const CollectionCase& c,
+                                                 absl::CivilDay business_date) const;
+
+  const std::vector<Strategy>& strategies() const { return strategies_; }
+  const std::string& default_strategy_id() const { return default_strategy_id_; }
+
  private:
-  DecisionEngine(std::vector<Strategy> strategies, std::string default_strategy_id)
-      : strategies_(std::move(strategies)), default_strategy_id_(std::move(default_strategy_id)) {}
+  DecisionEngine(std::vector<Strategy> strategies, std::string default_strategy_id,
+                 std::vector<std::vector<int>> dpd_boundaries)
+      : strategies_(std::move(strategies)),
+        default_strategy_id_(std::move(default_strategy_id)),
+        dpd_boundaries_(std::move(dpd_boundaries)) {}
 
   std::vector<Strategy> strategies_;
   std::string default_strategy_id_;
+  // Per strategy (same index): sorted, unique DPD values where a decision
+  // may change.
+  std::vector<std::vector<int>> dpd_boundaries_;
 };
 
 // Whether `c` meets `conditions` (unset conditions match; a self-cure

@@ -406,5 +406,48 @@ TEST(DecisionEngineTest, RunningCaseKeepsItsVersionNewCaseTakesEffectiveOne) {
   EXPECT_FALSE(DecisionEngine::Create({DefaultStrategy()}, "nope").ok());
 }
 
+TEST(DecisionEngineTest, MigrateImmediatelyMovesRunningCasesOnTheEffectiveDate) {
+  Strategy v2 = DefaultStrategy();
+  v2.version = 2;
+  v2.effective_from = absl::CivilDay(2026, 3, 15);
+  v2.migration = MigrationRule::kMigrateImmediately;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<DecisionEngine> engine,
+                       DecisionEngine::Create({DefaultStrategy(), v2}, "default-retail"));
+  ASSERT_OK_AND_ASSIGN(CollectionCase running,
+                       CollectionCase::Open("case-r", LoanEvent("loan-1", 1, kDueDate + 1, 1, 5)));
+  ApplyDecision(engine->Decide(running, kDueDate + 1), kDueDate + 1, &running);
+  EXPECT_EQ(running.strategy().version, 1);
+  EXPECT_EQ(engine->StrategyFor(running, absl::CivilDay(2026, 3, 14))->version, 1);
+  // The effective date is on the case's agenda (a DPD boundary comes first
+  // here); from that date on the case runs v2, on the same segment and path
+  // position (d1 is not repeated).
+  EXPECT_EQ(engine->NextDecisionDate(running, kDueDate + 1), kDueDate + 2);
+  const Decision on_the_day = engine->Decide(running, absl::CivilDay(2026, 3, 15));
+  EXPECT_EQ(on_the_day.strategy_version, 2);
+  EXPECT_EQ(on_the_day.segment, "early");
+  for (const ContactDecision& c : on_the_day.contacts) EXPECT_NE(c.step, "d1-sms");
+}
+
+TEST(DecisionEngineTest, NextDecisionDateIsTheNextStepOrDpdBoundary) {
+  Script s;
+  EXPECT_THAT(s.Day(1), ElementsAre("d1-sms"));
+  // Champion: d2-call is the challenger's only; but dpd 2 is a boundary of
+  // the path (a DPD-anchored step), so the engine wakes the case then.
+  EXPECT_EQ(s.engine().NextDecisionDate(s.kase(), s.today()), s.DateOf(2));
+  EXPECT_THAT(s.Day(3), ElementsAre("d3-call"));
+  EXPECT_EQ(s.engine().NextDecisionDate(s.kase(), s.today()), s.DateOf(7));
+  // Extra boundaries (the scorecard's) come in too.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<DecisionEngine> engine,
+                       DecisionEngine::Create({DefaultStrategy()}, "default-retail", {4}));
+  EXPECT_EQ(engine->NextDecisionDate(s.kase(), s.today()), s.DateOf(4));
+  // A segment-entry path: severe-contactable's letter 7 days after entry.
+  Script severe;
+  EXPECT_THAT(severe.Day(35), ElementsAre("m2-call"));
+  EXPECT_EQ(severe.engine().NextDecisionDate(severe.kase(), severe.today()), severe.DateOf(42));
+  // Closed cases have no agenda.
+  severe.Loan(0, 0);
+  EXPECT_EQ(severe.engine().NextDecisionDate(severe.kase(), severe.today()), std::nullopt);
+}
+
 }  // namespace
 }  // namespace arrears::strategy

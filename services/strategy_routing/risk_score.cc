@@ -119,6 +119,14 @@ double Scorecard::BinWeight(const std::vector<Bin>& bins, int64_t value) {
   return 0;
 }
 
+std::vector<int> Scorecard::DpdBoundaries() const {
+  std::vector<int> out;
+  for (const Bin& bin : dpd_bins_) {
+    if (bin.max) out.push_back(static_cast<int>(*bin.max) + 1);
+  }
+  return out;
+}
+
 RiskScore Scorecard::Score(const ScoreInput& input) const {
   double logit = intercept_ + BinWeight(dpd_bins_, input.dpd) +
                  BinWeight(overdue_bins_, input.overdue_minor) +

@@ -77,6 +77,10 @@ class Scorecard {
 
   const std::string& id() const { return id_; }
 
+  // DPD values at which the score's DPD weight changes (each bin's max + 1),
+  // so the agenda can re-score a case when its DPD crosses one.
+  std::vector<int> DpdBoundaries() const;
+
  private:
   Scorecard() = default;
   static double BinWeight(const std::vector<Bin>& bins, int64_t value);

@@ -11,6 +11,12 @@
 //  - Variants split cases by a stable hash of the case id (FNV-1a 64 over the
 //    case id bytes, modulo 100): the same case gets the same variant in every
 //    process and every version of this code. Percentages sum to 100.
+//  - Migration: how cases running an older version of the same strategy id
+//    treat this version once it is effective: kKeepVersion (the default:
+//    they finish on the version they started with) or kMigrateImmediately
+//    (they switch on the first decision on or after effective_from, keeping
+//    their segment, variant and treatment history; steps are matched by
+//    segment id and position in the path).
 //  - A Strategy is immutable once loaded (see strategy_loader.h); value type,
 //    safe to share between threads for reading.
 #ifndef ARREARS_SERVICES_STRATEGY_ROUTING_STRATEGY_H_
@@ -104,6 +110,8 @@ struct Variant {
   bool champion = false;
 };
 
+enum class MigrationRule { kKeepVersion, kMigrateImmediately };
+
 struct Strategy {
   std::string id;
   int64_t version = 0;
@@ -114,6 +122,7 @@ struct Strategy {
   std::vector<Segment> segments;
   // Empty = a single implicit "champion" with 100%.
   std::vector<Variant> variants;
+  MigrationRule migration = MigrationRule::kKeepVersion;
 
   // The variant of `case_id`: stable hash bucket 0..99 mapped onto the
   // cumulative percentages in file order.

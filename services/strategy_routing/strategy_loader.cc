@@ -48,7 +48,7 @@ class StrategyParser {
     const YAML::Node& doc = *root;
     reader_.CheckKeys(doc, "",
                       {"strategy", "version", "effective_from", "currency", "description",
-                       "variants", "segments"});
+                       "variants", "segments", "migration"});
     Strategy strategy;
     strategy.id = reader_.String(doc, "", "strategy", true).value_or("");
     if (std::optional<int64_t> version = reader_.Int(doc, "", "version", true)) {
@@ -71,6 +71,15 @@ class StrategyParser {
       strategy.currency_code = *currency;
     }
     strategy.description = reader_.String(doc, "", "description", false).value_or("");
+    if (std::optional<std::string> migration = reader_.String(doc, "", "migration", false)) {
+      if (*migration == "migrate_immediately") {
+        strategy.migration = MigrationRule::kMigrateImmediately;
+      } else if (*migration != "keep_version") {
+        reader_.Error(
+            doc["migration"], "migration",
+            absl::StrCat("unknown rule '", *migration, "' (keep_version or migrate_immediately)"));
+      }
+    }
     ParseVariants(doc, &strategy);
     ParseSegments(doc, &strategy);
     if (!errors_->empty()) return std::nullopt;

@@ -8,6 +8,7 @@
 //   variants: [{id, percent, champion}]   (optional; percentages sum to 100,
 //                                          exactly one champion)
 //   segments: [{id, description, conditions: {...}, steps: [{...}]}]
+//   migration: keep_version | migrate_immediately   (optional; see strategy.h)
 // Condition keys: dpd, bucket, overdue_minor, self_cure_permille,
 // broken_promises, prior_complaints ({min, max}); products, contactability
 // (lists); hardship, refusing (bools).

@@ -165,5 +165,15 @@ TEST(VariantAssignmentTest, StableAndSplitWithinTolerance) {
   EXPECT_EQ(s.AssignVariant("customer-42"), "b");  // bucket 86 >= 70
 }
 
+TEST(StrategyLoaderTest, MigrationRule) {
+  ASSERT_OK_AND_ASSIGN(Strategy keep, LoadStrategy(kValid));
+  EXPECT_EQ(keep.migration, MigrationRule::kKeepVersion);
+  ASSERT_OK_AND_ASSIGN(Strategy migrate,
+                       LoadStrategy(absl::StrCat(kValid, "migration: migrate_immediately\n")));
+  EXPECT_EQ(migrate.migration, MigrationRule::kMigrateImmediately);
+  EXPECT_THAT(LoadStrategy(absl::StrCat(kValid, "migration: sometimes\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("migration: unknown rule")));
+}
+
 }  // namespace
 }  // namespace arrears::strategy

@@ -1,6 +1,8 @@
 #include "services/strategy_routing/yaml_util.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,14 @@ int OneBased(int mark) { return mark >= 0 ? mark + 1 : 0; }
 std::string ConfigError::ToString() const {
   return absl::StrCat("line ", line, ", column ", column, ": ", field, field.empty() ? "" : ": ",
                       message);
+}
+
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
 }
 
 absl::Status ErrorsToStatus(absl::string_view what, absl::Span<const ConfigError> errors) {

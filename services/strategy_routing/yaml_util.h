@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "services/strategy_routing/strategy.h"
@@ -33,6 +34,9 @@ struct ConfigError {
   // "line 12, column 5: segments[2].steps[0].channel: unknown channel 'FAX'".
   std::string ToString() const;
 };
+
+// The whole file at `path`; NotFound naming it when unreadable.
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path);
 
 // InvalidArgument listing every error (one per line), or OK when empty.
 absl::Status ErrorsToStatus(absl::string_view what, absl::Span<const ConfigError> errors);
