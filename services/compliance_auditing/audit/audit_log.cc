@@ -11,6 +11,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -189,8 +190,39 @@ absl::StatusOr<AuditLog::TreeState> AuditLog::LoadState(AuditStore& store) {
   if (size > 0) {
     ARREARS_ASSIGN_OR_RETURN(const StoredEntry last, store.ReadEntry(size - 1));
     state.last_record_time = last.record_time;
+    state.last_leaf_hash = last.leaf_hash;
   }
+  state.committed = true;
   return state;
+}
+
+absl::StatusOr<AuditLog::TreeState> AuditLog::StateAsStored(AuditStore& store,
+                                                            const TreeState& cached) {
+  ARREARS_ASSIGN_OR_RETURN(const StoredTip tip, store.Tip());
+  if (tip.size == cached.range.size() &&
+      (tip.size == 0 || tip.last_leaf_hash == cached.last_leaf_hash)) {
+    return cached;
+  }
+  return LoadState(store);
+}
+
+absl::StatusOr<AuditLog::TreeState> AuditLog::CommittedState() {
+  const TreeState cached = Snapshot();
+  if (cached.committed) return cached;
+  // Reads through store_ see committed data only (its own transactions).
+  ARREARS_ASSIGN_OR_RETURN(TreeState stored, StateAsStored(*store_, cached));
+  stored.committed = true;
+  Adopt(cached, stored);
+  return stored;
+}
+
+void AuditLog::Adopt(const TreeState& seen, const TreeState& fresh) {
+  absl::MutexLock lock(&state_mu_);
+  // Another appender may have moved on meanwhile: keep its newer state.
+  if (state_.range.size() == seen.range.size() && state_.last_leaf_hash == seen.last_leaf_hash &&
+      state_.committed == seen.committed) {
+    state_ = fresh;
+  }
 }
 
 absl::Status AuditLog::CheckAgainstLatestCheckpoint(const TreeState& state) {
@@ -331,17 +363,33 @@ absl::StatusOr<uint64_t> AuditLog::CommitGroup(absl::Span<Writer* const> group) 
 }
 
 absl::StatusOr<uint64_t> AuditLog::TryCommit(absl::Span<Writer* const> group, TreeState state) {
+  // A state an AppendWithin left may belong to a transaction that was rolled
+  // back: extend only what the store holds.
+  if (!state.committed) {
+    ARREARS_ASSIGN_OR_RETURN(state, StateAsStored(*store_, state));
+  }
+  absl::InlinedVector<absl::Span<const AuditAppend>, 16> batches;
+  for (const Writer* writer : group) batches.push_back(writer->records);
+  PendingBatch& batch = batch_scratch_;
+  ARREARS_RETURN_IF_ERROR(BuildBatch(batches, state, batch));
+  ARREARS_RETURN_IF_ERROR(store_->Append(batch.first, batch.entries, batch.loans, batch.nodes));
+  state.committed = true;
+  absl::MutexLock lock(&state_mu_);
+  state_ = std::move(state);
+  return batch.first;
+}
+
+absl::Status AuditLog::BuildBatch(absl::Span<const absl::Span<const AuditAppend>> batches,
+                                  TreeState& state, PendingBatch& out) {
   size_t total = 0;
-  customer_scratch_.clear();
-  for (const Writer* writer : group) {
-    total += writer->records.size();
-    for (const AuditAppend& append : writer->records) {
-      if (!append.personal_payload.empty()) {
-        customer_scratch_.push_back(append.record.customer_id());
-      }
+  out.customers.clear();
+  for (const absl::Span<const AuditAppend> records : batches) {
+    total += records.size();
+    for (const AuditAppend& append : records) {
+      if (!append.personal_payload.empty()) out.customers.push_back(append.record.customer_id());
     }
   }
-  if (!customer_scratch_.empty()) ARREARS_RETURN_IF_ERROR(keys_->EnsureKeys(customer_scratch_));
+  if (!out.customers.empty()) ARREARS_RETURN_IF_ERROR(keys_->EnsureKeys(out.customers));
 
   // One time for the batch, never before the previous entry, and stored
   // exactly as hashed (Timestamp precision).
@@ -349,22 +397,22 @@ absl::StatusOr<uint64_t> AuditLog::TryCommit(absl::Span<Writer* const> group, Tr
       ToTimestamp(std::max(clock_->Now(), state.last_record_time));
   const absl::Time record_time = FromTimestamp(stamp);
 
-  entry_scratch_.resize(total);
-  loan_scratch_.clear();
-  node_scratch_.clear();
-  const uint64_t first = state.range.size();
-  uint64_t index = first;
-  for (const Writer* writer : group) {
-    for (const AuditAppend& append : writer->records) {
-      StoredEntry& entry = entry_scratch_[index - first];
-      record_scratch_.CopyFrom(append.record);
-      *record_scratch_.mutable_record_time() = stamp;
+  out.entries.resize(total);
+  out.loans.clear();
+  out.nodes.clear();
+  out.first = state.range.size();
+  uint64_t index = out.first;
+  for (const absl::Span<const AuditAppend> records : batches) {
+    for (const AuditAppend& append : records) {
+      StoredEntry& entry = out.entries[index - out.first];
+      out.record.CopyFrom(append.record);
+      *out.record.mutable_record_time() = stamp;
       if (!append.personal_payload.empty()) {
         ARREARS_RETURN_IF_ERROR(
             keys_->Encrypt(append.record.customer_id(), append.record.payload_type(),
-                           append.personal_payload, *record_scratch_.mutable_personal_data()));
+                           append.personal_payload, *out.record.mutable_personal_data()));
       }
-      if (!record_scratch_.SerializeToString(&entry.leaf_data)) {
+      if (!out.record.SerializeToString(&entry.leaf_data)) {
         return absl::InternalError(absl::StrCat("cannot serialize audit record ", index));
       }
       entry.index = index;
@@ -373,19 +421,38 @@ absl::StatusOr<uint64_t> AuditLog::TryCommit(absl::Span<Writer* const> group, Tr
       entry.customer_id.assign(append.record.customer_id());
       entry.record_time = record_time;
       for (const std::string& loan_id : append.record.loan_ids()) {
-        loan_scratch_.push_back(LoanLink{index, loan_id});
+        out.loans.push_back(LoanLink{index, loan_id});
       }
       state.range.Append(entry.leaf_hash, [&](const NodeId& id, const Sha256Hash& hash) {
-        node_scratch_.push_back(StoredNode{id, hash});
+        out.nodes.push_back(StoredNode{id, hash});
       });
+      state.last_leaf_hash = entry.leaf_hash;
       ++index;
     }
   }
-  ARREARS_RETURN_IF_ERROR(store_->Append(first, entry_scratch_, loan_scratch_, node_scratch_));
   state.last_record_time = record_time;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> AuditLog::AppendWithin(AuditStore& txn_store,
+                                                absl::Span<const AuditAppend> records) {
+  if (records.empty()) return absl::InvalidArgumentError("no records to append");
+  for (size_t i = 0; i < records.size(); ++i) {
+    ARREARS_RETURN_IF_ERROR(ValidateAppend(records[i], i));
+  }
+  // Inside the caller's transaction the store is ours alone: the check of the
+  // cached tip and the append see the same data. The cache may be ahead of
+  // the store (an earlier transaction rolled back) or behind it (another
+  // writer): either way the tip differs and the state is reloaded.
+  ARREARS_ASSIGN_OR_RETURN(TreeState state, StateAsStored(txn_store, Snapshot()));
+  PendingBatch batch;
+  ARREARS_RETURN_IF_ERROR(BuildBatch(absl::MakeConstSpan(&records, 1), state, batch));
+  ARREARS_RETURN_IF_ERROR(txn_store.Append(batch.first, batch.entries, batch.loans, batch.nodes));
+  // Not known to be committed until the caller commits.
+  state.committed = false;
   absl::MutexLock lock(&state_mu_);
   state_ = std::move(state);
-  return first;
+  return batch.first;
 }
 
 // --- Reading ---
@@ -533,10 +600,23 @@ absl::StatusOr<v1::ConsistencyProof> AuditLog::ConsistencyProof(uint64_t first_s
 }
 
 absl::StatusOr<v1::SignedCheckpoint> AuditLog::Checkpoint() {
-  const TreeState state = Snapshot();
+  ARREARS_ASSIGN_OR_RETURN(const TreeState state, CommittedState());
   ARREARS_ASSIGN_OR_RETURN(v1::SignedCheckpoint checkpoint,
                            signer_->Sign(state.range.size(), state.range.Root()));
   ARREARS_RETURN_IF_ERROR(store_->AddCheckpoint(checkpoint));
+  return checkpoint;
+}
+
+absl::StatusOr<v1::SignedCheckpoint> AuditLog::CheckpointWithin(AuditStore& txn_store) {
+  const TreeState cached = Snapshot();
+  ARREARS_ASSIGN_OR_RETURN(const TreeState state, StateAsStored(txn_store, cached));
+  ARREARS_ASSIGN_OR_RETURN(v1::SignedCheckpoint checkpoint,
+                           signer_->Sign(state.range.size(), state.range.Root()));
+  ARREARS_RETURN_IF_ERROR(txn_store.AddCheckpoint(checkpoint));
+  if (!(state.range.size() == cached.range.size() &&
+        state.last_leaf_hash == cached.last_leaf_hash)) {
+    Adopt(cached, state);
+  }
   return checkpoint;
 }
 
@@ -559,9 +639,12 @@ absl::StatusOr<VerifyReport> AuditLog::Verify(const VerifyOptions& options) {
     if (!other_problem) other_problem = std::move(problem);
   };
 
+  // The log's own size counts too: entries it appended and that are gone
+  // from the store were removed behind its back.
+  ARREARS_ASSIGN_OR_RETURN(const TreeState known, CommittedState());
   ARREARS_ASSIGN_OR_RETURN(const uint64_t stored_size, store_->Size());
   const uint64_t target =
-      options.tree_size != 0 ? options.tree_size : std::max(stored_size, size());
+      options.tree_size != 0 ? options.tree_size : std::max(stored_size, known.range.size());
 
   // Roots to compare, by tree size: stored checkpoints with a valid signature
   // and the trusted one.
@@ -815,10 +898,23 @@ absl::StatusOr<uint64_t> AuditLog::EraseDebtor(absl::string_view customer_id,
   return Append(erasure);
 }
 
-absl::StatusOr<std::vector<std::string>> AuditLog::EnforceRetention(
+absl::StatusOr<uint64_t> AuditLog::EraseDebtorWithin(AuditStore& txn_store,
+                                                     absl::string_view customer_id,
+                                                     absl::string_view source_id) {
+  ARREARS_RETURN_IF_ERROR(ValidateId(customer_id, "customer_id", true));
+  ARREARS_RETURN_IF_ERROR(ValidateId(source_id, "source_id", false));
+  ARREARS_RETURN_IF_ERROR(keys_->Erase(customer_id).status());
+  AuditAppend erasure;
+  erasure.record.set_kind(v1::AUDIT_RECORD_KIND_KEY_ERASURE);
+  erasure.record.set_customer_id(std::string(customer_id));
+  erasure.record.set_source_id(std::string(source_id));
+  return AppendWithin(txn_store, absl::MakeConstSpan(&erasure, 1));
+}
+
+absl::StatusOr<std::vector<std::string>> AuditLog::RetentionDue(
     absl::FunctionRef<std::optional<absl::Duration>(absl::string_view customer_id)> retention_of) {
   const absl::Time now = clock_->Now();
-  std::vector<std::string> erased;
+  std::vector<std::string> due;
   std::string after;
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(const std::vector<ActiveDebtorKey> page,
@@ -829,13 +925,21 @@ absl::StatusOr<std::vector<std::string>> AuditLog::EnforceRetention(
       ARREARS_ASSIGN_OR_RETURN(const std::optional<absl::Time> last,
                                store_->LastRecordTime(key.customer_id));
       if (last.value_or(key.create_time) + *retention > now) continue;
-      ARREARS_RETURN_IF_ERROR(EraseDebtor(key.customer_id, "retention").status());
-      erased.push_back(key.customer_id);
+      due.push_back(key.customer_id);
     }
     if (page.size() < kRetentionPage) break;
     after = page.back().customer_id;
   }
-  return erased;
+  return due;
+}
+
+absl::StatusOr<std::vector<std::string>> AuditLog::EnforceRetention(
+    absl::FunctionRef<std::optional<absl::Duration>(absl::string_view customer_id)> retention_of) {
+  ARREARS_ASSIGN_OR_RETURN(std::vector<std::string> due, RetentionDue(retention_of));
+  for (const std::string& customer_id : due) {
+    ARREARS_RETURN_IF_ERROR(EraseDebtor(customer_id, "retention").status());
+  }
+  return due;
 }
 
 }  // namespace arrears::compliance::audit

@@ -21,6 +21,18 @@
 // same store meanwhile (Aborted from the store), the log reloads its tree
 // and retries.
 //
+// Appending inside a transaction. AppendWithin does the same through a view
+// of the store bound to a transaction the caller has open
+// (SqliteAuditStore::InTransaction), so that an entry commits together with
+// the state change and outbox events it records — or not at all. The log
+// checks its cached tree against the store's tip inside that transaction
+// before every such append, so a rolled-back transaction (the log's cache
+// then runs ahead of the store) costs a reload, never a wrong tree; and
+// Checkpoint/Verify re-read the committed tip before they trust the cache.
+// The debtor keys must not live in the caller's database: a new debtor's key
+// is committed in a transaction of its own (it must be durable before data
+// encrypted under it), which cannot happen inside the caller's.
+//
 // Reading. GetEntry decrypts on request (the caller decides who may), and
 // says "erased" when the key is gone. Query pages through entries by
 // customer, loan, kinds and time range with opaque page tokens bound to the
@@ -145,6 +157,12 @@ class AuditLog {
   // Appends `records` with consecutive indices in one commit; returns the
   // first index. All or nothing.
   absl::StatusOr<uint64_t> AppendBatch(absl::Span<const AuditAppend> records);
+  // Appends `records` through `txn_store`, this log's store bound to the
+  // caller's open transaction: nothing is committed here. Calls for one log
+  // must not overlap (the store's transactions serialize them). Do not mix
+  // with Append on a store shared with another process.
+  absl::StatusOr<uint64_t> AppendWithin(AuditStore& txn_store,
+                                        absl::Span<const AuditAppend> records);
 
   // Entry `index`. With reveal_personal_data, revealed_payload holds the
   // decrypted personal data (unless erased). NotFound past the end.
@@ -158,8 +176,11 @@ class AuditLog {
   // (0 < first_size <= second_size <= size()).
   absl::StatusOr<v1::ConsistencyProof> ConsistencyProof(uint64_t first_size, uint64_t second_size);
 
-  // Signs and stores a checkpoint of the current size and root.
+  // Signs and stores a checkpoint of the committed size and root.
   absl::StatusOr<v1::SignedCheckpoint> Checkpoint();
+  // The same inside the caller's transaction (to publish it through the
+  // outbox in the same commit).
+  absl::StatusOr<v1::SignedCheckpoint> CheckpointWithin(AuditStore& txn_store);
   // The latest stored checkpoint, if any.
   absl::StatusOr<std::optional<v1::SignedCheckpoint>> LatestCheckpoint();
 
@@ -178,9 +199,17 @@ class AuditLog {
   // its index.
   absl::StatusOr<uint64_t> EraseDebtor(absl::string_view customer_id, absl::string_view source_id);
 
-  // Erases the keys of every debtor whose latest entry (or, with none, key
-  // creation) is older than retention_of(customer_id); nullopt = keep. Returns
-  // the erased debtors.
+  // EraseDebtor with the KEY_ERASURE record appended inside the caller's
+  // transaction. The key is erased first, in the key store's own commit: an
+  // erasure is never undone by a rollback.
+  absl::StatusOr<uint64_t> EraseDebtorWithin(AuditStore& txn_store, absl::string_view customer_id,
+                                             absl::string_view source_id);
+
+  // Debtors holding a key whose latest entry (or, with none, key creation) is
+  // older than retention_of(customer_id); nullopt = keep.
+  absl::StatusOr<std::vector<std::string>> RetentionDue(
+      absl::FunctionRef<std::optional<absl::Duration>(absl::string_view customer_id)> retention_of);
+  // Erases the keys of RetentionDue's debtors; returns them.
   absl::StatusOr<std::vector<std::string>> EnforceRetention(
       absl::FunctionRef<std::optional<absl::Duration>(absl::string_view customer_id)> retention_of);
 
@@ -197,16 +226,39 @@ class AuditLog {
     absl::StatusOr<uint64_t> result;
     bool done = false;
   };
-  // What readers see: the committed tree.
+  // The tree as the log last wrote or read it.
   struct TreeState {
     CompactRange range;
     absl::Time last_record_time = absl::InfinitePast();
+    // Identifies the tip together with range.size().
+    Sha256Hash last_leaf_hash;
+    // Known to be in the store; false after AppendWithin until re-read.
+    bool committed = false;
+  };
+  // One batch of entries ready for the store.
+  struct PendingBatch {
+    uint64_t first = 0;
+    std::vector<StoredEntry> entries;
+    std::vector<LoanLink> loans;
+    std::vector<StoredNode> nodes;
+    std::vector<absl::string_view> customers;
+    v1::AuditRecord record;
   };
 
   AuditLog(AuditStore* store, DebtorKeys* keys, const CheckpointSigner* signer, const Clock* clock,
            CheckpointVerifier verifier, AuditLogOptions options, TreeState state);
 
   static absl::StatusOr<TreeState> LoadState(AuditStore& store);
+  // `cached` if `store`'s tip is its tip, else the state loaded from `store`.
+  static absl::StatusOr<TreeState> StateAsStored(AuditStore& store, const TreeState& cached);
+  // The state as committed in the store (cached when known committed).
+  absl::StatusOr<TreeState> CommittedState() ABSL_LOCKS_EXCLUDED(state_mu_);
+  // Replaces the cached state by `fresh` unless it changed since `seen`.
+  void Adopt(const TreeState& seen, const TreeState& fresh) ABSL_LOCKS_EXCLUDED(state_mu_);
+  // Encrypts, serializes and hashes `batches` in order as the entries after
+  // `state`, which it advances.
+  absl::Status BuildBatch(absl::Span<const absl::Span<const AuditAppend>> batches, TreeState& state,
+                          PendingBatch& out);
   absl::Status CheckAgainstLatestCheckpoint(const TreeState& state);
 
   // Leader only: commits the records of `group` as one batch.
@@ -232,11 +284,7 @@ class AuditLog {
   // Held by the group-commit leader; guards the scratch buffers reused
   // across batches so the append path does not allocate per record.
   absl::Mutex commit_mu_;
-  std::vector<StoredEntry> entry_scratch_ ABSL_GUARDED_BY(commit_mu_);
-  std::vector<LoanLink> loan_scratch_ ABSL_GUARDED_BY(commit_mu_);
-  std::vector<StoredNode> node_scratch_ ABSL_GUARDED_BY(commit_mu_);
-  std::vector<absl::string_view> customer_scratch_ ABSL_GUARDED_BY(commit_mu_);
-  v1::AuditRecord record_scratch_ ABSL_GUARDED_BY(commit_mu_);
+  PendingBatch batch_scratch_ ABSL_GUARDED_BY(commit_mu_);
 
   mutable absl::Mutex state_mu_;
   TreeState state_ ABSL_GUARDED_BY(state_mu_);

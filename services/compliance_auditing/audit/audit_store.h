@@ -61,6 +61,14 @@ struct LoanLink {
   absl::string_view loan_id;
 };
 
+// The end of the stored log: its size and the hash of its last leaf (zero
+// for an empty log). Names one tree: two stores with the same tip hold the
+// same log (the last leaf commits to its record, and appenders extend trees).
+struct StoredTip {
+  uint64_t size = 0;
+  Sha256Hash last_leaf_hash;
+};
+
 struct StoredNode {
   NodeId id;
   Sha256Hash hash;
@@ -82,6 +90,8 @@ class AuditStore : public NodeReader {
  public:
   // Number of entries (one past the highest index stored).
   virtual absl::StatusOr<uint64_t> Size() = 0;
+  // Size() and the last leaf's hash, read together.
+  virtual absl::StatusOr<StoredTip> Tip() = 0;
 
   virtual absl::Status Append(uint64_t expected_size, absl::Span<const StoredEntry> entries,
                               absl::Span<const LoanLink> loans,

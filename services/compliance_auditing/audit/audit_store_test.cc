@@ -97,6 +97,15 @@ class AuditStoreContractTest : public ::testing::TestWithParam<AuditBackend> {
   MemoryTree tree_;
 };
 
+TEST_P(AuditStoreContractTest, TipIsTheSizeAndTheLastLeafHash) {
+  ASSERT_OK_AND_ASSIGN(StoredTip tip, store_->Tip());
+  EXPECT_EQ(tip.size, 0u);
+  AppendEntries(0, 3);
+  ASSERT_OK_AND_ASSIGN(tip, store_->Tip());
+  EXPECT_EQ(tip.size, 3u);
+  EXPECT_EQ(tip.last_leaf_hash, HashLeaf("leaf-2"));
+}
+
 TEST_P(AuditStoreContractTest, StoresEntriesAndServesLeavesAsLevelZeroNodes) {
   EXPECT_THAT(store_->Size(), IsOkAndHolds(0u));
   AppendEntries(0, 5);

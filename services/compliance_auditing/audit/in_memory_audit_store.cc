@@ -38,6 +38,16 @@ absl::StatusOr<uint64_t> InMemoryAuditStore::Size() {
   return SizeLocked();
 }
 
+absl::StatusOr<StoredTip> InMemoryAuditStore::Tip() {
+  absl::ReaderMutexLock lock(&mu_);
+  StoredTip tip;
+  if (!entries_.empty()) {
+    tip.size = entries_.rbegin()->first + 1;
+    tip.last_leaf_hash = entries_.rbegin()->second.leaf_hash;
+  }
+  return tip;
+}
+
 absl::Status InMemoryAuditStore::Append(uint64_t expected_size,
                                         absl::Span<const StoredEntry> entries,
                                         absl::Span<const LoanLink> loans,

@@ -23,6 +23,7 @@ class InMemoryAuditStore final : public AuditStore {
  public:
   absl::StatusOr<std::vector<Sha256Hash>> ReadNodes(absl::Span<const NodeId> ids) override;
   absl::StatusOr<uint64_t> Size() override;
+  absl::StatusOr<StoredTip> Tip() override;
   absl::Status Append(uint64_t expected_size, absl::Span<const StoredEntry> entries,
                       absl::Span<const LoanLink> loans,
                       absl::Span<const StoredNode> nodes) override;

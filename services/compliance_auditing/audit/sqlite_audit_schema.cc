@@ -1,5 +1,6 @@
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 
 namespace arrears::compliance::audit {
@@ -8,7 +9,7 @@ namespace {
 // idx is the rowid: appends go to the end of the table's B-tree, and the
 // secondary indexes end in the rowid too, so "customer X, from index N on"
 // is one index range scan.
-constexpr char kCreateAuditTables[] = R"sql(
+constexpr char kCreateAuditLogTables[] = R"sql(
 CREATE TABLE audit_entries (
   idx            INTEGER PRIMARY KEY,
   leaf_data      BLOB    NOT NULL,
@@ -41,6 +42,9 @@ CREATE TABLE audit_checkpoints (
   signature         BLOB    NOT NULL
 );
 CREATE INDEX audit_checkpoints_by_size ON audit_checkpoints (tree_size);
+)sql";
+
+constexpr char kCreateDebtorKeyTable[] = R"sql(
 CREATE TABLE audit_debtor_keys (
   key_id          TEXT PRIMARY KEY,
   customer_id     TEXT    NOT NULL,
@@ -56,7 +60,16 @@ CREATE UNIQUE INDEX audit_debtor_keys_active
 }  // namespace
 
 std::vector<store::Migration> AuditSchemaMigrations(int first_version) {
-  return {{first_version, "create audit log tables", kCreateAuditTables}};
+  return {{first_version, "create audit log tables",
+           absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)}};
+}
+
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version) {
+  return {{first_version, "create audit log tables without keys", kCreateAuditLogTables}};
+}
+
+std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version) {
+  return {{first_version, "create debtor key table", kCreateDebtorKeyTable}};
 }
 
 absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenAuditDatabase(
@@ -64,6 +77,15 @@ absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenAuditDatabase(
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteDatabase> db,
                            store::SqliteDatabase::Create(options));
   ARREARS_RETURN_IF_ERROR(db->Migrate(AuditSchemaMigrations(store::kFirstServiceMigrationVersion)));
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenDebtorKeyDatabase(
+    const store::SqliteOptions& options) {
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteDatabase> db,
+                           store::SqliteDatabase::Create(options));
+  ARREARS_RETURN_IF_ERROR(
+      db->Migrate(DebtorKeySchemaMigrations(store::kFirstServiceMigrationVersion)));
   return db;
 }
 

@@ -1,12 +1,20 @@
 // The SQLite schema of the audit log (entries, loan index, Merkle nodes,
 // checkpoints) and of the per-debtor keys, as store migrations.
 //
-// The audit log may live in the service's own database (append
-// AuditSchemaMigrations(v) to the service's migration list, v being a free
-// block of kAuditSchemaMigrationCount versions) or in a database of its own
-// (OpenAuditDatabase, which is what the embedded default and the tests use).
-// A dedicated file lets the log commit with synchronous=FULL (every append
-// batch fsynced) without slowing the service's other tables.
+// Two layouts:
+//  - everything in one database of its own (AuditSchemaMigrations /
+//    OpenAuditDatabase: the standalone log, its tests and benchmarks). A
+//    dedicated file lets the log commit with synchronous=FULL (every append
+//    batch fsynced) without slowing other tables;
+//  - the service's: the log tables in the service's own database
+//    (AuditLogSchemaMigrations appended to its migration list), so that an
+//    entry commits in the same transaction as the state change and outbox
+//    events it records, and the debtor keys in a separate key database
+//    (DebtorKeySchemaMigrations / OpenDebtorKeyDatabase). Keys are created in
+//    their own committed transaction before any entry encrypted under them
+//    (AuditLog::AppendWithin needs that: it runs inside the caller's
+//    transaction), and a key file apart from the data is what crypto-
+//    shredding and backup policies want anyway.
 //
 // Tables (SQL stays in this file and the two Sqlite*Store classes):
 //   audit_entries(idx PK, leaf_data, leaf_hash, kind, customer_id,
@@ -30,12 +38,23 @@ namespace arrears::compliance::audit {
 inline constexpr int kAuditSchemaMigrationCount = 1;
 
 // The migrations, numbered first_version, first_version + 1, ...
+// All tables (log and keys).
 std::vector<store::Migration> AuditSchemaMigrations(int first_version);
+// The log tables only (entries, loan index, nodes, checkpoints).
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version);
+// The debtor key table only.
+std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version);
 
 // Opens (creating if needed) a database holding only the audit schema,
 // migrated from kFirstServiceMigrationVersion. Use
 // SqliteSynchronous::kFull for durable appends.
 absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenAuditDatabase(
+    const store::SqliteOptions& options);
+
+// Opens (creating if needed) a database holding only the debtor key table.
+// Use SqliteSynchronous::kFull: a key must be durable before data encrypted
+// under it is.
+absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenDebtorKeyDatabase(
     const store::SqliteOptions& options);
 
 }  // namespace arrears::compliance::audit

@@ -4,8 +4,10 @@
 // Append is one IMMEDIATE transaction: durability per batch is the
 // database's synchronous setting (open the audit database with kFull for an
 // fsync per batch). Reads are DEFERRED transactions on the same connection;
-// SqliteDatabase serializes them with appends. All SQL lives in the .cc
-// file as constants with bound parameters.
+// SqliteDatabase serializes them with appends. InTransaction() gives the same
+// operations inside a transaction the caller has open (the service appends an
+// entry in the transaction of the event or request it records). All SQL lives
+// in the .cc file as constants with bound parameters.
 //
 // Thread-safe.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_STORE_H_
@@ -24,8 +26,16 @@ class SqliteAuditStore final : public AuditStore {
   // FailedPrecondition if the schema is missing.
   static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Create(store::SqliteDatabase* db);
 
+  // This store's operations inside `txn`, an open transaction of the same
+  // database: reads see the transaction's own writes, and Append and
+  // AddCheckpoint write into it (durable when, and only if, the caller
+  // commits). Valid while `txn` is open, on its thread. FailedPrecondition
+  // for a transaction of another database.
+  absl::StatusOr<std::unique_ptr<AuditStore>> InTransaction(store::Transaction& txn) const;
+
   absl::StatusOr<std::vector<Sha256Hash>> ReadNodes(absl::Span<const NodeId> ids) override;
   absl::StatusOr<uint64_t> Size() override;
+  absl::StatusOr<StoredTip> Tip() override;
   absl::Status Append(uint64_t expected_size, absl::Span<const StoredEntry> entries,
                       absl::Span<const LoanLink> loans,
                       absl::Span<const StoredNode> nodes) override;
@@ -40,6 +50,8 @@ class SqliteAuditStore final : public AuditStore {
 
  private:
   explicit SqliteAuditStore(store::SqliteDatabase* db) : db_(db) {}
+  template <typename T, typename Fn>
+  absl::StatusOr<T> Read(Fn read);
 
   store::SqliteDatabase* const db_;
 };

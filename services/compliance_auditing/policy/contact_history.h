@@ -73,6 +73,18 @@ struct AgreedContactTime {
   absl::Time end_time = absl::InfiniteFuture();
 };
 
+// The debtor's direct prior consent to be called in [start_time, end_time)
+// (Regulation F: calls made with it are outside the 7-in-7 limits).
+struct PriorConsent {
+  std::string preference_id;
+  // Channel covered; UNSPECIFIED = every channel.
+  common::v1::Channel channel = common::v1::CHANNEL_UNSPECIFIED;
+  // Empty = every contact point.
+  std::string contact_point_id;
+  absl::Time start_time = absl::InfinitePast();
+  absl::Time end_time = absl::InfiniteFuture();
+};
+
 // An open dispute of one or more debts.
 struct OpenDispute {
   std::string dispute_id;
@@ -117,6 +129,12 @@ class ContactHistory {
                                                 common::v1::Channel channel,
                                                 absl::string_view contact_point_id,
                                                 absl::Time at) const = 0;
+  // The prior-consent preference id covering a call on (channel, contact
+  // point) at `at`, if any (same matching as FindOptOut).
+  virtual std::optional<std::string> FindPriorConsent(absl::string_view customer_id,
+                                                      common::v1::Channel channel,
+                                                      absl::string_view contact_point_id,
+                                                      absl::Time at) const = 0;
   virtual std::optional<CeaseRequest> FindCease(absl::string_view customer_id) const = 0;
   virtual bool HasAttorney(absl::string_view customer_id) const = 0;
   virtual std::optional<OpenDispute> FindOpenDispute(absl::string_view customer_id,

@@ -4,13 +4,17 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/proto_convert/proto_convert.h"
+#include "common/time/civil_date.h"
 #include "common/time/time_zone.h"
 
 namespace arrears::compliance::policy {
 namespace {
 
 using contact::v1::ContactOutcome;
+
+constexpr absl::Duration kPriorConsentSpan = absl::Hours(1);
 
 absl::StatusOr<int> SecondOfDayFromProto(const common::v1::TimeOfDay& t, absl::string_view field) {
   const bool valid = t.hours() >= 0 && t.minutes() >= 0 && t.minutes() <= 59 && t.seconds() >= 0 &&
@@ -125,6 +129,101 @@ absl::StatusOr<OptOut> OptOutFromProto(const v1::Preference& preference) {
   opt_out.contact_point_id = preference.contact_point_id();
   CopyValidity(preference, opt_out.start_time, opt_out.end_time);
   return opt_out;
+}
+
+absl::StatusOr<PriorConsent> PriorConsentFromProto(const v1::Preference& preference) {
+  absl::Status type = CheckType(preference, v1::Preference::TYPE_PRIOR_CONSENT);
+  if (!type.ok()) return type;
+  PriorConsent consent;
+  consent.preference_id = preference.preference_id();
+  if (consent.preference_id.empty()) {
+    return absl::InvalidArgumentError("preference.preference_id: required");
+  }
+  consent.channel = preference.channel();
+  consent.contact_point_id = preference.contact_point_id();
+  if (preference.has_start_time() && preference.has_end_time()) {
+    CopyValidity(preference, consent.start_time, consent.end_time);
+    if (consent.end_time <= consent.start_time) {
+      return absl::InvalidArgumentError("preference.end_time: must be after start_time");
+    }
+  } else if (preference.has_consent_time()) {
+    consent.start_time = FromTimestamp(preference.consent_time());
+    consent.end_time = consent.start_time + kPriorConsentSpan;
+  } else {
+    return absl::InvalidArgumentError(
+        "preference.consent_time: required (or start_time and end_time)");
+  }
+  return consent;
+}
+
+absl::StatusOr<std::vector<v1::Preference>> PreferencesFromConsents(
+    absl::string_view customer_id, const customer::v1::Consents& consents) {
+  std::vector<v1::Preference> preferences;
+  for (const customer::v1::ChannelConsent& consent : consents.channel_consents()) {
+    if (consent.status() != customer::v1::ChannelConsent::STATUS_REVOKED) continue;
+    v1::Preference& opt_out = preferences.emplace_back();
+    opt_out.set_preference_id(
+        !consent.consent_record_id().empty()
+            ? consent.consent_record_id()
+            : absl::StrCat("consent:", common::v1::Channel_Name(consent.channel()), ":",
+                           consent.contact_point_id()));
+    opt_out.set_customer_id(std::string(customer_id));
+    opt_out.set_type(v1::Preference::TYPE_DO_NOT_CONTACT);
+    opt_out.set_channel(consent.channel());
+    opt_out.set_contact_point_id(consent.contact_point_id());
+    opt_out.set_source("CRM");
+  }
+  for (int i = 0; i < consents.agreed_contact_times_size(); ++i) {
+    const customer::v1::AgreedContactTime& agreed = consents.agreed_contact_times(i);
+    const std::string field = absl::StrCat("agreed_contact_times[", i, "]");
+    if (agreed.consent_record_id().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".consent_record_id: required"));
+    }
+    absl::StatusOr<absl::TimeZone> zone = time::LoadTimeZone(agreed.time_zone());
+    if (!zone.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".time_zone: ", zone.status().message()));
+    }
+    v1::Preference base;
+    base.set_customer_id(std::string(customer_id));
+    base.set_type(v1::Preference::TYPE_AGREED_CONTACT_TIME);
+    *base.mutable_window() = agreed.window();
+    *base.mutable_days() = agreed.days();
+    base.set_time_zone(agreed.time_zone());
+    base.set_source("CRM");
+    if (agreed.has_valid_from()) {
+      absl::StatusOr<absl::CivilDay> from =
+          CivilDayFromProto(agreed.valid_from(), absl::StrCat(field, ".valid_from"));
+      if (!from.ok()) return from.status();
+      *base.mutable_start_time() = ToTimestamp(time::StartOfDay(*from, *zone));
+    }
+    if (agreed.has_valid_until()) {
+      absl::StatusOr<absl::CivilDay> until =
+          CivilDayFromProto(agreed.valid_until(), absl::StrCat(field, ".valid_until"));
+      if (!until.ok()) return until.status();
+      *base.mutable_end_time() = ToTimestamp(time::StartOfDay(*until + 1, *zone));
+    }
+    std::vector<common::v1::Channel> channels;
+    for (const int channel : agreed.channels()) {
+      channels.push_back(static_cast<common::v1::Channel>(channel));
+    }
+    if (channels.empty()) channels.push_back(common::v1::CHANNEL_UNSPECIFIED);
+    for (const common::v1::Channel channel : channels) {
+      v1::Preference preference = base;
+      preference.set_channel(channel);
+      preference.set_preference_id(
+          channels.size() == 1
+              ? agreed.consent_record_id()
+              : absl::StrCat(agreed.consent_record_id(), "#", common::v1::Channel_Name(channel)));
+      absl::Status valid = AgreedContactTimeFromProto(preference).status();
+      if (!valid.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".", absl::StripPrefix(valid.message(), "preference.")));
+      }
+      preferences.push_back(std::move(preference));
+    }
+  }
+  return preferences;
 }
 
 absl::StatusOr<CeaseRequest> CeaseRequestFromProto(const v1::Preference& preference) {

@@ -8,10 +8,12 @@
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_POLICY_HISTORY_CONVERT_H_
 
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "arrears/compliance/v1/compliance_service.pb.h"
 #include "arrears/contact/v1/contact_events.pb.h"
+#include "arrears/customer/v1/customer_events.pb.h"
 #include "services/compliance_auditing/policy/contact_history.h"
 #include "services/compliance_auditing/policy/in_memory_contact_history.h"
 
@@ -31,6 +33,22 @@ std::optional<CallRecord> CallRecordFromEvent(const contact::v1::ContactEvent& e
 absl::StatusOr<AgreedContactTime> AgreedContactTimeFromProto(const v1::Preference& preference);
 // TYPE_DO_NOT_CONTACT → OptOut.
 absl::StatusOr<OptOut> OptOutFromProto(const v1::Preference& preference);
+// TYPE_PRIOR_CONSENT → PriorConsent, in force [start_time, end_time) when
+// both are set, else for the hour from consent_time (a consent to "call me
+// at 3 pm" covers that call, not the rest of the week). InvalidArgument when
+// neither consent_time nor start_time and end_time are set.
+absl::StatusOr<PriorConsent> PriorConsentFromProto(const v1::Preference& preference);
+// The preferences a customer's consent state (from the CRM) amounts to: a
+// DO_NOT_CONTACT per revoked channel consent (id: its consent_record_id, else
+// "consent:<CHANNEL>:<contact point>") and an AGREED_CONTACT_TIME per agreed
+// time and channel (id: the consent_record_id, "#<CHANNEL>" appended when it
+// covers several channels; valid_from/valid_until become start/end at local
+// midnight of the window's zone). Granted consents add nothing: contact is
+// allowed by default. InvalidArgument naming the field
+// ("agreed_contact_times[0].window.end: ...") for an agreed time that does
+// not convert.
+absl::StatusOr<std::vector<v1::Preference>> PreferencesFromConsents(
+    absl::string_view customer_id, const customer::v1::Consents& consents);
 // TYPE_CEASE_COMMUNICATION → CeaseRequest.
 absl::StatusOr<CeaseRequest> CeaseRequestFromProto(const v1::Preference& preference);
 

@@ -118,5 +118,67 @@ TEST(PreferenceConvertTest, OptOutAndCease) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("preference_id")));
 }
 
+TEST(PriorConsentFromProtoTest, AnHourFromTheConsentTimeOrTheGivenValidity) {
+  v1::Preference p;
+  p.set_preference_id("pc-1");
+  p.set_type(v1::Preference::TYPE_PRIOR_CONSENT);
+  const absl::Time at = absl::FromUnixSeconds(1'777'903'200);
+  *p.mutable_consent_time() = ToTimestamp(at);
+  absl::StatusOr<PriorConsent> consent = PriorConsentFromProto(p);
+  ASSERT_TRUE(consent.ok()) << consent.status();
+  EXPECT_EQ(consent->start_time, at);
+  EXPECT_EQ(consent->end_time, at + absl::Hours(1));
+  *p.mutable_start_time() = ToTimestamp(at - absl::Hours(2));
+  *p.mutable_end_time() = ToTimestamp(at + absl::Hours(2));
+  consent = PriorConsentFromProto(p);
+  ASSERT_TRUE(consent.ok()) << consent.status();
+  EXPECT_EQ(consent->end_time - consent->start_time, absl::Hours(4));
+  *p.mutable_end_time() = p.start_time();
+  EXPECT_THAT(PriorConsentFromProto(p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("end_time")));
+  p.clear_start_time();
+  p.clear_end_time();
+  p.clear_consent_time();
+  EXPECT_THAT(PriorConsentFromProto(p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("consent_time")));
+}
+
+TEST(PreferencesFromConsentsTest, RevokedChannelsAndAgreedTimesPerChannel) {
+  customer::v1::Consents consents;
+  customer::v1::ChannelConsent& revoked = *consents.add_channel_consents();
+  revoked.set_channel(common::v1::CHANNEL_SMS);
+  revoked.set_status(customer::v1::ChannelConsent::STATUS_REVOKED);
+  customer::v1::ChannelConsent& granted = *consents.add_channel_consents();
+  granted.set_channel(common::v1::CHANNEL_EMAIL);
+  granted.set_status(customer::v1::ChannelConsent::STATUS_GRANTED);
+  customer::v1::AgreedContactTime& agreed = *consents.add_agreed_contact_times();
+  agreed.set_consent_record_id("crm-9");
+  agreed.add_channels(common::v1::CHANNEL_VOICE_CALL);
+  agreed.add_channels(common::v1::CHANNEL_FIELD_VISIT);
+  agreed.mutable_window()->mutable_start()->set_hours(7);
+  agreed.mutable_window()->mutable_end()->set_hours(8);
+  agreed.set_time_zone("Asia/Shanghai");
+  *agreed.mutable_valid_from() = ToProto(absl::CivilDay(2026, 5, 1));
+  *agreed.mutable_valid_until() = ToProto(absl::CivilDay(2026, 5, 31));
+
+  absl::StatusOr<std::vector<v1::Preference>> preferences =
+      PreferencesFromConsents("cust-1", consents);
+  ASSERT_TRUE(preferences.ok()) << preferences.status();
+  ASSERT_EQ(preferences->size(), 3u);
+  EXPECT_EQ((*preferences)[0].type(), v1::Preference::TYPE_DO_NOT_CONTACT);
+  EXPECT_EQ((*preferences)[0].preference_id(), "consent:CHANNEL_SMS:");
+  EXPECT_EQ((*preferences)[1].preference_id(), "crm-9#CHANNEL_VOICE_CALL");
+  EXPECT_EQ((*preferences)[2].preference_id(), "crm-9#CHANNEL_FIELD_VISIT");
+  // Valid from local midnight of the first day to local midnight after the
+  // last (Shanghai is UTC+8).
+  EXPECT_EQ(FromTimestamp((*preferences)[1].start_time()), testing::Utc(2026, 4, 30, 16));
+  EXPECT_EQ(FromTimestamp((*preferences)[1].end_time()), testing::Utc(2026, 5, 31, 16));
+
+  agreed.set_time_zone("Nowhere/Special");
+  EXPECT_THAT(
+      PreferencesFromConsents("cust-1", consents),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("agreed_contact_times[0].time_zone")));
+}
+
 }  // namespace
 }  // namespace arrears::compliance::policy

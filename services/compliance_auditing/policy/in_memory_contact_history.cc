@@ -54,6 +54,11 @@ void InMemoryContactHistory::AddOptOut(absl::string_view customer_id, OptOut opt
   Mutable(customer_id).opt_outs.push_back(std::move(opt_out));
 }
 
+void InMemoryContactHistory::AddPriorConsent(absl::string_view customer_id, PriorConsent consent) {
+  absl::MutexLock lock(&mu_);
+  Mutable(customer_id).prior_consents.push_back(std::move(consent));
+}
+
 void InMemoryContactHistory::SetCease(absl::string_view customer_id, CeaseRequest cease) {
   absl::MutexLock lock(&mu_);
   Mutable(customer_id).cease = std::move(cease);
@@ -156,6 +161,25 @@ void InMemoryContactHistory::ForEachAgreedContactTime(
   }
 }
 
+namespace {
+
+// The id of the first of `records` (OptOut or PriorConsent) in force at `at`
+// for (channel, contact point).
+template <typename Record>
+std::optional<std::string> FirstCovering(const std::vector<Record>& records,
+                                         common::v1::Channel channel,
+                                         absl::string_view contact_point_id, absl::Time at) {
+  for (const Record& r : records) {
+    if (at < r.start_time || at >= r.end_time) continue;
+    if (r.channel != common::v1::CHANNEL_UNSPECIFIED && r.channel != channel) continue;
+    if (!r.contact_point_id.empty() && r.contact_point_id != contact_point_id) continue;
+    return r.preference_id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> InMemoryContactHistory::FindOptOut(absl::string_view customer_id,
                                                               common::v1::Channel channel,
                                                               absl::string_view contact_point_id,
@@ -163,13 +187,16 @@ std::optional<std::string> InMemoryContactHistory::FindOptOut(absl::string_view 
   absl::ReaderMutexLock lock(&mu_);
   const Customer* c = Find(customer_id);
   if (c == nullptr) return std::nullopt;
-  for (const auto& o : c->opt_outs) {
-    if (at < o.start_time || at >= o.end_time) continue;
-    if (o.channel != common::v1::CHANNEL_UNSPECIFIED && o.channel != channel) continue;
-    if (!o.contact_point_id.empty() && o.contact_point_id != contact_point_id) continue;
-    return o.preference_id;
-  }
-  return std::nullopt;
+  return FirstCovering(c->opt_outs, channel, contact_point_id, at);
+}
+
+std::optional<std::string> InMemoryContactHistory::FindPriorConsent(
+    absl::string_view customer_id, common::v1::Channel channel, absl::string_view contact_point_id,
+    absl::Time at) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const Customer* c = Find(customer_id);
+  if (c == nullptr) return std::nullopt;
+  return FirstCovering(c->prior_consents, channel, contact_point_id, at);
 }
 
 std::optional<CeaseRequest> InMemoryContactHistory::FindCease(absl::string_view customer_id) const {

@@ -39,6 +39,7 @@ class InMemoryContactHistory final : public ContactHistory {
   void AddFieldVisit(absl::string_view customer_id, absl::Time time);
   void AddAgreedContactTime(absl::string_view customer_id, AgreedContactTime agreed);
   void AddOptOut(absl::string_view customer_id, OptOut opt_out);
+  void AddPriorConsent(absl::string_view customer_id, PriorConsent consent);
   void SetCease(absl::string_view customer_id, CeaseRequest cease);
   void SetAttorney(absl::string_view customer_id, bool represented);
   // Opens (or, with `open` false, closes) a dispute of `debt_id`.
@@ -66,6 +67,10 @@ class InMemoryContactHistory final : public ContactHistory {
   std::optional<std::string> FindOptOut(absl::string_view customer_id, common::v1::Channel channel,
                                         absl::string_view contact_point_id,
                                         absl::Time at) const override;
+  std::optional<std::string> FindPriorConsent(absl::string_view customer_id,
+                                              common::v1::Channel channel,
+                                              absl::string_view contact_point_id,
+                                              absl::Time at) const override;
   std::optional<CeaseRequest> FindCease(absl::string_view customer_id) const override;
   bool HasAttorney(absl::string_view customer_id) const override;
   std::optional<OpenDispute> FindOpenDispute(absl::string_view customer_id,
@@ -88,6 +93,7 @@ class InMemoryContactHistory final : public ContactHistory {
     std::vector<absl::Time> field_visits;  // sorted
     std::vector<AgreedContactTime> agreed_times;
     std::vector<OptOut> opt_outs;
+    std::vector<PriorConsent> prior_consents;
     std::optional<CeaseRequest> cease;
     bool attorney = false;
     absl::flat_hash_map<std::string, OpenDispute> open_disputes;  // by debt id

@@ -45,6 +45,10 @@ class CodeList {
   std::vector<std::string> codes_;
 };
 
+void AddCodes(const CodeList& from, CodeList& to) {
+  for (const std::string& code : from.codes()) to.Add(code);
+}
+
 int SecondOfDay(const absl::CivilSecond& cs) {
   return cs.hour() * 3600 + cs.minute() * 60 + cs.second();
 }
@@ -93,7 +97,7 @@ class PackEvaluator {
   absl::Time Retry(absl::Time t, CodeList* codes, std::string* consent) const {
     absl::Time next = WindowRetry(t, codes, consent);
     next = std::max(next, DailyCapRetry(t, codes));
-    next = std::max(next, CallFrequencyRetry(t, codes));
+    next = std::max(next, CallFrequencyRetry(t, codes, consent));
     return next;
   }
 
@@ -119,7 +123,7 @@ class PackEvaluator {
     return (agreed.weekday_mask & (1u << iso_weekday)) != 0;
   }
   absl::Time DailyCapRetry(absl::Time t, CodeList* codes) const;
-  absl::Time CallFrequencyRetry(absl::Time t, CodeList* codes) const;
+  absl::Time CallFrequencyRetry(absl::Time t, CodeList* codes, std::string* consent) const;
   void CounterpartyDenials(CodeList& codes) const;
   void ScreeningDenials(CodeList& codes) const;
 
@@ -233,18 +237,22 @@ absl::Time PackEvaluator::DailyCapRetry(absl::Time t, CodeList* codes) const {
   return blocked ? day_end : t;
 }
 
-absl::Time PackEvaluator::CallFrequencyRetry(absl::Time t, CodeList* codes) const {
+absl::Time PackEvaluator::CallFrequencyRetry(absl::Time t, CodeList* codes,
+                                             std::string* consent) const {
   if (req().channel() != common::v1::CHANNEL_VOICE_CALL ||
       req().purpose() != common::v1::CONTACT_PURPOSE_COLLECTION) {
     return t;
   }
   const int max_calls = pack_.max_calls_per_debt_in_7_days;
   if (max_calls == 0 && !pack_.conversation_blocks_7_days) return t;
+
   const absl::TimeZone& zone = primary_zone();
   const absl::CivilDay day = time::LocalDate(t, zone);
   const absl::Time from = time::StartOfDay(day - 6, zone);
   const absl::Time to = time::StartOfDay(day + 1, zone);
   absl::Time next = t;
+  CodeList local_codes;
+  CodeList* found = codes != nullptr ? &local_codes : nullptr;
   absl::InlinedVector<absl::CivilDay, 16> counted_days;
   for (const std::string& debt_id : req().debt_ids()) {
     counted_days.clear();
@@ -262,15 +270,23 @@ absl::Time PackEvaluator::CallFrequencyRetry(absl::Time t, CodeList* codes) cons
       // Calls come in time order: the window [D-6, D] holds fewer than
       // max_calls once D is 7 days past the (counted - max_calls)-th call.
       next = std::max(next, time::StartOfDay(counted_days[counted - max_calls] + 7, zone));
-      if (codes != nullptr) codes->Add(reason::kFrequencyCap);
+      if (found != nullptr) found->Add(reason::kFrequencyCap);
     }
     // Conversation day is day 1: days C..C+6 are blocked.
     if (pack_.conversation_blocks_7_days && last_conversation.has_value() &&
         *last_conversation + 6 >= day) {
       next = std::max(next, time::StartOfDay(*last_conversation + 7, zone));
-      if (codes != nullptr) codes->Add(reason::kRecentConversation);
+      if (found != nullptr) found->Add(reason::kRecentConversation);
     }
   }
+  if (next == t) return t;
+  // A call the debtor consented to directly is outside both limits.
+  if (std::optional<std::string> prior = facts_.history.FindPriorConsent(
+          customer(), req().channel(), req().contact_point().contact_point_id(), t)) {
+    if (consent != nullptr && consent->empty()) *consent = *std::move(prior);
+    return t;
+  }
+  if (codes != nullptr) AddCodes(local_codes, *codes);
   return next;
 }
 
@@ -470,10 +486,6 @@ void ToProto(const ScreenMatch& match, absl::string_view text, v1::ScreeningMatc
 void SetPolicyRef(const PolicyPack& pack, v1::PolicyRef& ref) {
   ref.set_pack_id(pack.pack_id);
   ref.set_version(pack.version);
-}
-
-void AddCodes(const CodeList& from, CodeList& to) {
-  for (const std::string& code : from.codes()) to.Add(code);
 }
 
 }  // namespace

@@ -58,12 +58,27 @@ absl::StatusOr<int> RequiredTimeOfDay(const YAML::Node& parent, absl::string_vie
 }
 
 absl::Status Parse(const YAML::Node& root, PolicyPack& pack) {
-  ARREARS_RETURN_IF_ERROR(yaml::CheckKeys(
-      root, "",
-      {"pack_id", "version", "jurisdiction", "description", "retention_years", "contact_window",
-       "house_options", "daily_caps", "field_visits", "calls", "counterparties", "denied_channels",
-       "disputes", "opt_out", "cease_communication_binds", "attorney_blocks_direct_contact",
-       "time_barred_no_suit_threat", "employer_email_denied", "screen_content"}));
+  ARREARS_RETURN_IF_ERROR(yaml::CheckKeys(root, "",
+                                          {"pack_id",
+                                           "version",
+                                           "jurisdiction",
+                                           "description",
+                                           "retention_years",
+                                           "contact_window",
+                                           "house_options",
+                                           "daily_caps",
+                                           "field_visits",
+                                           "calls",
+                                           "counterparties",
+                                           "denied_channels",
+                                           "disputes",
+                                           "opt_out",
+                                           "cease_communication_binds",
+                                           "attorney_blocks_direct_contact",
+                                           "time_barred_no_suit_threat",
+                                           "employer_email_denied",
+                                           "screen_content",
+                                           "complaints"}));
   ARREARS_ASSIGN_OR_RETURN(pack.pack_id, yaml::RequiredString(root, "pack_id", ""));
   ARREARS_ASSIGN_OR_RETURN(pack.version, yaml::RequiredString(root, "version", ""));
   ARREARS_ASSIGN_OR_RETURN(pack.jurisdiction, yaml::RequiredString(root, "jurisdiction", ""));
@@ -195,6 +210,12 @@ absl::Status Parse(const YAML::Node& root, PolicyPack& pack) {
                            yaml::OptionalBool(root, "employer_email_denied", "", false));
   ARREARS_ASSIGN_OR_RETURN(pack.screen_content,
                            yaml::OptionalBool(root, "screen_content", "", false));
+
+  ARREARS_ASSIGN_OR_RETURN(YAML::Node complaints,
+                           yaml::Section(root, "complaints", "", {"resolve_within_days"}));
+  ARREARS_ASSIGN_OR_RETURN(
+      pack.complaint_resolution_days,
+      yaml::OptionalInt(complaints, "resolve_within_days", "complaints", 0, 0, 365));
   return absl::OkStatus();
 }
 

@@ -83,6 +83,10 @@ struct PolicyPack {
   bool employer_email_denied = false;
   bool screen_content = false;
 
+  // Complaints must be resolved within this many days of receipt (0 = no
+  // SLA from this pack).
+  int complaint_resolution_days = 0;
+
   bool WindowApplies(common::v1::Channel channel) const;
   bool CounterpartyAllowed(common::v1::Counterparty counterparty) const;
   bool IsDeniedPrivateChannel(common::v1::Channel channel) const;

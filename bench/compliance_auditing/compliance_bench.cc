@@ -1,0 +1,584 @@
+// compliance_bench: the compliance service's two hot paths, each beside the
+// baseline that bounds it, measured in the same run.
+//
+//  1. CheckContact over gRPC on loopback — the full path: history snapshot
+//     from SQLite, both shipped packs evaluated, the decision appended to the
+//     audit log and enqueued on the outbox in a group-committed transaction —
+//     against a trivial echo implementation of the same RPC (same message
+//     types, same kind of handler: gRPC's callback API, as the service's
+//     CheckContact; same runtime::GrpcServer and interceptor), at equal
+//     concurrency, in alternating rounds (this machine is shared: both see
+//     the same background load). QPS, p50/p99 latency and process CPU per
+//     call (client, server and service together); target CheckContact >= 50%
+//     of echo QPS. A third line calls the core directly (no gRPC).
+//  2. Audit appends/s with durable commits (synchronous=FULL, an fsync per
+//     group commit), one writer and many, against raw SHA-256 throughput
+//     over the same leaf bytes (the hashing every append must do).
+//
+//   compliance_bench [--duration=2s] [--rounds=3] [--in_flight=64] [--channels=2]
+//                    [--customers=1000] [--records=20000] [--writers=16]
+//
+// The service database uses the ServiceHost's settings (WAL,
+// synchronous=NORMAL: a commit survives a process crash); the outbox is not
+// drained during the run (no broker), so its rows only accumulate.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "arrears/compliance/v1/compliance_service.grpc.pb.h"
+#include "arrears/contact/v1/contact_events.pb.h"
+#include "arrears/customer/v1/customer_events.pb.h"
+#include "common/proto_convert/proto_convert.h"
+#include "common/runtime/grpc_server.h"
+#include "common/runtime/logging.h"
+#include "common/store/outbox_writer.h"
+#include "common/store/sqlite_core_schema.h"
+#include "common/store/sqlite_database.h"
+#include "common/store/sqlite_outbox.h"
+#include "common/store/testing/temp_dir.h"
+#include "common/time/clock.h"
+#include "common/topics/topics.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/compliance_auditing/audit/audit_log.h"
+#include "services/compliance_auditing/audit/master_key.h"
+#include "services/compliance_auditing/audit/merkle.h"
+#include "services/compliance_auditing/audit/sqlite_audit_schema.h"
+#include "services/compliance_auditing/audit/sqlite_audit_store.h"
+#include "services/compliance_auditing/audit/sqlite_debtor_key_store.h"
+#include "services/compliance_auditing/service/compliance_app.h"
+
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(2), "Measured time per gRPC round and server.");
+ABSL_FLAG(int, rounds, 3, "Alternating rounds of echo and CheckContact.");
+ABSL_FLAG(int, in_flight, 64, "Calls in flight (both servers).");
+ABSL_FLAG(int, channels, 2, "Client channels (connections) the calls spread over.");
+ABSL_FLAG(int, customers, 1000, "Customers with a profile and call history.");
+ABSL_FLAG(int, records, 20000, "Audit records appended per durable-append phase.");
+ABSL_FLAG(int, writers, 16, "Concurrent appenders in the group-commit phase.");
+
+namespace arrears::compliance {
+namespace {
+
+template <typename T>
+T OrDie(absl::StatusOr<T> value) {
+  if (!value.ok()) {
+    std::fprintf(stderr, "fatal: %s\n", value.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *std::move(value);
+}
+
+void OrDie(const absl::Status& status) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "fatal: %s\n", status.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+absl::Time Shanghai(int day, int hour, int minute = 0) {
+  absl::TimeZone zone;
+  absl::LoadTimeZone("Asia/Shanghai", &zone);
+  return absl::FromCivil(absl::CivilSecond(2025, 6, day, hour, minute, 0), zone);
+}
+
+std::string CustomerId(int i) { return absl::StrCat("bench-cust-", i); }
+
+// --- 1. CheckContact vs echo over gRPC ---
+
+// The baseline: the same RPC, through the same kind of handler (gRPC's
+// callback API, as the service's CheckContact), answered without doing
+// anything.
+class EchoComplianceService final : public v1::ComplianceService::WithCallbackMethod_CheckContact<
+                                        v1::ComplianceService::Service> {
+ public:
+  grpc::ServerUnaryReactor* CheckContact(grpc::CallbackServerContext* context,
+                                         const v1::CheckContactRequest* request,
+                                         v1::ContactDecision* response) override {
+    response->set_check_id(request->check_id());
+    response->set_verdict(v1::VERDICT_ALLOW);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// The compliance app on a temp directory, with a history worth reading: each
+// customer lives in China (lender licence: CN too, so both packs run for US
+// residents) and had two calls on the day checked.
+struct ServiceStack {
+  explicit ServiceStack(store::TempDir temp) : dir(std::move(temp)) {}
+  store::TempDir dir;
+  std::unique_ptr<store::SqliteDatabase> db;
+  std::unique_ptr<store::SqliteOutbox> outbox;
+  std::unique_ptr<service::ComplianceApp> app;
+};
+
+std::unique_ptr<ServiceStack> OpenService(int customers) {
+  auto stack = std::make_unique<ServiceStack>(OrDie(store::TempDir::Create()));
+  store::SqliteOptions options;
+  options.path = stack->dir.File("compliance-auditing.db");
+  stack->db = OrDie(store::SqliteDatabase::Create(options));
+  std::vector<store::Migration> migrations = store::CoreMigrations();
+  for (store::Migration& m : service::ComplianceMigrations()) migrations.push_back(std::move(m));
+  OrDie(stack->db->Migrate(migrations));
+  stack->outbox = std::make_unique<store::SqliteOutbox>(stack->db.get());
+  store::SqliteDatabase* db = stack->db.get();
+  store::SqliteOutbox* outbox = stack->outbox.get();
+  service::TransactionRunnerWithOutbox run =
+      [db,
+       outbox](absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
+        return db->InTransaction([&](store::Transaction& txn) {
+          store::TransactionalOutboxWriter writer(*outbox, txn);
+          return body(txn, writer);
+        });
+      };
+  service::ComplianceAppOptions app;
+  app.pack_paths = {absl::StrCat(POLICY_PACKS_DIR, "/cn-default.yaml"),
+                    absl::StrCat(POLICY_PACKS_DIR, "/us-regf-default.yaml")};
+  app.screening_rules_path = absl::StrCat(POLICY_PACKS_DIR, "/screening-rules.yaml");
+  app.history.lender_jurisdictions = {"CN"};
+  app.audit.key_database_path = stack->dir.File("keys.db");
+  app.audit.master_key_path = stack->dir.File("master.key");
+  app.audit.signing_key_path = stack->dir.File("signing.pem");
+  stack->app = OrDie(service::ComplianceApp::Create(stack->db.get(), run, &SystemClock::Get(), app,
+                                                    /*metrics=*/nullptr));
+  // The history, through the applier as the consumer would feed it.
+  for (int i = 0; i < customers; ++i) {
+    const std::string customer = CustomerId(i);
+    customer::v1::CustomerEvent profile;
+    profile.set_customer_id(customer);
+    customer::v1::ContactData& data =
+        *profile.mutable_contact_data_changed()->mutable_contact_data();
+    data.set_residence_jurisdiction(i % 4 == 0 ? "US" : "CN");
+    data.set_time_zone("Asia/Shanghai");
+    data.mutable_name()->set_full_name("王小明");
+    std::vector<events::InboundEvent> inbound(3);
+    inbound[0].event.topic = topics::Spec(topics::v1::TOPIC_CUSTOMER_EVENTS).name();
+    inbound[0].event.payload = profile.SerializeAsString();
+    for (int call = 0; call < 2; ++call) {
+      contact::v1::ContactEvent event;
+      event.set_attempt_id(absl::StrCat(customer, "-att-", call));
+      event.set_customer_id(customer);
+      event.add_loan_ids(absl::StrCat(customer, "-loan"));
+      event.set_channel(common::v1::CHANNEL_VOICE_CALL);
+      event.mutable_contact_point()->set_contact_point_id("phone-1");
+      event.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
+      event.set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+      event.set_connected(true);
+      *event.mutable_occurred_at() = ToTimestamp(Shanghai(16, 9, call));
+      inbound[call + 1].event.topic = topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name();
+      inbound[call + 1].event.payload = event.SerializeAsString();
+    }
+    for (size_t e = 0; e < inbound.size(); ++e) {
+      inbound[e].event.key = customer;
+      inbound[e].event.envelope.id = absl::StrCat(customer, "-ev-", e);
+    }
+    OrDie(run([&](store::Transaction& txn, store::OutboxWriter& writer) -> absl::Status {
+      for (const events::InboundEvent& event : inbound) {
+        absl::Status status = stack->app->applier().Apply(event, txn, writer);
+        if (!status.ok()) return status;
+      }
+      return absl::OkStatus();
+    }));
+  }
+  return stack;
+}
+
+v1::CheckContactRequest MakeCheck(int customers, uint64_t n) {
+  v1::CheckContactRequest request;
+  const std::string customer = CustomerId(static_cast<int>(n % customers));
+  request.set_check_id(absl::StrCat("bench-check-", n));
+  request.set_customer_id(customer);
+  request.add_debt_ids(absl::StrCat(customer, "-loan"));
+  request.set_channel(common::v1::CHANNEL_VOICE_CALL);
+  request.mutable_contact_point()->set_contact_point_id("phone-1");
+  request.mutable_contact_point()->set_value("+8613812345678");
+  request.set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+  request.set_purpose(common::v1::CONTACT_PURPOSE_COLLECTION);
+  request.set_call_recording_on(true);
+  *request.mutable_proposed_time() = ToTimestamp(Shanghai(16, 10));
+  request.set_actor("bench");
+  return request;
+}
+
+// CPU time (user + system) of the whole process so far.
+absl::Duration ProcessCpu() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
+
+struct LoadResult {
+  double qps = 0;
+  // Process CPU (client, server and service) per measured call.
+  absl::Duration cpu_per_call;
+  absl::Duration p50;
+  absl::Duration p99;
+  int64_t calls = 0;
+  int64_t errors = 0;
+  absl::Duration elapsed;
+  absl::Duration cpu;
+  std::vector<int64_t> latencies_ns;
+  std::map<int, int64_t> verdicts;
+};
+
+// Keeps `in_flight` CheckContact calls outstanding (callback client API) for
+// `duration` after a short warm-up; records each call's latency.
+LoadResult RunLoad(const std::string& address, int in_flight, int channel_count,
+                   absl::Duration duration, int customers) {
+  std::vector<std::unique_ptr<v1::ComplianceService::Stub>> stubs;
+  for (int i = 0; i < channel_count; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct connections
+    stubs.push_back(v1::ComplianceService::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+  }
+  struct Slot {
+    grpc::ClientContext* context = nullptr;
+    v1::CheckContactRequest request;
+    v1::ContactDecision response;
+    absl::Time started;
+  };
+  std::vector<Slot> slots(in_flight);
+  // Check ids stay unique across rounds: a repeated one would be answered
+  // from the stored decision (idempotency), not decided again.
+  static std::atomic<uint64_t> next{0};
+  absl::Mutex mu;
+  std::vector<int64_t> latencies_ns;
+  latencies_ns.reserve(1 << 20);
+  int64_t errors = 0;
+  std::map<int, int64_t> verdicts;
+  int active = 0;
+  bool measuring = false;
+  bool stop = false;
+  absl::Time measure_start;
+
+  std::function<void(int)> launch = [&](int slot_index) {
+    Slot& slot = slots[slot_index];
+    delete slot.context;
+    slot.context = new grpc::ClientContext();
+    slot.request = MakeCheck(customers, next.fetch_add(1));
+    slot.started = absl::Now();
+    stubs[slot_index % stubs.size()]->async()->CheckContact(
+        slot.context, &slot.request, &slot.response, [&, slot_index](grpc::Status status) {
+          Slot& done = slots[slot_index];
+          const absl::Time now = absl::Now();
+          bool again = false;
+          {
+            absl::MutexLock lock(&mu);
+            if (measuring && done.started >= measure_start) {
+              if (status.ok()) {
+                latencies_ns.push_back(absl::ToInt64Nanoseconds(now - done.started));
+                ++verdicts[done.response.verdict()];
+              } else {
+                ++errors;
+              }
+            }
+            again = !stop;
+            if (!again) --active;
+          }
+          if (again) launch(slot_index);
+        });
+  };
+  {
+    absl::MutexLock lock(&mu);
+    active = in_flight;
+  }
+  for (int i = 0; i < in_flight; ++i) launch(i);
+  absl::SleepFor(std::min(duration / 3, absl::Seconds(1)));  // warm-up
+  {
+    absl::MutexLock lock(&mu);
+    measuring = true;
+    measure_start = absl::Now();
+  }
+  const absl::Duration cpu_start = ProcessCpu();
+  absl::SleepFor(duration);
+  const absl::Duration cpu_used = ProcessCpu() - cpu_start;
+  LoadResult result;
+  {
+    absl::MutexLock lock(&mu);
+    measuring = false;
+    stop = true;
+    const absl::Duration elapsed = absl::Now() - measure_start;
+    result.elapsed = elapsed;
+    result.cpu = cpu_used;
+    result.calls = static_cast<int64_t>(latencies_ns.size());
+    result.errors = errors;
+    result.verdicts = verdicts;
+    auto zero = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return active == 0; };
+    mu.Await(absl::Condition(&zero));
+  }
+  for (Slot& slot : slots) delete slot.context;
+  result.latencies_ns = std::move(latencies_ns);
+  return result;
+}
+
+// The rounds of one kind as one measurement.
+LoadResult Pool(const std::vector<LoadResult>& rounds) {
+  LoadResult pooled;
+  for (const LoadResult& round : rounds) {
+    pooled.calls += round.calls;
+    pooled.errors += round.errors;
+    pooled.elapsed += round.elapsed;
+    pooled.cpu += round.cpu;
+    for (const auto& [verdict, count] : round.verdicts) pooled.verdicts[verdict] += count;
+    pooled.latencies_ns.insert(pooled.latencies_ns.end(), round.latencies_ns.begin(),
+                               round.latencies_ns.end());
+  }
+  if (pooled.elapsed > absl::ZeroDuration()) {
+    pooled.qps = pooled.calls / absl::ToDoubleSeconds(pooled.elapsed);
+  }
+  if (pooled.calls > 0) pooled.cpu_per_call = pooled.cpu / pooled.calls;
+  std::sort(pooled.latencies_ns.begin(), pooled.latencies_ns.end());
+  if (!pooled.latencies_ns.empty()) {
+    pooled.p50 = absl::Nanoseconds(pooled.latencies_ns[pooled.latencies_ns.size() / 2]);
+    pooled.p99 = absl::Nanoseconds(pooled.latencies_ns[pooled.latencies_ns.size() * 99 / 100]);
+  }
+  return pooled;
+}
+
+std::unique_ptr<runtime::GrpcServer> Serve(grpc::Service* service) {
+  auto server = OrDie(runtime::GrpcServer::Create(
+      {.address = "127.0.0.1:0",
+       .services = {{service, std::string(v1::ComplianceService::service_full_name())}}}));
+  server->SetServing(true);
+  return server;
+}
+
+void PrintLoad(const char* name, const LoadResult& result) {
+  std::printf("%-28s %9.0f %9.0f %9.0f %9.0f %9lld %6lld\n", name, result.qps,
+              absl::ToDoubleMicroseconds(result.p50), absl::ToDoubleMicroseconds(result.p99),
+              absl::ToDoubleMicroseconds(result.cpu_per_call), static_cast<long long>(result.calls),
+              static_cast<long long>(result.errors));
+}
+
+bool RunGrpcPhase() {
+  const int in_flight = absl::GetFlag(FLAGS_in_flight);
+  const int channels = absl::GetFlag(FLAGS_channels);
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const int customers = absl::GetFlag(FLAGS_customers);
+  std::printf(
+      "== CheckContact over gRPC on loopback (callback handlers, %d in flight, %d channels, "
+      "%d customers)\n",
+      in_flight, channels, customers);
+  const absl::Time setup_start = absl::Now();
+  std::unique_ptr<ServiceStack> stack = OpenService(customers);
+  std::printf("   (history of %d customers loaded in %.1f s)\n", customers,
+              absl::ToDoubleSeconds(absl::Now() - setup_start));
+
+  EchoComplianceService echo;
+  std::unique_ptr<runtime::GrpcServer> echo_server = Serve(&echo);
+  std::unique_ptr<runtime::GrpcServer> service_server = Serve(&stack->app->grpc_service());
+  std::printf("%-28s %9s %9s %9s %9s %9s %6s\n", "server", "QPS", "p50 us", "p99 us", "CPU us",
+              "calls", "errors");
+  // Alternating rounds, so that both servers see the same background load
+  // (this machine is shared): each kind's figures pool its rounds.
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  std::vector<LoadResult> echo_rounds, check_rounds;
+  const int64_t groups_before = stack->app->core().commit_queue().groups();
+  const int64_t units_before = stack->app->core().commit_queue().units();
+  for (int round = 0; round < rounds; ++round) {
+    echo_rounds.push_back(RunLoad(absl::StrCat("127.0.0.1:", echo_server->port()), in_flight,
+                                  channels, duration, customers));
+    check_rounds.push_back(RunLoad(absl::StrCat("127.0.0.1:", service_server->port()), in_flight,
+                                   channels, duration, customers));
+  }
+  const LoadResult echo_result = Pool(echo_rounds);
+  const LoadResult check_result = Pool(check_rounds);
+  PrintLoad("echo (same RPC, no work)", echo_result);
+  PrintLoad("CheckContact (full path)", check_result);
+  std::printf("   (%.1f decisions per group commit)\n",
+              double(stack->app->core().commit_queue().units() - units_before) /
+                  std::max<int64_t>(1, stack->app->core().commit_queue().groups() - groups_before));
+  // The same work without gRPC: what the service itself can do.
+  {
+    const int threads = std::min(in_flight, 16);
+    std::atomic<uint64_t> n{1'000'000'000};
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> done{0};
+    std::vector<std::thread> workers;
+    const absl::Time start = absl::Now();
+    const absl::Duration cpu_start = ProcessCpu();
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        while (!stop.load()) {
+          OrDie(stack->app->core().CheckContact(MakeCheck(customers, n.fetch_add(1))).status());
+          done.fetch_add(1);
+        }
+      });
+    }
+    const int64_t groups0 = stack->app->core().commit_queue().groups();
+    const int64_t units0 = stack->app->core().commit_queue().units();
+    absl::SleepFor(duration);
+    stop = true;
+    for (std::thread& worker : workers) worker.join();
+    std::printf("   (%.1f decisions per group commit)\n",
+                double(stack->app->core().commit_queue().units() - units0) /
+                    std::max<int64_t>(1, stack->app->core().commit_queue().groups() - groups0));
+    std::printf(
+        "%-28s %9.0f %19s %9.0f   (%d threads calling ComplianceCore)\n", "CheckContact, no gRPC",
+        done.load() / absl::ToDoubleSeconds(absl::Now() - start), "",
+        absl::ToDoubleMicroseconds((ProcessCpu() - cpu_start) / std::max<int64_t>(1, done.load())),
+        threads);
+  }
+  const double ratio = echo_result.qps > 0 ? check_result.qps / echo_result.qps : 0;
+  std::printf("CheckContact / echo QPS: %.0f%% (target >= 50%%)\n", ratio * 100);
+  std::printf("verdicts:");
+  for (const auto& [verdict, count] : check_result.verdicts) {
+    std::printf(" %s=%lld", v1::Verdict_Name(static_cast<v1::Verdict>(verdict)).c_str(),
+                static_cast<long long>(count));
+  }
+  const v1::VerifyLogResponse verify = OrDie(stack->app->core().VerifyLog(v1::VerifyLogRequest()));
+  std::printf("\naudit log after the run: %llu entries, VerifyLog %s\n",
+              static_cast<unsigned long long>(verify.entries_verified()),
+              verify.ok() ? "ok" : verify.problem().c_str());
+  service_server->Shutdown(absl::Seconds(2));
+  echo_server->Shutdown(absl::Seconds(2));
+  return verify.ok() && check_result.errors == 0 && echo_result.errors == 0 &&
+         check_result.calls > 0;
+}
+
+// --- 2. Durable audit appends vs raw SHA-256 ---
+
+struct AuditStack {
+  explicit AuditStack(store::TempDir temp) : dir(std::move(temp)) {}
+  store::TempDir dir;
+  std::unique_ptr<store::SqliteDatabase> db;
+  std::unique_ptr<audit::SqliteAuditStore> store;
+  std::unique_ptr<audit::SqliteDebtorKeyStore> key_store;
+  std::unique_ptr<audit::DebtorKeys> keys;
+  std::unique_ptr<audit::CheckpointSigner> signer;
+  std::unique_ptr<audit::AuditLog> log;
+};
+
+std::unique_ptr<AuditStack> OpenAudit() {
+  auto stack = std::make_unique<AuditStack>(OrDie(store::TempDir::Create()));
+  store::SqliteOptions options;
+  options.path = stack->dir.File("audit.db");
+  options.synchronous = store::SqliteSynchronous::kFull;
+  stack->db = OrDie(audit::OpenAuditDatabase(options));
+  stack->store = OrDie(audit::SqliteAuditStore::Create(stack->db.get()));
+  stack->key_store = OrDie(audit::SqliteDebtorKeyStore::Create(stack->db.get()));
+  stack->keys = OrDie(audit::DebtorKeys::Create(
+      stack->key_store.get(), OrDie(audit::MasterKey::Generate()), &SystemClock::Get()));
+  stack->signer = OrDie(audit::CheckpointSigner::Create(
+      "bench", OrDie(audit::Ed25519PrivateKey::Generate()), &SystemClock::Get()));
+  stack->log = OrDie(audit::AuditLog::Create(stack->store.get(), stack->keys.get(),
+                                             stack->signer.get(), &SystemClock::Get()));
+  return stack;
+}
+
+// A decision-sized record (about 400 bytes serialized); every fourth one
+// carries personal data (encrypted).
+audit::AuditAppend MakeRecord(int i) {
+  audit::AuditAppend append;
+  append.record.set_kind(v1::AUDIT_RECORD_KIND_DECISION);
+  append.record.set_customer_id(absl::StrCat("customer-", i % 5000));
+  append.record.add_loan_ids(absl::StrCat("loan-", i % 7000));
+  append.record.set_source_id(absl::StrCat("decision-", i));
+  append.record.set_payload_type("arrears.compliance.v1.ComplianceDecisionEvent");
+  append.record.set_payload(std::string(320, 'p'));
+  if (i % 4 == 0) append.personal_payload = std::string(80, 'n');
+  return append;
+}
+
+void PrintRate(const char* what, int64_t count, absl::Duration elapsed, const char* unit) {
+  std::printf("%-48s %10.0f %s/s\n", what, count / absl::ToDoubleSeconds(elapsed), unit);
+}
+
+bool RunAuditPhase() {
+  const int records = absl::GetFlag(FLAGS_records);
+  const int writers = absl::GetFlag(FLAGS_writers);
+  std::printf("\n== Audit appends with durable commits (synchronous=FULL) vs raw SHA-256\n");
+  std::vector<audit::AuditAppend> prepared;
+  for (int i = 0; i < records; ++i) prepared.push_back(MakeRecord(i));
+  std::vector<std::string> leaves;
+  for (const audit::AuditAppend& append : prepared) {
+    leaves.push_back(append.record.SerializeAsString());
+  }
+
+  // Baseline: what the hashing alone costs — a leaf hash per record plus,
+  // on average, one interior node hash (a tree of n leaves has n-1).
+  absl::Time start = absl::Now();
+  audit::Sha256Hash sink;
+  int64_t bytes = 0;
+  for (const std::string& leaf : leaves) {
+    sink = audit::HashLeaf(leaf);
+    sink = audit::HashChildren(sink, sink);
+    bytes += static_cast<int64_t>(leaf.size());
+  }
+  const absl::Duration hash_elapsed = absl::Now() - start;
+  PrintRate("raw SHA-256: leaf + node hash per record", records, hash_elapsed, "records");
+  std::printf("%-48s %10.0f MB/s (checksum %02x)\n", "raw SHA-256 over the leaf bytes",
+              bytes / absl::ToDoubleSeconds(hash_elapsed) / 1e6, sink.bytes[0]);
+
+  const int single = std::min(records, 2000);
+  {
+    std::unique_ptr<AuditStack> stack = OpenAudit();
+    start = absl::Now();
+    for (int i = 0; i < single; ++i) OrDie(stack->log->Append(prepared[i]).status());
+    PrintRate("Append, 1 writer (an fsync per append)", single, absl::Now() - start, "appends");
+  }
+  bool ok = true;
+  {
+    std::unique_ptr<AuditStack> stack = OpenAudit();
+    start = absl::Now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = t; i < records; i += writers) OrDie(stack->log->Append(prepared[i]).status());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    const absl::Duration elapsed = absl::Now() - start;
+    PrintRate(absl::StrCat("Append, ", writers, " writers (group commit, fsync per group)").c_str(),
+              records, elapsed, "appends");
+    std::printf("%-48s %10.1f%% of raw SHA-256 record rate\n", "durable appends vs hashing",
+                100.0 * (records / absl::ToDoubleSeconds(elapsed)) /
+                    (records / absl::ToDoubleSeconds(hash_elapsed)));
+    start = absl::Now();
+    const audit::VerifyReport report = OrDie(stack->log->Verify());
+    PrintRate(report.ok ? "Verify (re-hash everything): ok" : "Verify: FAILED",
+              static_cast<int64_t>(report.entries_verified), absl::Now() - start, "entries");
+    ok = report.ok && report.entries_verified == static_cast<uint64_t>(records);
+  }
+  return ok;
+}
+
+}  // namespace
+}  // namespace arrears::compliance
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "CheckContact over gRPC vs an echo server, and durable audit appends vs raw SHA-256.");
+  absl::ParseCommandLine(argc, argv);
+  // Call logs would measure the terminal; errors still show.
+  arrears::runtime::ConfigureLogging(
+      {.service = "compliance-bench", .min_level = arrears::runtime::LogLevel::kWarning});
+  std::printf("machine: %u hardware threads\n", std::thread::hardware_concurrency());
+  const bool grpc_ok = arrears::compliance::RunGrpcPhase();
+  const bool audit_ok = arrears::compliance::RunAuditPhase();
+  if (!grpc_ok || !audit_ok) {
+    std::printf("FAILED: %s\n", !grpc_ok ? "gRPC phase" : "audit phase");
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,120 @@
+#include "services/compliance_auditing/service/commit_queue.h"
+
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+
+namespace arrears::compliance::service {
+namespace {
+
+// Run()'s unit: a borrowed function and a notification to wait on.
+class WaitedUnit final : public CommitQueue::Unit {
+ public:
+  explicit WaitedUnit(
+      absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> work)
+      : work_(work) {}
+  absl::Status Apply(store::Transaction& txn, store::OutboxWriter& outbox) override {
+    return work_(txn, outbox);
+  }
+  void Done(absl::Status status) override {
+    status_ = std::move(status);
+    done_.Notify();
+  }
+  absl::Status Wait() {
+    done_.WaitForNotification();
+    return status_;
+  }
+
+ private:
+  absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> work_;
+  absl::Status status_;
+  absl::Notification done_;
+};
+
+}  // namespace
+
+CommitQueue::CommitQueue(TransactionRunnerWithOutbox run, size_t max_group)
+    : run_(std::move(run)), max_group_(max_group < 1 ? 1 : max_group) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+CommitQueue::~CommitQueue() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void CommitQueue::Submit(Unit* unit) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(unit);
+}
+
+absl::Status CommitQueue::Run(
+    absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> work) {
+  WaitedUnit unit(work);
+  Submit(&unit);
+  return unit.Wait();
+}
+
+size_t CommitQueue::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size() + committing_;
+}
+
+absl::Status CommitQueue::RunGroup(const std::vector<Unit*>& group, bool isolate,
+                                   std::vector<absl::Status>& statuses) {
+  statuses.assign(group.size(), absl::OkStatus());
+  return run_([&](store::Transaction& txn, store::OutboxWriter& outbox) -> absl::Status {
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (!isolate) {
+        statuses[i] = group[i]->Apply(txn, outbox);
+        // The first failure sends the whole group to the isolated rerun.
+        if (!statuses[i].ok()) return statuses[i];
+        continue;
+      }
+      absl::StatusOr<store::Savepoint> savepoint = store::Savepoint::Begin(txn, "group_unit");
+      if (!savepoint.ok()) return savepoint.status();
+      statuses[i] = group[i]->Apply(txn, outbox);
+      const absl::Status ended = statuses[i].ok() ? savepoint->Release() : savepoint->Rollback();
+      if (!ended.ok()) return ended;
+    }
+    return absl::OkStatus();
+  });
+}
+
+void CommitQueue::Loop() {
+  std::vector<Unit*> group;
+  std::vector<absl::Status> statuses;
+  while (true) {
+    group.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and everything is done
+      while (!queue_.empty() && group.size() < max_group_) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      committing_ = group.size();
+    }
+    groups_.fetch_add(1, std::memory_order_relaxed);
+    units_.fetch_add(static_cast<int64_t>(group.size()), std::memory_order_relaxed);
+    absl::Status committed = RunGroup(group, /*isolate=*/false, statuses);
+    bool unit_failed = false;
+    for (const absl::Status& status : statuses) unit_failed = unit_failed || !status.ok();
+    if (!committed.ok() && unit_failed) committed = RunGroup(group, /*isolate=*/true, statuses);
+    {
+      absl::MutexLock lock(&mu_);
+      committing_ = 0;
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i]->Done(committed.ok() ? std::move(statuses[i]) : committed);
+    }
+  }
+}
+
+}  // namespace arrears::compliance::service

@@ -1,0 +1,99 @@
+// CommitQueue: many callers' small write transactions committed as one, by a
+// thread of its own.
+//
+// Callers submit units of work; the queue's thread takes everything queued
+// (up to max_group), runs it in ONE transaction — one commit (and one fsync,
+// when the store fsyncs) for the group — and then tells each unit how it
+// ended. While a group commits, the next one gathers. Callers never hold a
+// thread of their own waiting, so a gRPC callback handler can submit and
+// return; Run() is the blocking form for everyone else.
+//
+// Failures. A group first runs without savepoints (they cost about as much as
+// a unit). If a unit fails, the transaction is rolled back and the group is
+// run again with a savepoint per unit, so only the failing unit is undone
+// and gets its error; the others commit. Units may therefore run more than
+// once: they must keep their effects inside the transaction (state they set
+// outside it must be overwritten by a rerun). If the transaction itself fails
+// (begin or commit), every unit of the group gets that error and nothing of
+// the group is stored.
+//
+// Units run on the queue's thread, in submission order, and must not block
+// on callers. Destruction finishes every submitted unit first. Thread-safe.
+#ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_COMMIT_QUEUE_H_
+#define ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_COMMIT_QUEUE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "common/store/outbox_writer.h"
+#include "common/store/transaction.h"
+
+namespace arrears::compliance::service {
+
+// Runs a body in one transaction with an outbox (ServiceHost::InTransaction).
+using TransactionRunnerWithOutbox = std::function<absl::Status(
+    absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)>)>;
+
+class CommitQueue {
+ public:
+  class Unit {
+   public:
+    virtual ~Unit() = default;
+    // The unit's writes, inside the group's transaction (maybe more than
+    // once; see above).
+    virtual absl::Status Apply(store::Transaction& txn, store::OutboxWriter& outbox) = 0;
+    // Called once, on the queue's thread, when the group is over: OK when
+    // the unit's writes committed. The unit may delete itself here; it must
+    // be quick (it holds up the next group).
+    virtual void Done(absl::Status status) = 0;
+  };
+
+  // `max_group` bounds the units one transaction takes (>= 1). Starts the
+  // thread.
+  CommitQueue(TransactionRunnerWithOutbox run, size_t max_group);
+  ~CommitQueue();
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  // Queues `unit`, which must stay alive until its Done.
+  void Submit(Unit* unit);
+  // Runs `work` in a (shared) transaction and waits; its status, or the
+  // transaction's.
+  absl::Status Run(absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> work);
+
+  // Units waiting or committing now (a gauge for metrics).
+  size_t queued() const;
+  // Transactions run, and the units they carried, since construction.
+  int64_t groups() const { return groups_.load(std::memory_order_relaxed); }
+  int64_t units() const { return units_.load(std::memory_order_relaxed); }
+
+ private:
+  void Loop();
+  // Runs `group` in one transaction (a savepoint per unit when `isolate`);
+  // fills `statuses` with each unit's own status.
+  absl::Status RunGroup(const std::vector<Unit*>& group, bool isolate,
+                        std::vector<absl::Status>& statuses);
+
+  const TransactionRunnerWithOutbox run_;
+  const size_t max_group_;
+  mutable absl::Mutex mu_;
+  std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);
+  size_t committing_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> groups_{0};
+  std::atomic<int64_t> units_{0};
+  std::thread thread_;
+};
+
+}  // namespace arrears::compliance::service
+
+#endif  // ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_COMMIT_QUEUE_H_

@@ -1,0 +1,80 @@
+#include "services/compliance_auditing/service/service_audit.h"
+
+#include <utility>
+
+#include "common/status/status_macros.h"
+#include "services/compliance_auditing/audit/ed25519.h"
+#include "services/compliance_auditing/audit/master_key.h"
+#include "services/compliance_auditing/audit/sqlite_audit_schema.h"
+#include "services/compliance_auditing/audit/sqlite_debtor_key_store.h"
+
+namespace arrears::compliance::service {
+
+absl::StatusOr<std::unique_ptr<ServiceAudit>> ServiceAudit::Open(store::SqliteDatabase* db,
+                                                                 const ServiceAuditOptions& options,
+                                                                 const Clock* clock) {
+  if (db == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError("service audit needs a database and a clock");
+  }
+  for (const auto& [path, name] : {std::pair{&options.key_database_path, "key_database_path"},
+                                   std::pair{&options.master_key_path, "master_key_path"},
+                                   std::pair{&options.signing_key_path, "signing_key_path"}}) {
+    if (path->empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
+  }
+  std::unique_ptr<ServiceAudit> audit(new ServiceAudit());
+  // Their errors name the file.
+  ARREARS_ASSIGN_OR_RETURN(audit::MasterKey master,
+                           audit::MasterKey::LoadOrGenerateFile(options.master_key_path));
+  ARREARS_ASSIGN_OR_RETURN(
+      audit::Ed25519PrivateKey signing_key,
+      audit::Ed25519PrivateKey::LoadOrGeneratePemFile(options.signing_key_path));
+  store::SqliteOptions key_db;
+  key_db.path = options.key_database_path;
+  key_db.synchronous = store::SqliteSynchronous::kFull;
+  key_db.background_checkpoints = false;
+  ARREARS_ASSIGN_OR_RETURN(audit->key_db_, audit::OpenDebtorKeyDatabase(key_db));
+  ARREARS_ASSIGN_OR_RETURN(audit->key_store_,
+                           audit::SqliteDebtorKeyStore::Create(audit->key_db_.get()));
+  ARREARS_ASSIGN_OR_RETURN(
+      audit->keys_, audit::DebtorKeys::Create(audit->key_store_.get(), std::move(master), clock));
+  ARREARS_ASSIGN_OR_RETURN(audit->signer_,
+                           audit::CheckpointSigner::Create(options.log_id, signing_key, clock));
+  ARREARS_ASSIGN_OR_RETURN(audit->store_, audit::SqliteAuditStore::Create(db));
+  ARREARS_ASSIGN_OR_RETURN(audit->log_,
+                           audit::AuditLog::Create(audit->store_.get(), audit->keys_.get(),
+                                                   audit->signer_.get(), clock));
+  return audit;
+}
+
+absl::StatusOr<uint64_t> ServiceAudit::Append(store::Transaction& txn,
+                                              const audit::AuditAppend& record) {
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  return log_->AppendWithin(*view, absl::MakeConstSpan(&record, 1));
+}
+
+absl::StatusOr<v1::SignedCheckpoint> ServiceAudit::Checkpoint(store::Transaction& txn) {
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  return log_->CheckpointWithin(*view);
+}
+
+absl::StatusOr<std::optional<v1::SignedCheckpoint>> ServiceAudit::CheckpointIfGrown(
+    store::Transaction& txn, bool force) {
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  if (!force) {
+    ARREARS_ASSIGN_OR_RETURN(const std::optional<v1::SignedCheckpoint> latest,
+                             view->LatestCheckpoint());
+    ARREARS_ASSIGN_OR_RETURN(const uint64_t size, view->Size());
+    if (latest.has_value() && latest->size() == size) return std::nullopt;
+  }
+  ARREARS_ASSIGN_OR_RETURN(v1::SignedCheckpoint checkpoint, log_->CheckpointWithin(*view));
+  return checkpoint;
+}
+
+absl::StatusOr<uint64_t> ServiceAudit::EraseDebtor(store::Transaction& txn,
+                                                   absl::string_view customer_id,
+                                                   absl::string_view source_id) {
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  return log_->EraseDebtorWithin(*view, customer_id, source_id);
+}
+
+}  // namespace arrears::compliance::service

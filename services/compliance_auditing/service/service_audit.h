@@ -1,0 +1,80 @@
+// ServiceAudit: the compliance service's audit log, wired to its stores.
+//
+// The log's tables live in the service database (so an entry commits in the
+// transaction of what it records); the debtor keys live in a key database of
+// their own, committed with synchronous=FULL before any entry encrypted under
+// them (sqlite_audit_schema.h explains why). The checkpoint signing key (an
+// Ed25519 PKCS#8 PEM file) and the master key wrapping the debtor keys are
+// read from files, created (mode 0600) on first start when missing.
+//
+// Append/Checkpoint/EraseDebtor take the caller's open transaction of the
+// service database. Thread-safe.
+#ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
+#define ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/store/sqlite_database.h"
+#include "common/store/transaction.h"
+#include "common/time/clock.h"
+#include "services/compliance_auditing/audit/audit_log.h"
+#include "services/compliance_auditing/audit/checkpoint.h"
+#include "services/compliance_auditing/audit/debtor_key_store.h"
+#include "services/compliance_auditing/audit/debtor_keys.h"
+#include "services/compliance_auditing/audit/sqlite_audit_store.h"
+
+namespace arrears::compliance::service {
+
+struct ServiceAuditOptions {
+  // Names the log in every checkpoint.
+  std::string log_id = "arrears-compliance";
+  // The key database file.
+  std::string key_database_path;
+  // Master key file (64 hex digits or 32 raw bytes).
+  std::string master_key_path;
+  // Ed25519 private key file (PKCS#8 PEM).
+  std::string signing_key_path;
+};
+
+class ServiceAudit {
+ public:
+  // `db` (migrated with AuditLogSchemaMigrations) and `clock` must outlive
+  // the object. Errors name the file at fault.
+  static absl::StatusOr<std::unique_ptr<ServiceAudit>> Open(store::SqliteDatabase* db,
+                                                            const ServiceAuditOptions& options,
+                                                            const Clock* clock);
+
+  // Appends `record` inside `txn`; returns its index.
+  absl::StatusOr<uint64_t> Append(store::Transaction& txn, const audit::AuditAppend& record);
+  // Signs and stores a checkpoint of the tree as of `txn`.
+  absl::StatusOr<v1::SignedCheckpoint> Checkpoint(store::Transaction& txn);
+  // Checkpoint() unless the latest stored checkpoint already covers every
+  // entry (then nullopt); `force` always signs.
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> CheckpointIfGrown(store::Transaction& txn,
+                                                                        bool force);
+  // Crypto-shreds the debtor; the KEY_ERASURE record is appended in `txn`.
+  absl::StatusOr<uint64_t> EraseDebtor(store::Transaction& txn, absl::string_view customer_id,
+                                       absl::string_view source_id);
+
+  audit::AuditLog& log() { return *log_; }
+  const audit::CheckpointSigner& signer() const { return *signer_; }
+
+ private:
+  ServiceAudit() = default;
+
+  std::unique_ptr<store::SqliteDatabase> key_db_;
+  std::unique_ptr<audit::DebtorKeyStore> key_store_;
+  std::unique_ptr<audit::DebtorKeys> keys_;
+  std::unique_ptr<audit::CheckpointSigner> signer_;
+  std::unique_ptr<audit::SqliteAuditStore> store_;
+  std::unique_ptr<audit::AuditLog> log_;
+};
+
+}  // namespace arrears::compliance::service
+
+#endif  // ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
