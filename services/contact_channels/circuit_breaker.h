@@ -57,6 +57,14 @@ class CircuitBreaker {
     probe_in_flight_ = false;
   }
 
+  // The caller that got true from AllowRequest() will not make the call
+  // after all (its transaction failed): a half-open probe slot is freed
+  // without a verdict on the provider.
+  void AbandonRequest() {
+    absl::MutexLock lock(&mu_);
+    probe_in_flight_ = false;
+  }
+
   void RecordFailure() {
     absl::MutexLock lock(&mu_);
     probe_in_flight_ = false;

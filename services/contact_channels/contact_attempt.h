@@ -38,6 +38,9 @@ struct ContactAttemptPlan {
   // Field visit specifics (staff going, recording).
   int field_staff_count = 0;
   bool recording_on = false;
+  // IANA time zones the person may be in (the address's, the customer's),
+  // for compliance's local-time rules; empty = compliance's own data.
+  std::vector<std::string> candidate_time_zones;
 };
 
 }  // namespace arrears::contact

@@ -11,12 +11,15 @@
 #include "common/proto_convert/proto_convert.h"
 #include "common/status/status_macros.h"
 #include "common/time/civil_date.h"
+#include "services/contact_channels/contact_event_builder.h"
+#include "services/contact_channels/field_visit_lifecycle.h"
 #include "services/contact_channels/renderer.h"
 
 namespace arrears::contact {
 namespace {
 
 using common::v1::Channel;
+using strategy::v1::CancelPendingContacts;
 using strategy::v1::ContactInstruction;
 
 bool IsMessageChannel(Channel channel) {
@@ -48,94 +51,128 @@ common::v1::ContactPointType PointTypeFor(Channel channel) {
   }
 }
 
-std::string CancelReasonCode(strategy::v1::CancelPendingContacts::Reason reason) {
+std::string CancelReasonCode(CancelPendingContacts::Reason reason) {
   switch (reason) {
-    case strategy::v1::CancelPendingContacts::REASON_CURED:
+    case CancelPendingContacts::REASON_CURED:
       return "CURED";
-    case strategy::v1::CancelPendingContacts::REASON_HOLD_PLACED:
+    case CancelPendingContacts::REASON_HOLD_PLACED:
       return "HOLD";
-    case strategy::v1::CancelPendingContacts::REASON_CASE_CLOSED:
+    case CancelPendingContacts::REASON_CASE_CLOSED:
       return "CASE_CLOSED";
-    case strategy::v1::CancelPendingContacts::REASON_PROMISE:
+    case CancelPendingContacts::REASON_PROMISE:
       return "PROMISE";
-    case strategy::v1::CancelPendingContacts::REASON_SUPERSEDED:
+    case CancelPendingContacts::REASON_SUPERSEDED:
       return "SUPERSEDED";
     default:
       return "CANCELLED";
   }
 }
 
+// Whether `cancel` covers the contact `request`.
+bool Covers(const CancelPendingContacts& cancel, const strategy::v1::ContactRequest& request) {
+  const ContactInstruction& instruction = request.contact();
+  auto contains = [](const auto& list, const auto& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+  };
+  if (!cancel.request_ids().empty() && !contains(cancel.request_ids(), request.request_id())) {
+    return false;
+  }
+  if (!cancel.loan_ids().empty() &&
+      std::none_of(instruction.loan_ids().begin(), instruction.loan_ids().end(),
+                   [&](const std::string& loan) { return contains(cancel.loan_ids(), loan); })) {
+    return false;
+  }
+  return !contains(cancel.keep_purposes(), instruction.purpose());
+}
+
 // Personal data and rendered text of one try. Built fresh for every try and
 // never stored: only the masked contact point goes into the record.
-struct Prepared {
+struct PreparedTry {
   Deliverable deliverable;
   std::string message_text;
   common::v1::ContactPoint contact_point;  // raw value set where needed
+  std::string language;
+  std::vector<std::string> time_zones;
 };
 
-// The kinds of failure preparing a try can have: a permanent one fails the
-// attempt with a code, a transient one makes it wait.
+// A permanent problem fails the attempt with a code; a transient one makes
+// it wait.
 struct PrepareFailure {
   bool transient = false;
   std::string failure_code;
 };
 
-v1::ContactEvent BaseEvent(const ContactRecord& record, absl::Time now,
-                           v1::ContactOutcome outcome) {
-  const ContactInstruction& instruction = record.request.contact();
-  v1::ContactEvent event;
-  event.set_attempt_id(record.attempt_id);
-  event.set_request_id(record.request.request_id());
-  event.set_customer_id(record.request.customer_id());
-  *event.mutable_loan_ids() = instruction.loan_ids();
-  event.set_channel(instruction.channel());
-  common::v1::ContactPoint* point = event.mutable_contact_point();
-  *point = record.contact_point;
-  point->clear_value();
-  if (point->contact_point_id().empty())
-    point->set_contact_point_id(instruction.contact_point_id());
-  event.set_outcome(outcome);
-  event.set_direction(v1::CONTACT_DIRECTION_OUTBOUND);
-  event.set_counterparty(instruction.counterparty());
-  event.set_purpose(instruction.purpose());
-  event.set_agency_id(instruction.agency_id());
-  *event.mutable_occurred_at() = ToTimestamp(now);
-  event.set_template_id(instruction.template_id());
-  event.set_language(instruction.language());
-  event.set_related_contact_id(instruction.related_contact_id());
-  if (instruction.has_field_visit()) {
-    event.set_field_visit_id(instruction.field_visit().field_visit_id());
-    *event.mutable_staff_ids() = instruction.field_visit().staff_ids();
+v1::ComplianceDecisionRef DecisionRef(const GateDecision& decision) {
+  v1::ComplianceDecisionRef ref;
+  ref.set_decision_id(decision.decision_id);
+  for (const std::string& reason : decision.reason_codes) ref.add_reason_codes(reason);
+  if (decision.verdict == GateVerdict::kDefer) {
+    *ref.mutable_defer_until() = ToTimestamp(decision.defer_until);
   }
-  return event;
+  ref.set_audit_index(decision.audit_index);
+  return ref;
 }
 
-void SetDecision(v1::ContactEvent& event, const GateDecision& decision) {
-  v1::ComplianceDecisionRef* ref = event.mutable_compliance_decision();
-  ref->set_decision_id(decision.decision_id);
-  for (const std::string& reason : decision.reason_codes) ref->add_reason_codes(reason);
-  if (decision.verdict == GateVerdict::kDefer) {
-    *ref->mutable_defer_until() = ToTimestamp(decision.defer_until);
+void WaitUntil(ContactRecord& record, absl::Time at, ContactState state) {
+  record.state = state;
+  record.timer_at = at;
+  record.claimed_until = absl::InfinitePast();
+}
+
+// A terminal state: no timer, no claim.
+void Finish(ContactRecord& record, ContactState state) {
+  record.state = state;
+  record.timer_at = absl::InfinitePast();
+  record.claimed_until = absl::InfinitePast();
+}
+
+// Cancels the record's open field visit, if any.
+absl::Status CancelVisitOf(ContactStore& store, const ContactRecord& record,
+                           absl::string_view reason, absl::Time now) {
+  const std::string id = FieldVisitIdOf(record);
+  if (id.empty()) return absl::OkStatus();
+  ARREARS_ASSIGN_OR_RETURN(std::optional<v1::FieldVisit> visit, store.GetFieldVisit(id));
+  if (!visit.has_value() || !CancelFieldVisit(*visit, reason, now)) return absl::OkStatus();
+  return store.PutFieldVisit(*visit);
+}
+
+// Ends the record in `state` with `event` (and cancels its visit).
+absl::Status Conclude(ContactStore& store, ContactRecord& record, ContactState state,
+                      v1::ContactEvent event, absl::string_view provider, absl::Time now,
+                      DispatchEffects& effects) {
+  Finish(record, state);
+  if (event.provider().empty()) event.set_provider(std::string(provider));
+  if (state == ContactState::kFailed || state == ContactState::kBlocked ||
+      state == ContactState::kCancelled) {
+    const std::string reason = !event.outcome_reason().empty() ? event.outcome_reason()
+                               : !event.failure_code().empty()
+                                   ? event.failure_code()
+                                   : v1::ContactOutcome_Name(event.outcome());
+    ARREARS_RETURN_IF_ERROR(CancelVisitOf(store, record, reason, now));
   }
-  ref->set_audit_index(decision.audit_index);
+  EmitContactEvent(record, std::move(event), effects);
+  return absl::OkStatus();
 }
 
 std::string ProviderName(const ChannelLane* lane) {
   return lane == nullptr ? std::string() : lane->provider->name();
 }
 
+bool IsPendingState(ContactState state) { return IsPending(state); }
+bool IsSendingState(ContactState state) { return state == ContactState::kSending; }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(Dependencies dependencies,
                                                                Options options) {
   if (dependencies.gate == nullptr) return absl::InvalidArgumentError("gate: must be set");
-  if (dependencies.store == nullptr) return absl::InvalidArgumentError("store: must be set");
   if (dependencies.directory == nullptr) {
     return absl::InvalidArgumentError("directory: must be set");
   }
   if (dependencies.templates == nullptr) {
     return absl::InvalidArgumentError("templates: must be set");
   }
+  if (dependencies.clock == nullptr) return absl::InvalidArgumentError("clock: must be set");
   for (const auto& [channel, lane] : dependencies.lanes) {
     if (lane.provider == nullptr) {
       return absl::InvalidArgumentError(
@@ -145,29 +182,45 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(Dependencies depe
   if (options.recheck_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("recheck_interval: must be positive");
   }
+  if (options.claim_lease <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("claim_lease: must be positive");
+  }
   if (options.retry.max_attempts < 1) {
     return absl::InvalidArgumentError("retry.max_attempts: must be >= 1");
   }
   return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(dependencies), std::move(options)));
 }
 
-absl::StatusOr<DispatchEffects> Dispatcher::Handle(const strategy::v1::ContactRequest& request,
-                                                   absl::Time now) {
+const ChannelLane* Dispatcher::LaneFor(const ContactRecord& record) const {
+  auto it = deps_.lanes.find(record.request.contact().channel());
+  return it == deps_.lanes.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<DispatchEffects> Dispatcher::Admit(ContactStore& store,
+                                                  const strategy::v1::ContactRequest& request) {
   if (request.request_id().empty()) return absl::InvalidArgumentError("request_id: must be set");
   if (request.customer_id().empty()) {
     return absl::InvalidArgumentError("customer_id: must be set");
   }
-  if (request.has_cancel_pending()) return Cancel(request, now);
+  const absl::Time now = deps_.clock->Now();
+  if (request.has_cancel_pending()) {
+    const absl::Time effective_at =
+        request.has_create_time() ? FromTimestamp(request.create_time()) : now;
+    return Cancel(store, request.customer_id(), request.cancel_pending(), effective_at);
+  }
   if (!request.has_contact()) {
     return absl::InvalidArgumentError("action: one of contact, cancel_pending must be set");
   }
-  if (request.contact().channel() == common::v1::CHANNEL_UNSPECIFIED) {
+  const ContactInstruction& instruction = request.contact();
+  if (instruction.channel() == common::v1::CHANNEL_UNSPECIFIED) {
     return absl::InvalidArgumentError("contact.channel: must be set");
+  }
+  if (instruction.has_field_visit() && instruction.channel() != common::v1::CHANNEL_FIELD_VISIT) {
+    return absl::InvalidArgumentError("contact.field_visit: only for CHANNEL_FIELD_VISIT");
   }
 
   DispatchEffects effects;
-  ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> existing,
-                           deps_.store->Get(request.request_id()));
+  ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> existing, store.Get(request.request_id()));
   if (existing.has_value()) {
     effects.duplicate = true;
     return effects;
@@ -175,74 +228,191 @@ absl::StatusOr<DispatchEffects> Dispatcher::Handle(const strategy::v1::ContactRe
   ContactRecord record;
   record.request = request;
   record.received_at = now;
-  // Derived from the request so a replay after a crash before the first
-  // Put() names the attempt (and the provider idempotency key) the same.
-  const absl::Time id_time = request.has_create_time() ? FromTimestamp(request.create_time()) : now;
-  record.attempt_id = ids::DeriveTimeOrderedId(request.request_id(), "attempt-1", id_time);
-  Advance(record, now, effects);
-  ARREARS_RETURN_IF_ERROR(deps_.store->Put(record));
+  // Derived from the request, so a replay names the attempt (and the
+  // provider idempotency key) the same.
+  const absl::Time created_at =
+      request.has_create_time() ? FromTimestamp(request.create_time()) : now;
+  record.attempt_id = ids::DeriveTimeOrderedId(request.request_id(), "attempt-1", created_at);
+  if (!FieldVisitIdOf(record).empty()) {
+    ARREARS_RETURN_IF_ERROR(store.PutFieldVisit(PlanFieldVisit(record, now)));
+  }
+
+  // A cancellation that took effect after the request was created (it
+  // overtook the request on its way here) applies to it too.
+  ARREARS_ASSIGN_OR_RETURN(std::vector<Cancellation> cancellations,
+                           store.ListCancellations(request.customer_id()));
+  for (const Cancellation& cancellation : cancellations) {
+    if (cancellation.effective_at > created_at && Covers(cancellation.cancel, request)) {
+      v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
+      event.set_outcome_reason(CancelReasonCode(cancellation.cancel.reason()));
+      ARREARS_RETURN_IF_ERROR(Conclude(store, record, ContactState::kCancelled, std::move(event),
+                                       ProviderName(LaneFor(record)), now, effects));
+      ARREARS_RETURN_IF_ERROR(store.Put(record));
+      return effects;
+    }
+  }
+
+  const absl::Time earliest =
+      instruction.has_earliest_time() ? FromTimestamp(instruction.earliest_time()) : now;
+  WaitUntil(record, std::max(now, earliest), ContactState::kWaiting);
+  ARREARS_RETURN_IF_ERROR(store.Put(record));
   return effects;
 }
 
-absl::StatusOr<DispatchEffects> Dispatcher::OnTimer(const std::string& request_id, absl::Time now) {
-  ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record, deps_.store->Get(request_id));
-  if (!record.has_value()) {
-    return absl::NotFoundError(absl::StrCat("request_id: no contact request ", request_id));
-  }
+absl::StatusOr<DispatchEffects> Dispatcher::Cancel(ContactStore& store,
+                                                   const std::string& customer_id,
+                                                   const CancelPendingContacts& cancel,
+                                                   absl::Time effective_at) {
+  const absl::Time now = deps_.clock->Now();
+  const std::string reason = CancelReasonCode(cancel.reason());
+  ARREARS_RETURN_IF_ERROR(store.AddCancellation({customer_id, cancel, effective_at}));
+  ARREARS_ASSIGN_OR_RETURN(std::vector<ContactRecord> unsent, store.ListUnsent(customer_id));
   DispatchEffects effects;
-  if (!IsPending(record->state)) return effects;  // stale timer
-  if (now < record->timer_at) {
-    // Fired early (clock skew between replicas): keep waiting.
-    effects.timers.push_back({request_id, record->timer_at});
-    return effects;
+  for (ContactRecord& record : unsent) {
+    if (!Covers(cancel, record.request)) continue;
+    if (record.state == ContactState::kSending) {
+      // In flight: the worker decides once it knows whether the try happened.
+      record.cancel_reason = reason;
+      ARREARS_RETURN_IF_ERROR(store.Put(record));
+      continue;
+    }
+    v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
+    event.set_outcome_reason(reason);
+    ARREARS_RETURN_IF_ERROR(Conclude(store, record, ContactState::kCancelled, std::move(event),
+                                     ProviderName(LaneFor(record)), now, effects));
+    ARREARS_RETURN_IF_ERROR(store.Put(record));
   }
-  Advance(*record, now, effects);
-  ARREARS_RETURN_IF_ERROR(deps_.store->Put(*record));
+  // Visits already handed to the field staff but not started: nobody should
+  // call at the door about a debt already paid. (Staff on site finish.)
+  ARREARS_ASSIGN_OR_RETURN(std::vector<v1::FieldVisit> visits,
+                           store.ListUnstartedFieldVisits(customer_id));
+  for (const v1::FieldVisit& visit : visits) {
+    ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record, store.Get(visit.request_id()));
+    if (!record.has_value() || record->state != ContactState::kSent ||
+        !Covers(cancel, record->request)) {
+      continue;
+    }
+    v1::ContactEvent event = BaseContactEvent(*record, now, v1::CONTACT_OUTCOME_CANCELLED);
+    event.set_outcome_reason(reason);
+    ARREARS_RETURN_IF_ERROR(Conclude(store, *record, ContactState::kCancelled, std::move(event),
+                                     ProviderName(LaneFor(*record)), now, effects));
+    ARREARS_RETURN_IF_ERROR(store.Put(*record));
+  }
   return effects;
 }
 
-void Dispatcher::Advance(ContactRecord& record, absl::Time now, DispatchEffects& effects) {
-  const ContactInstruction& instruction = record.request.contact();
+absl::StatusOr<std::optional<ContactRecord>> Dispatcher::ClaimInStore(ContactStore& store,
+                                                                      ContactRecord record,
+                                                                      DispatchEffects& effects) {
+  const absl::Time now = deps_.clock->Now();
+  if (!IsUnsent(record.state)) return std::nullopt;
+  if (DueAt(record) > now) return std::nullopt;  // not yet, or another worker holds it
+  const ChannelLane* lane = LaneFor(record);
+  if (IsPending(record.state)) {
+    const ContactInstruction& instruction = record.request.contact();
+    if (instruction.has_latest_time() && now > FromTimestamp(instruction.latest_time())) {
+      v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
+      event.set_outcome_reason("EXPIRED");
+      ARREARS_RETURN_IF_ERROR(Conclude(store, record, ContactState::kCancelled, std::move(event),
+                                       ProviderName(lane), now, effects));
+      ARREARS_RETURN_IF_ERROR(store.Put(record));
+      return std::nullopt;
+    }
+    if (instruction.has_earliest_time() && now < FromTimestamp(instruction.earliest_time())) {
+      WaitUntil(record, FromTimestamp(instruction.earliest_time()), ContactState::kWaiting);
+      ARREARS_RETURN_IF_ERROR(store.Put(record));
+      return std::nullopt;
+    }
+    if (lane == nullptr) {
+      v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_FAILED);
+      event.set_failure_code("NO_PROVIDER");
+      ARREARS_RETURN_IF_ERROR(
+          Conclude(store, record, ContactState::kFailed, std::move(event), "", now, effects));
+      ARREARS_RETURN_IF_ERROR(store.Put(record));
+      return std::nullopt;
+    }
+  }
+  // Ours until the lease runs out; the generation tells our later writes
+  // whether it still is.
+  record.claimed_until = now + options_.claim_lease;
+  ++record.checks;
+  ARREARS_RETURN_IF_ERROR(store.Put(record));
+  return std::optional<ContactRecord>(std::move(record));
+}
+
+absl::StatusOr<ClaimedBatch> Dispatcher::ClaimDue(ContactTransactions& transactions, int limit) {
+  ClaimedBatch batch;
+  ARREARS_RETURN_IF_ERROR(
+      transactions.Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+        batch = {};
+        DispatchEffects effects;
+        ARREARS_ASSIGN_OR_RETURN(DueTimers due, store.ListDue(deps_.clock->Now(), limit));
+        batch.next_due = due.next_due;
+        for (const std::string& id : due.request_ids) {
+          ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record, store.Get(id));
+          if (!record.has_value()) continue;
+          ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> claimed,
+                                   ClaimInStore(store, *std::move(record), effects));
+          if (claimed.has_value()) batch.records.push_back(*std::move(claimed));
+        }
+        batch.listed = static_cast<int>(due.request_ids.size());
+        return effects;
+      }));
+  return batch;
+}
+
+absl::Status Dispatcher::RunDue(ContactTransactions& transactions, const std::string& request_id) {
+  std::optional<ContactRecord> claimed;
+  ARREARS_RETURN_IF_ERROR(
+      transactions.Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+        DispatchEffects effects;
+        ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record, store.Get(request_id));
+        if (!record.has_value()) {
+          return absl::NotFoundError(absl::StrCat("request_id: no contact request ", request_id));
+        }
+        ARREARS_ASSIGN_OR_RETURN(claimed, ClaimInStore(store, *std::move(record), effects));
+        return effects;
+      }));
+  if (!claimed.has_value()) return absl::OkStatus();
+  return RunClaimed(transactions, *claimed);
+}
+
+absl::Status Dispatcher::RunClaimed(ContactTransactions& transactions,
+                                    const ContactRecord& claimed) {
+  if (claimed.state == ContactState::kSending) return Recover(transactions, claimed);
+  return Try(transactions, claimed);
+}
+
+absl::Status Dispatcher::Commit(
+    ContactTransactions& transactions, const ContactRecord& claimed, bool (*expected)(ContactState),
+    const std::function<absl::Status(ContactStore&, ContactRecord&, DispatchEffects&)>& decide) {
+  return transactions.Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+    DispatchEffects effects;
+    ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record,
+                             store.Get(claimed.request.request_id()));
+    if (!record.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("request_id: no contact request ", claimed.request.request_id()));
+    }
+    // Another worker took over (our lease ran out), or a cancellation came.
+    if (record->checks != claimed.checks || !expected(record->state)) return effects;
+    ARREARS_RETURN_IF_ERROR(decide(store, *record, effects));
+    ARREARS_RETURN_IF_ERROR(store.Put(*record));
+    return effects;
+  });
+}
+
+absl::Status Dispatcher::Try(ContactTransactions& transactions, const ContactRecord& claimed) {
+  const ContactInstruction& instruction = claimed.request.contact();
   const Channel channel = instruction.channel();
-  auto lane_it = deps_.lanes.find(channel);
-  const ChannelLane* lane = lane_it == deps_.lanes.end() ? nullptr : &lane_it->second;
+  const ChannelLane* lane = LaneFor(claimed);
 
-  auto wait_until = [&](absl::Time at, ContactState state) {
-    record.state = state;
-    record.timer_at = at;
-    effects.timers.push_back({record.request.request_id(), at});
-  };
-  auto finish = [&](ContactState state, v1::ContactEvent event) {
-    record.state = state;
-    record.timer_at = absl::InfinitePast();
-    if (event.provider().empty()) event.set_provider(ProviderName(lane));
-    effects.events.push_back(std::move(event));
-  };
-  auto fail = [&](std::string failure_code) {
-    v1::ContactEvent event = BaseEvent(record, now, v1::CONTACT_OUTCOME_FAILED);
-    event.set_failure_code(std::move(failure_code));
-    finish(ContactState::kFailed, std::move(event));
-  };
-
-  if (instruction.has_latest_time() && now > FromTimestamp(instruction.latest_time())) {
-    v1::ContactEvent event = BaseEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
-    event.set_outcome_reason("EXPIRED");
-    finish(ContactState::kCancelled, std::move(event));
-    return;
-  }
-  if (instruction.has_earliest_time() && now < FromTimestamp(instruction.earliest_time())) {
-    wait_until(FromTimestamp(instruction.earliest_time()), ContactState::kWaiting);
-    return;
-  }
-  if (lane == nullptr) {
-    fail("NO_PROVIDER");
-    return;
-  }
-
-  // Prepare: contact data, rendering, the deliverable.
-  auto prepare = [&]() -> std::variant<Prepared, PrepareFailure> {
-    Prepared prepared;
+  // Prepare: contact data, rendering, the deliverable; outside any
+  // transaction (the directory reads on its own).
+  auto prepare = [&]() -> std::variant<PreparedTry, PrepareFailure> {
+    PreparedTry prepared;
     std::string full_name;
+    std::string preferred_language;
     if (IsHandOver(channel)) {
       common::v1::ContactPoint& point = prepared.contact_point;
       point.set_type(common::v1::CONTACT_POINT_TYPE_ORGANIZATION);
@@ -256,7 +426,10 @@ void Dispatcher::Advance(ContactRecord& record, absl::Time now, DispatchEffects&
                                         ? instruction.field_visit().address_contact_point_id()
                                         : instruction.contact_point_id();
       absl::StatusOr<CustomerContact> contact =
-          deps_.directory->Lookup(record.request.customer_id(), point_id, PointTypeFor(channel));
+          deps_.directory->Lookup({claimed.request.customer_id(), point_id, PointTypeFor(channel),
+                                   instruction.counterparty() == common::v1::COUNTERPARTY_DEBTOR
+                                       ? std::string()
+                                       : instruction.related_contact_id()});
       if (!contact.ok()) {
         if (absl::IsNotFound(contact.status()) || absl::IsInvalidArgument(contact.status())) {
           return PrepareFailure{false, "CONTACT_POINT_UNKNOWN"};
@@ -264,17 +437,30 @@ void Dispatcher::Advance(ContactRecord& record, absl::Time now, DispatchEffects&
         return PrepareFailure{true, ""};
       }
       full_name = contact->full_name;
+      preferred_language = contact->preferred_language;
       prepared.contact_point = contact->contact_point;
       if (prepared.contact_point.masked_value().empty()) {
         prepared.contact_point.set_masked_value(MaskContactPointValue(prepared.contact_point));
       }
+      if (!contact->time_zone.empty()) prepared.time_zones.push_back(contact->time_zone);
     }
+    if (instruction.has_field_visit() && !instruction.field_visit().time_zone().empty()) {
+      prepared.time_zones = {instruction.field_visit().time_zone()};
+    }
+    prepared.language = !instruction.language().empty() ? instruction.language()
+                        : !preferred_language.empty()   ? preferred_language
+                                                        : options_.default_language;
 
     RenderedText text;
     if (!instruction.template_id().empty()) {
       absl::StatusOr<v1::Template> message_template =
-          deps_.templates->Get(instruction.template_id(), instruction.language());
-      if (!message_template.ok()) return PrepareFailure{false, "TEMPLATE_NOT_FOUND"};
+          deps_.templates->Get(instruction.template_id(), prepared.language);
+      if (!message_template.ok()) {
+        if (absl::IsNotFound(message_template.status())) {
+          return PrepareFailure{false, "TEMPLATE_NOT_FOUND"};
+        }
+        return PrepareFailure{true, ""};
+      }
       if (message_template->channel() != channel) return PrepareFailure{false, "TEMPLATE_CHANNEL"};
       if (instruction.counterparty() == common::v1::COUNTERPARTY_UNRELATED_THIRD_PARTY &&
           !message_template->third_party_readable()) {
@@ -320,25 +506,22 @@ void Dispatcher::Advance(ContactRecord& record, absl::Time now, DispatchEffects&
         text.subject.empty() ? text.body : absl::StrCat(text.subject, "\n", text.body);
 
     if (IsMessageChannel(channel)) {
-      prepared.deliverable = RenderedMessage{channel,
-                                             prepared.contact_point,
-                                             instruction.template_id(),
-                                             instruction.language(),
-                                             text.subject,
-                                             text.body};
+      prepared.deliverable =
+          RenderedMessage{channel,           prepared.contact_point, instruction.template_id(),
+                          prepared.language, text.subject,           text.body};
       return prepared;
     }
     WorkOrder order;
     order.channel = channel;
-    order.order_id = record.attempt_id;
-    order.customer_id = record.request.customer_id();
+    order.order_id = claimed.attempt_id;
+    order.customer_id = claimed.request.customer_id();
     order.loan_ids.assign(instruction.loan_ids().begin(), instruction.loan_ids().end());
     order.contact_point = prepared.contact_point;
     order.agency_id = instruction.agency_id();
     order.script = text.body;
     if (instruction.has_field_visit()) {
       const strategy::v1::FieldVisitOrder& visit = instruction.field_visit();
-      if (!visit.field_visit_id().empty()) order.order_id = visit.field_visit_id();
+      order.order_id = FieldVisitIdOf(claimed);
       order.staff_ids.assign(visit.staff_ids().begin(), visit.staff_ids().end());
       if (visit.has_visit_date()) {
         absl::StatusOr<absl::CivilDay> day = CivilDayFromProto(visit.visit_date(), "visit_date");
@@ -365,161 +548,217 @@ void Dispatcher::Advance(ContactRecord& record, absl::Time now, DispatchEffects&
     return prepared;
   };
 
-  std::variant<Prepared, PrepareFailure> prepared_or = prepare();
+  std::variant<PreparedTry, PrepareFailure> prepared_or = prepare();
   if (auto* failure = std::get_if<PrepareFailure>(&prepared_or)) {
-    if (failure->transient) {
-      wait_until(now + options_.recheck_interval, ContactState::kWaiting);
-    } else {
-      fail(failure->failure_code);
-    }
-    return;
+    return Commit(transactions, claimed, IsPendingState,
+                  [&](ContactStore& store, ContactRecord& record, DispatchEffects& effects) {
+                    const absl::Time now = deps_.clock->Now();
+                    if (failure->transient) {
+                      WaitUntil(record, now + options_.recheck_interval, ContactState::kWaiting);
+                      return absl::OkStatus();
+                    }
+                    v1::ContactEvent event =
+                        BaseContactEvent(record, now, v1::CONTACT_OUTCOME_FAILED);
+                    event.set_failure_code(failure->failure_code);
+                    return Conclude(store, record, ContactState::kFailed, std::move(event),
+                                    ProviderName(lane), now, effects);
+                  });
   }
-  Prepared& prepared = std::get<Prepared>(prepared_or);
-  record.contact_point = prepared.contact_point;
-  record.contact_point.clear_value();
+  const PreparedTry& prepared = std::get<PreparedTry>(prepared_or);
 
-  // The compliance check, before every try.
+  // The compliance check, before every try, outside any transaction.
   ContactAttemptPlan plan;
-  plan.check_id = absl::StrCat(record.attempt_id, "/check-", ++record.checks);
-  plan.attempt_id = record.attempt_id;
-  plan.request_id = record.request.request_id();
-  plan.customer_id = record.request.customer_id();
+  plan.check_id = absl::StrCat(claimed.attempt_id, "/check-", claimed.checks);
+  plan.attempt_id = claimed.attempt_id;
+  plan.request_id = claimed.request.request_id();
+  plan.customer_id = claimed.request.customer_id();
   plan.loan_ids.assign(instruction.loan_ids().begin(), instruction.loan_ids().end());
   plan.channel = channel;
   plan.contact_point = prepared.contact_point;
   plan.counterparty = instruction.counterparty();
   plan.related_contact_id = instruction.related_contact_id();
   plan.purpose = instruction.purpose();
-  plan.proposed_time = now;
+  plan.proposed_time = deps_.clock->Now();
   plan.template_id = instruction.template_id();
-  plan.language = instruction.language();
+  plan.language = prepared.language;
   plan.message_text = prepared.message_text;
   plan.agency_id = instruction.agency_id();
+  plan.candidate_time_zones = prepared.time_zones;
   if (instruction.has_field_visit()) {
     plan.field_staff_count = instruction.field_visit().staff_ids_size();
     plan.recording_on = instruction.field_visit().recording_on();
   }
-  absl::StatusOr<GateDecision> decision = deps_.gate->CheckContact(plan);
-  if (!decision.ok()) {
-    // No answer is not an answer: wait and ask again, never send unchecked.
-    wait_until(now + options_.recheck_interval, ContactState::kWaiting);
-    return;
-  }
-  record.last_decision_id = decision->decision_id;
-  if (decision->verdict == GateVerdict::kDeny) {
-    v1::ContactEvent event = BaseEvent(record, now, v1::CONTACT_OUTCOME_BLOCKED);
-    SetDecision(event, *decision);
-    finish(ContactState::kBlocked, std::move(event));
-    return;
-  }
-  if (decision->verdict == GateVerdict::kDefer) {
-    v1::ContactEvent event = BaseEvent(record, now, v1::CONTACT_OUTCOME_DEFERRED);
-    SetDecision(event, *decision);
-    event.set_provider(ProviderName(lane));
-    effects.events.push_back(std::move(event));
-    // A defer_until not after now would fire at once and loop.
-    const absl::Time at =
-        decision->defer_until > now ? decision->defer_until : now + options_.recheck_interval;
-    wait_until(at, ContactState::kDeferred);
-    return;
+  const absl::StatusOr<GateDecision> decision = deps_.gate->CheckContact(plan);
+
+  // Decide, and commit the intent to send before sending.
+  bool send = false;
+  bool probe_taken = false;
+  absl::Status decided = Commit(
+      transactions, claimed, IsPendingState,
+      [&](ContactStore& store, ContactRecord& record, DispatchEffects& effects) -> absl::Status {
+        const absl::Time now = deps_.clock->Now();
+        record.contact_point = prepared.contact_point;
+        record.contact_point.clear_value();
+        if (!decision.ok()) {
+          // No answer is not an answer: wait and ask again.
+          WaitUntil(record, now + options_.recheck_interval, ContactState::kWaiting);
+          return absl::OkStatus();
+        }
+        record.last_decision_id = decision->decision_id;
+        if (decision->verdict == GateVerdict::kDeny) {
+          v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_BLOCKED);
+          *event.mutable_compliance_decision() = DecisionRef(*decision);
+          event.set_outcome_reason(decision->reason_codes.empty() ? "DENIED"
+                                                                  : decision->reason_codes[0]);
+          return Conclude(store, record, ContactState::kBlocked, std::move(event),
+                          ProviderName(lane), now, effects);
+        }
+        if (decision->verdict == GateVerdict::kDefer) {
+          v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_DEFERRED);
+          *event.mutable_compliance_decision() = DecisionRef(*decision);
+          event.set_provider(ProviderName(lane));
+          EmitContactEvent(record, std::move(event), effects);
+          // A defer_until not after now would fire at once and loop.
+          WaitUntil(
+              record,
+              decision->defer_until > now ? decision->defer_until : now + options_.recheck_interval,
+              ContactState::kDeferred);
+          return absl::OkStatus();
+        }
+        // Allowed: through the rate limit and the breaker.
+        if (lane->rate_limiter != nullptr && !record.holds_rate_token) {
+          const absl::Time token_at = lane->rate_limiter->Reserve();
+          if (token_at > now) {
+            record.holds_rate_token = true;
+            WaitUntil(record, token_at, ContactState::kWaiting);
+            return absl::OkStatus();
+          }
+        }
+        if (lane->breaker != nullptr) {
+          if (!lane->breaker->AllowRequest()) {
+            const absl::Time retry_at = lane->breaker->RetryAt();
+            WaitUntil(record, retry_at > now ? retry_at : now + options_.recheck_interval,
+                      ContactState::kWaiting);
+            return absl::OkStatus();
+          }
+          probe_taken = true;
+        }
+        record.holds_rate_token = false;
+        record.state = ContactState::kSending;
+        record.sending_decision = DecisionRef(*decision);
+        // The lease is also the recovery timer should this worker die.
+        record.claimed_until = now + options_.claim_lease;
+        record.timer_at = record.claimed_until;
+        send = true;
+        return absl::OkStatus();
+      });
+  if (!decided.ok() || !send) {
+    if (probe_taken && lane->breaker != nullptr) lane->breaker->AbandonRequest();
+    return decided;
   }
 
-  // Allowed: through the rate limit and the breaker, to the provider.
-  if (lane->rate_limiter != nullptr && !record.holds_rate_token) {
-    const absl::Time token_at = lane->rate_limiter->Reserve();
-    if (token_at > now) {
-      record.holds_rate_token = true;
-      wait_until(token_at, ContactState::kWaiting);
-      return;
+  // The provider call, outside any transaction, keyed by the attempt id.
+  const absl::StatusOr<ProviderReceipt> receipt =
+      lane->provider->Send(prepared.deliverable, claimed.attempt_id);
+  if (lane->breaker != nullptr) {
+    // A permanent rejection is about the message, not the provider's health.
+    if (receipt.ok() || !IsTransientProviderError(receipt.status())) {
+      lane->breaker->RecordSuccess();
+    } else {
+      lane->breaker->RecordFailure();
     }
   }
-  record.holds_rate_token = false;
-  if (lane->breaker != nullptr && !lane->breaker->AllowRequest()) {
-    const absl::Time retry_at = lane->breaker->RetryAt();
-    wait_until(retry_at > now ? retry_at : now + options_.recheck_interval, ContactState::kWaiting);
-    return;
-  }
-  absl::StatusOr<ProviderReceipt> receipt =
-      lane->provider->Send(prepared.deliverable, record.attempt_id);
-  if (!receipt.ok()) {
-    const bool transient = IsTransientProviderError(receipt.status());
-    if (lane->breaker != nullptr) {
-      // A permanent rejection is about the message, not the provider's health.
-      if (transient) {
-        lane->breaker->RecordFailure();
-      } else {
-        lane->breaker->RecordSuccess();
-      }
-    }
-    if (!transient) {
-      fail("PROVIDER_REJECTED");
-      return;
-    }
-    ++record.failed_tries;
-    std::optional<absl::Duration> delay = retry_.NextDelay(record.failed_tries);
-    if (!delay.has_value()) {
-      fail("RETRY_BUDGET_EXHAUSTED");
-      return;
-    }
-    wait_until(now + *delay, ContactState::kRetrying);
-    return;
-  }
-  if (lane->breaker != nullptr) lane->breaker->RecordSuccess();
-
-  v1::ContactEvent sent = BaseEvent(record, now, v1::CONTACT_OUTCOME_SENT);
-  SetDecision(sent, *decision);
-  sent.set_provider(receipt->provider);
-  if (receipt->outcome == v1::CONTACT_OUTCOME_UNSPECIFIED) {
-    finish(ContactState::kSent, std::move(sent));
-    return;
-  }
-  effects.events.push_back(std::move(sent));
-  v1::ContactEvent outcome = BaseEvent(record, receipt->accepted_at, receipt->outcome);
-  outcome.set_failure_code(receipt->failure_code);
-  outcome.set_provider(receipt->provider);
-  const ContactState state =
-      receipt->outcome == v1::CONTACT_OUTCOME_DELIVERED ? ContactState::kDelivered
-      : receipt->outcome == v1::CONTACT_OUTCOME_FAILED  ? ContactState::kFailed
-                                                        : ContactState::kSent;
-  finish(state, std::move(outcome));
+  return Commit(transactions, claimed, IsSendingState,
+                [&](ContactStore& store, ContactRecord& record, DispatchEffects& effects) {
+                  return ApplySendResult(store, record, receipt, effects);
+                });
 }
 
-absl::StatusOr<DispatchEffects> Dispatcher::Cancel(const strategy::v1::ContactRequest& request,
-                                                   absl::Time now) {
-  const strategy::v1::CancelPendingContacts& cancel = request.cancel_pending();
-  ARREARS_ASSIGN_OR_RETURN(std::vector<ContactRecord> pending,
-                           deps_.store->ListPending(request.customer_id()));
-  DispatchEffects effects;
-  for (ContactRecord& record : pending) {
-    const ContactInstruction& instruction = record.request.contact();
-    if (!cancel.request_ids().empty() &&
-        std::find(cancel.request_ids().begin(), cancel.request_ids().end(),
-                  record.request.request_id()) == cancel.request_ids().end()) {
-      continue;
+absl::Status Dispatcher::Recover(ContactTransactions& transactions, const ContactRecord& claimed) {
+  const ChannelLane* lane = LaneFor(claimed);
+  absl::StatusOr<std::optional<ProviderReceipt>> found =
+      lane == nullptr ? absl::StatusOr<std::optional<ProviderReceipt>>(
+                            absl::FailedPreconditionError("no provider"))
+                      : lane->provider->Lookup(claimed.attempt_id);
+  return Commit(
+      transactions, claimed, IsSendingState,
+      [&](ContactStore& store, ContactRecord& record, DispatchEffects& effects) -> absl::Status {
+        const absl::Time now = deps_.clock->Now();
+        if (found.ok() && found->has_value()) {
+          // The try happened before the crash.
+          return ApplySendResult(store, record, **found, effects);
+        }
+        const bool unknown = !found.ok();
+        if (unknown && !absl::IsUnimplemented(found.status()) &&
+            !absl::IsFailedPrecondition(found.status())) {
+          // The provider cannot answer now: keep the intent, ask again later.
+          record.claimed_until = now + options_.recheck_interval;
+          record.timer_at = record.claimed_until;
+          return absl::OkStatus();
+        }
+        if (!record.cancel_reason.empty()) {
+          // Cancelled meanwhile. When the provider cannot tell whether the
+          // try happened, not sending is the side to err on.
+          v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
+          event.set_outcome_reason(record.cancel_reason);
+          return Conclude(store, record, ContactState::kCancelled, std::move(event),
+                          ProviderName(lane), now, effects);
+        }
+        // Not sent (or unknown: the same key makes a repeat harmless): a new
+        // try, with a new compliance check, right away.
+        WaitUntil(record, now, ContactState::kWaiting);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status Dispatcher::ApplySendResult(ContactStore& store, ContactRecord& record,
+                                         const absl::StatusOr<ProviderReceipt>& receipt,
+                                         DispatchEffects& effects) {
+  const absl::Time now = deps_.clock->Now();
+  const ChannelLane* lane = LaneFor(record);
+  const std::string provider = ProviderName(lane);
+  if (!receipt.ok()) {
+    const bool transient = IsTransientProviderError(receipt.status());
+    if (transient && record.cancel_reason.empty()) {
+      ++record.failed_tries;
+      std::optional<absl::Duration> delay = retry_.NextDelay(record.failed_tries);
+      if (delay.has_value()) {
+        WaitUntil(record, now + *delay, ContactState::kRetrying);
+        return absl::OkStatus();
+      }
     }
-    if (!cancel.loan_ids().empty() &&
-        std::none_of(instruction.loan_ids().begin(), instruction.loan_ids().end(),
-                     [&](const std::string& loan) {
-                       return std::find(cancel.loan_ids().begin(), cancel.loan_ids().end(), loan) !=
-                              cancel.loan_ids().end();
-                     })) {
-      continue;
+    if (transient && !record.cancel_reason.empty()) {
+      v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
+      event.set_outcome_reason(record.cancel_reason);
+      return Conclude(store, record, ContactState::kCancelled, std::move(event), provider, now,
+                      effects);
     }
-    if (std::find(cancel.keep_purposes().begin(), cancel.keep_purposes().end(),
-                  instruction.purpose()) != cancel.keep_purposes().end()) {
-      continue;
-    }
-    record.state = ContactState::kCancelled;
-    record.timer_at = absl::InfinitePast();
-    v1::ContactEvent event = BaseEvent(record, now, v1::CONTACT_OUTCOME_CANCELLED);
-    event.set_outcome_reason(CancelReasonCode(cancel.reason()));
-    auto lane = deps_.lanes.find(instruction.channel());
-    if (lane != deps_.lanes.end()) event.set_provider(lane->second.provider->name());
-    ARREARS_RETURN_IF_ERROR(deps_.store->Put(record));
-    effects.events.push_back(std::move(event));
-    effects.cancelled_timers.push_back(record.request.request_id());
+    v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_FAILED);
+    event.set_failure_code(transient ? "RETRY_BUDGET_EXHAUSTED" : "PROVIDER_REJECTED");
+    return Conclude(store, record, ContactState::kFailed, std::move(event), provider, now, effects);
   }
-  return effects;
+
+  v1::ContactEvent sent = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_SENT);
+  *sent.mutable_compliance_decision() = record.sending_decision;
+  sent.set_provider(receipt->provider);
+  Finish(record, ContactState::kSent);
+  EmitContactEvent(record, std::move(sent), effects);
+  const std::string visit_id = FieldVisitIdOf(record);
+  if (!visit_id.empty()) {
+    ARREARS_ASSIGN_OR_RETURN(std::optional<v1::FieldVisit> visit, store.GetFieldVisit(visit_id));
+    if (!visit.has_value()) visit = PlanFieldVisit(record, now);
+    MarkFieldVisitDispatched(*visit, record, now);
+    ARREARS_RETURN_IF_ERROR(store.PutFieldVisit(*visit));
+  }
+  if (receipt->outcome == v1::CONTACT_OUTCOME_UNSPECIFIED) return absl::OkStatus();
+  v1::ContactEvent outcome = BaseContactEvent(record, receipt->accepted_at, receipt->outcome);
+  outcome.set_failure_code(receipt->failure_code);
+  outcome.set_provider(receipt->provider);
+  Finish(record, receipt->outcome == v1::CONTACT_OUTCOME_DELIVERED ? ContactState::kDelivered
+                 : receipt->outcome == v1::CONTACT_OUTCOME_FAILED  ? ContactState::kFailed
+                                                                   : ContactState::kSent);
+  EmitContactEvent(record, std::move(outcome), effects);
+  return absl::OkStatus();
 }
 
 }  // namespace arrears::contact

@@ -1,5 +1,7 @@
 #include "services/contact_channels/dispatcher.h"
 
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,20 +14,66 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/contact_channels/dispatch_worker.h"
 #include "services/contact_channels/fake_compliance_gate.h"
 #include "services/contact_channels/simulated_provider.h"
 
 namespace arrears::contact {
 namespace {
 
+using ::arrears::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 constexpr char kCustomer[] = "cust-1";
 
+// Transactions that can be made to fail, as a crash would leave them: the
+// `fail_at`-th Run from now on (1 = the next) fails and leaves nothing.
+class CrashingTransactions final : public ContactTransactions {
+ public:
+  explicit CrashingTransactions(InMemoryContactTransactions* inner) : inner_(inner) {}
+  absl::Status Run(Body body) override {
+    if (fail_at_ > 0 && --fail_at_ == 0) return absl::InternalError("crashed before commit");
+    return inner_->Run(body);
+  }
+  void FailRun(int n) { fail_at_ = n; }
+
+ private:
+  InMemoryContactTransactions* inner_;
+  int fail_at_ = 0;
+};
+
+// A provider whose Send() first runs a hook (to act while a try is in
+// flight) and can pretend to crash before it reaches the carrier.
+class HookedProvider final : public ChannelProvider {
+ public:
+  explicit HookedProvider(ChannelProvider* inner) : inner_(inner) {}
+  std::string name() const override { return inner_->name(); }
+  absl::StatusOr<ProviderReceipt> Send(const Deliverable& deliverable,
+                                       absl::string_view key) override {
+    if (hook_) hook_();
+    if (lose_next_) {
+      lose_next_ = false;
+      return absl::UnavailableError("the process died before the call");
+    }
+    return inner_->Send(deliverable, key);
+  }
+  absl::StatusOr<std::optional<ProviderReceipt>> Lookup(absl::string_view key) override {
+    return inner_->Lookup(key);
+  }
+  std::function<void()> hook_;
+  bool lose_next_ = false;
+
+ private:
+  ChannelProvider* inner_;
+};
+
 class DispatcherTest : public ::testing::Test {
  protected:
-  void SetUp() override { Build({}); }
+  void SetUp() override {
+    std::remove(sms_outbox_.c_str());
+    Build({});
+  }
 
   // (Re)builds providers and dispatcher; the store, directory, templates
   // and gate persist, as they would across a service restart.
@@ -45,20 +93,24 @@ class DispatcherTest : public ::testing::Test {
       ASSERT_OK(registry_->Register(t));
     }
     sms_options.name = "sms-sim";
+    sms_options.outbox_path = sms_outbox_;
     sms_ = *SimulatedProvider::Create(&clock_, sms_options);
+    hooked_sms_ = std::make_unique<HookedProvider>(sms_.get());
     visits_ = *SimulatedProvider::Create(&clock_, {.name = "field-sim"});
     limiter_ = std::make_unique<TokenBucket>(&clock_, rate_per_second, burst);
     breaker_ = std::make_unique<CircuitBreaker>(
         &clock_, CircuitBreaker::Options{.failure_threshold = 5, .cool_down = absl::Seconds(10)});
     Dispatcher::Dependencies deps;
     deps.gate = &gate_;
-    deps.store = &store_;
     deps.directory = &directory_;
     deps.templates = registry_.get();
-    deps.lanes[common::v1::CHANNEL_SMS] = {sms_.get(), limiter_.get(), breaker_.get()};
+    deps.clock = &clock_;
+    deps.lanes[common::v1::CHANNEL_SMS] = {hooked_sms_.get(), limiter_.get(), breaker_.get()};
     deps.lanes[common::v1::CHANNEL_FIELD_VISIT] = {visits_.get(), nullptr, nullptr};
-    ASSERT_OK_AND_ASSIGN(dispatcher_,
-                         Dispatcher::Create(std::move(deps), {.retry = retry, .retry_seed = 9}));
+    Dispatcher::Options options;
+    options.retry = retry;
+    options.retry_seed = 9;
+    ASSERT_OK_AND_ASSIGN(dispatcher_, Dispatcher::Create(std::move(deps), options));
   }
 
   static common::v1::ContactPoint MakePoint(std::string id, common::v1::ContactPointType type,
@@ -93,79 +145,96 @@ class DispatcherTest : public ::testing::Test {
     strategy::v1::ContactRequest request;
     request.set_request_id(std::move(request_id));
     request.set_customer_id(kCustomer);
+    *request.mutable_create_time() = ToTimestamp(clock_.Now());
     request.mutable_cancel_pending()->set_reason(reason);
     return request;
   }
 
-  // Applies effects the way the service would: collect events, persist timers.
-  void Apply(const DispatchEffects& effects) {
-    for (const v1::ContactEvent& event : effects.events) events_.push_back(event);
-    for (const TimerRequest& timer : effects.timers) timers_[timer.request_id] = timer.fire_at;
-    for (const std::string& id : effects.cancelled_timers) timers_.erase(id);
+  DispatchEffects Admit(const strategy::v1::ContactRequest& request) {
+    DispatchEffects result;
+    EXPECT_OK(txns_.Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+      absl::StatusOr<DispatchEffects> effects = dispatcher_->Admit(store, request);
+      if (effects.ok()) result = *effects;
+      return effects;
+    }));
+    return result;
   }
 
+  // Admits the request and runs its first try, as the service does at once.
   void Handle(const strategy::v1::ContactRequest& request) {
-    ASSERT_OK_AND_ASSIGN(DispatchEffects effects, dispatcher_->Handle(request, clock_.Now()));
-    Apply(effects);
+    Admit(request);
+    if (!request.has_contact()) return;
+    EXPECT_OK(dispatcher_->RunDue(txns_, request.request_id()));
   }
 
-  // Fires due timers in time order, moving the clock, until none is left or
-  // `limit` firings happened. Returns the number fired.
+  // Runs due requests one at a time in due order, moving the clock to the
+  // next timer when none is due, until no timer is left or `limit` tries
+  // ran. Returns the number of tries.
   int RunTimers(int limit = 1'000'000) {
     int fired = 0;
-    while (!timers_.empty() && fired < limit) {
-      auto next = timers_.begin();
-      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-        if (it->second < next->second) next = it;
+    while (fired < limit) {
+      absl::StatusOr<DueTimers> due = txns_.store().ListDue(clock_.Now(), 1);
+      EXPECT_OK(due);
+      if (!due.ok()) break;
+      if (due->request_ids.empty()) {
+        if (due->next_due == absl::InfiniteFuture()) break;
+        clock_.Set(due->next_due);
+        continue;
       }
-      const std::string id = next->first;
-      if (next->second > clock_.Now()) clock_.Set(next->second);
-      timers_.erase(next);
-      absl::StatusOr<DispatchEffects> effects = dispatcher_->OnTimer(id, clock_.Now());
-      EXPECT_TRUE(effects.ok()) << effects.status();
-      if (effects.ok()) Apply(*effects);
+      EXPECT_OK(dispatcher_->RunDue(txns_, due->request_ids[0]));
       ++fired;
     }
     return fired;
   }
 
+  std::vector<v1::ContactEvent> events() const { return txns_.events(); }
+
   std::vector<v1::ContactOutcome> OutcomesOf(const std::string& request_id) const {
     std::vector<v1::ContactOutcome> outcomes;
-    for (const v1::ContactEvent& event : events_) {
+    for (const v1::ContactEvent& event : events()) {
       if (event.request_id() == request_id) outcomes.push_back(event.outcome());
     }
     return outcomes;
   }
 
   ContactRecord RecordOf(const std::string& request_id) {
-    absl::StatusOr<std::optional<ContactRecord>> record = store_.Get(request_id);
+    absl::StatusOr<std::optional<ContactRecord>> record = txns_.store().Get(request_id);
     EXPECT_TRUE(record.ok() && record->has_value());
     return record.ok() && record->has_value() ? **record : ContactRecord{};
   }
 
+  bool HasTimers() {
+    absl::StatusOr<DueTimers> due = txns_.store().ListDue(absl::InfiniteFuture(), 1);
+    return !due.ok() || !due->request_ids.empty();
+  }
+
   FakeClock clock_;
   FakeComplianceGate gate_;
-  InMemoryContactStore store_;
+  InMemoryContactTransactions txns_;
   InMemoryContactDirectory directory_;
   FakeTemplateScreener screener_;
+  std::string sms_outbox_ = ::testing::TempDir() + "/dispatcher_test_" +
+                            ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                            ".jsonl";
   std::unique_ptr<TemplateRegistry> registry_;
   std::unique_ptr<SimulatedProvider> sms_;
+  std::unique_ptr<HookedProvider> hooked_sms_;
   std::unique_ptr<SimulatedProvider> visits_;
   std::unique_ptr<TokenBucket> limiter_;
   std::unique_ptr<CircuitBreaker> breaker_;
   std::unique_ptr<Dispatcher> dispatcher_;
-  std::vector<v1::ContactEvent> events_;
-  std::map<std::string, absl::Time> timers_;
+
+  void TearDown() override { std::remove(sms_outbox_.c_str()); }
 };
 
 TEST_F(DispatcherTest, AllowedContactIsSentOnceWithMaskedEvents) {
   Handle(SmsRequest("req-1"));
   EXPECT_THAT(OutcomesOf("req-1"),
               ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
-  EXPECT_THAT(timers_, IsEmpty());
+  EXPECT_FALSE(HasTimers());
   EXPECT_EQ(sms_->unique_sends(), 1);
   EXPECT_EQ(sms_->calls(), 1);
-  const v1::ContactEvent& sent = events_[0];
+  const v1::ContactEvent sent = events()[0];
   EXPECT_EQ(sent.provider(), "sms-sim");
   EXPECT_EQ(sent.customer_id(), kCustomer);
   EXPECT_THAT(sent.loan_ids(), ElementsAre("loan-1"));
@@ -173,21 +242,33 @@ TEST_F(DispatcherTest, AllowedContactIsSentOnceWithMaskedEvents) {
   EXPECT_EQ(sent.contact_point().masked_value(), "138****1234");
   EXPECT_TRUE(sent.contact_point().value().empty());
   EXPECT_FALSE(sent.compliance_decision().decision_id().empty());
-  EXPECT_EQ(sent.attempt_id(), events_[1].attempt_id());
+  EXPECT_EQ(sent.attempt_id(), events()[1].attempt_id());
+  EXPECT_FALSE(sent.event_id().empty());
+  EXPECT_NE(sent.event_id(), events()[1].event_id());
   // The gate saw the rendered, masked text.
   ASSERT_EQ(gate_.checks().size(), 1u);
   EXPECT_EQ(gate_.checks()[0].message_text,
             "张**您好，您的账户应还1,234.56元，到期日2026年1月5日。");
   EXPECT_EQ(gate_.checks()[0].check_id, sent.attempt_id() + "/check-1");
+  EXPECT_EQ(RecordOf("req-1").state, ContactState::kDelivered);
+}
+
+TEST_F(DispatcherTest, AdmittingOnlyRecordsATimer) {
+  const DispatchEffects effects = Admit(SmsRequest("req-1"));
+  EXPECT_THAT(effects.events, IsEmpty());
+  EXPECT_THAT(gate_.checks(), IsEmpty());
+  EXPECT_EQ(sms_->calls(), 0);
+  const ContactRecord record = RecordOf("req-1");
+  EXPECT_EQ(record.state, ContactState::kWaiting);
+  EXPECT_EQ(record.timer_at, clock_.Now());
 }
 
 TEST_F(DispatcherTest, DuplicateRequestIdIsNotSentAgain) {
   Handle(SmsRequest("req-1"));
-  ASSERT_OK_AND_ASSIGN(DispatchEffects again,
-                       dispatcher_->Handle(SmsRequest("req-1"), clock_.Now()));
+  const DispatchEffects again = Admit(SmsRequest("req-1"));
   EXPECT_TRUE(again.duplicate);
   EXPECT_THAT(again.events, IsEmpty());
-  EXPECT_THAT(again.timers, IsEmpty());
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
   EXPECT_EQ(sms_->calls(), 1);
   EXPECT_EQ(gate_.checks().size(), 1u);
 }
@@ -202,20 +283,20 @@ TEST_F(DispatcherTest, DeferredContactIsSentWhenItsTimerFiresEvenAfterRestart) {
   });
   Handle(SmsRequest("req-1"));
   EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_DEFERRED));
-  EXPECT_EQ(FromTimestamp(events_[0].compliance_decision().defer_until()), allowed_from);
-  EXPECT_THAT(events_[0].compliance_decision().reason_codes(), ElementsAre("QUIET_HOURS"));
-  ASSERT_EQ(timers_.count("req-1"), 1u);
-  EXPECT_EQ(timers_["req-1"], allowed_from);
+  EXPECT_EQ(FromTimestamp(events()[0].compliance_decision().defer_until()), allowed_from);
+  EXPECT_THAT(events()[0].compliance_decision().reason_codes(), ElementsAre("QUIET_HOURS"));
+  EXPECT_EQ(RecordOf("req-1").state, ContactState::kDeferred);
+  EXPECT_EQ(RecordOf("req-1").timer_at, allowed_from);
   EXPECT_EQ(sms_->calls(), 0);
 
-  // Fired early: keeps waiting, nothing sent.
-  ASSERT_OK_AND_ASSIGN(DispatchEffects early,
-                       dispatcher_->OnTimer("req-1", allowed_from - absl::Minutes(1)));
-  EXPECT_THAT(early.events, IsEmpty());
-  ASSERT_EQ(early.timers.size(), 1u);
-  EXPECT_EQ(early.timers[0].fire_at, allowed_from);
+  // Not due yet: nothing happens, not even a check.
+  clock_.Set(allowed_from - absl::Minutes(1));
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  EXPECT_EQ(events().size(), 1u);
+  EXPECT_EQ(gate_.checks().size(), 1u);
+  EXPECT_EQ(RecordOf("req-1").timer_at, allowed_from);
 
-  // A restart: new providers and dispatcher over the same store and timers.
+  // A restart: new providers and dispatcher over the same store.
   Build({});
   EXPECT_EQ(RunTimers(), 1);
   EXPECT_EQ(clock_.Now(), allowed_from);
@@ -234,15 +315,14 @@ TEST_F(DispatcherTest, DeniedContactIsBlockedAndNeverSent) {
   });
   Handle(SmsRequest("req-1"));
   EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_BLOCKED));
-  EXPECT_EQ(events_[0].compliance_decision().decision_id(), "deny-1");
-  EXPECT_THAT(events_[0].compliance_decision().reason_codes(),
+  EXPECT_EQ(events()[0].compliance_decision().decision_id(), "deny-1");
+  EXPECT_THAT(events()[0].compliance_decision().reason_codes(),
               ElementsAre("DISPUTE_PENDING", "FREQUENCY_CAP"));
-  EXPECT_THAT(timers_, IsEmpty());
+  EXPECT_FALSE(HasTimers());
   EXPECT_EQ(RecordOf("req-1").state, ContactState::kBlocked);
-  // A stray timer does nothing.
-  ASSERT_OK_AND_ASSIGN(DispatchEffects stray,
-                       dispatcher_->OnTimer("req-1", clock_.Now() + absl::Hours(1)));
-  EXPECT_THAT(stray.events, IsEmpty());
+  clock_.Advance(absl::Hours(1));
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  EXPECT_EQ(events().size(), 1u);
   EXPECT_EQ(sms_->calls(), 0);
 }
 
@@ -251,11 +331,11 @@ TEST_F(DispatcherTest, UnreachableGateMakesTheContactWaitNeverSendUnchecked) {
     return absl::UnavailableError("compliance: connection refused");
   });
   Handle(SmsRequest("req-1"));
-  EXPECT_THAT(events_, IsEmpty());
-  ASSERT_EQ(timers_.count("req-1"), 1u);
+  EXPECT_THAT(events(), IsEmpty());
+  EXPECT_TRUE(HasTimers());
   EXPECT_EQ(RunTimers(/*limit=*/20), 20);
   EXPECT_EQ(sms_->calls(), 0);
-  EXPECT_THAT(events_, IsEmpty());
+  EXPECT_THAT(events(), IsEmpty());
   EXPECT_EQ(gate_.checks().size(), 21u);
 
   gate_.SetRule(nullptr);  // compliance is back
@@ -274,12 +354,12 @@ TEST_F(DispatcherTest, FlakyProviderDeliversEveryRequestExactlyOnceWithinBudget)
   Build({.failure_rate = 0.5, .seed = 2026}, retry, /*rate_per_second=*/50, /*burst=*/10);
   for (int i = 0; i < kRequests; ++i) Handle(SmsRequest(absl::StrCat("req-", i)));
   RunTimers();
-  EXPECT_THAT(timers_, IsEmpty());
+  EXPECT_FALSE(HasTimers());
 
   int delivered = 0;
   int max_failed_tries = 0;
   absl::flat_hash_map<std::string, int> delivered_per_request;
-  for (const v1::ContactEvent& event : events_) {
+  for (const v1::ContactEvent& event : events()) {
     EXPECT_NE(event.outcome(), v1::CONTACT_OUTCOME_FAILED) << event.request_id();
     if (event.outcome() == v1::CONTACT_OUTCOME_DELIVERED) {
       ++delivered;
@@ -292,7 +372,8 @@ TEST_F(DispatcherTest, FlakyProviderDeliversEveryRequestExactlyOnceWithinBudget)
     EXPECT_EQ(delivered_per_request[id], 1) << id;
     const ContactRecord record = RecordOf(id);
     EXPECT_EQ(record.state, ContactState::kDelivered) << id;
-    EXPECT_EQ(sms_->accepted(record.attempt_id), 1) << id;
+    ASSERT_OK_AND_ASSIGN(std::optional<ProviderReceipt> receipt, sms_->Lookup(record.attempt_id));
+    EXPECT_TRUE(receipt.has_value()) << id;
     EXPECT_LT(record.failed_tries, retry.max_attempts) << id;
     max_failed_tries = std::max(max_failed_tries, record.failed_tries);
   }
@@ -329,13 +410,12 @@ TEST_F(DispatcherTest, CureCancelsEveryContactNotYetSent) {
   strategy::v1::ContactRequest notice = SmsRequest("req-notice");
   notice.mutable_contact()->set_purpose(common::v1::CONTACT_PURPOSE_SERVICE_NOTICE);
   Handle(notice);
-  ASSERT_EQ(timers_.size(), 4u);
 
   strategy::v1::ContactRequest cure =
       CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED);
   cure.mutable_cancel_pending()->add_loan_ids("loan-1");
   cure.mutable_cancel_pending()->add_keep_purposes(common::v1::CONTACT_PURPOSE_SERVICE_NOTICE);
-  ASSERT_OK_AND_ASSIGN(DispatchEffects cancelled, dispatcher_->Handle(cure, clock_.Now()));
+  const DispatchEffects cancelled = Admit(cure);
   std::vector<std::string> cancelled_ids;
   for (const v1::ContactEvent& event : cancelled.events) {
     EXPECT_EQ(event.outcome(), v1::CONTACT_OUTCOME_CANCELLED);
@@ -344,12 +424,11 @@ TEST_F(DispatcherTest, CureCancelsEveryContactNotYetSent) {
   }
   std::sort(cancelled_ids.begin(), cancelled_ids.end());
   EXPECT_THAT(cancelled_ids, ElementsAre("req-deferred", "req-later"));
-  Apply(cancelled);
-  EXPECT_EQ(timers_.size(), 2u);
+  EXPECT_EQ(RecordOf("req-deferred").state, ContactState::kCancelled);
 
-  // Even a timer the caller failed to drop sends nothing.
-  ASSERT_OK_AND_ASSIGN(DispatchEffects stale, dispatcher_->OnTimer("req-deferred", morning));
-  EXPECT_THAT(stale.events, IsEmpty());
+  // Even when asked directly, a cancelled request sends nothing.
+  clock_.Set(morning);
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-deferred"));
   RunTimers();
   EXPECT_EQ(OutcomesOf("req-deferred").back(), v1::CONTACT_OUTCOME_CANCELLED);
   EXPECT_EQ(OutcomesOf("req-later").back(), v1::CONTACT_OUTCOME_CANCELLED);
@@ -358,12 +437,23 @@ TEST_F(DispatcherTest, CureCancelsEveryContactNotYetSent) {
   EXPECT_EQ(sms_->unique_sends(), 3);  // sent, other loan, notice
 
   // A hold on everything now finds nothing pending.
-  ASSERT_OK_AND_ASSIGN(
-      DispatchEffects hold,
-      dispatcher_->Handle(
-          CancelRequest("hold-1", strategy::v1::CancelPendingContacts::REASON_HOLD_PLACED),
-          clock_.Now()));
+  const DispatchEffects hold =
+      Admit(CancelRequest("hold-1", strategy::v1::CancelPendingContacts::REASON_HOLD_PLACED));
   EXPECT_THAT(hold.events, IsEmpty());
+}
+
+TEST_F(DispatcherTest, RequestCreatedBeforeACureButReceivedAfterIsCancelledOnArrival) {
+  strategy::v1::ContactRequest overtaken = SmsRequest("req-old");
+  clock_.Advance(absl::Minutes(5));
+  Admit(CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED));
+  Handle(overtaken);
+  EXPECT_THAT(OutcomesOf("req-old"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
+  EXPECT_EQ(events().back().outcome_reason(), "CURED");
+  // A request created after the cure is made.
+  Handle(SmsRequest("req-new"));
+  EXPECT_THAT(OutcomesOf("req-new"),
+              ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
+  EXPECT_EQ(sms_->unique_sends(), 1);
 }
 
 TEST_F(DispatcherTest, ExpiredRequestIsCancelled) {
@@ -371,13 +461,13 @@ TEST_F(DispatcherTest, ExpiredRequestIsCancelled) {
   *request.mutable_contact()->mutable_latest_time() = ToTimestamp(clock_.Now() - absl::Seconds(1));
   Handle(request);
   EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
-  EXPECT_EQ(events_[0].outcome_reason(), "EXPIRED");
+  EXPECT_EQ(events()[0].outcome_reason(), "EXPIRED");
   EXPECT_EQ(sms_->calls(), 0);
 }
 
-TEST_F(DispatcherTest, FieldVisitBecomesAWorkOrder) {
+strategy::v1::ContactRequest VisitRequest(std::string request_id, std::string visit_id) {
   strategy::v1::ContactRequest request;
-  request.set_request_id("visit-req");
+  request.set_request_id(std::move(request_id));
   request.set_customer_id(kCustomer);
   strategy::v1::ContactInstruction* contact = request.mutable_contact();
   contact->add_loan_ids("loan-1");
@@ -385,21 +475,62 @@ TEST_F(DispatcherTest, FieldVisitBecomesAWorkOrder) {
   contact->set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
   contact->set_purpose(common::v1::CONTACT_PURPOSE_COLLECTION);
   strategy::v1::FieldVisitOrder* visit = contact->mutable_field_visit();
-  visit->set_field_visit_id("fv-1");
+  visit->set_field_visit_id(std::move(visit_id));
   visit->set_address_contact_point_id("addr-1");
   visit->add_staff_ids("staff-1");
   visit->add_staff_ids("staff-2");
   visit->set_recording_on(true);
-  Handle(request);
+  visit->set_time_zone("Asia/Shanghai");
+  return request;
+}
+
+TEST_F(DispatcherTest, FieldVisitBecomesAnAssignedWorkOrder) {
+  Admit(VisitRequest("visit-req", "fv-1"));
+  ASSERT_OK_AND_ASSIGN(std::optional<v1::FieldVisit> planned, txns_.store().GetFieldVisit("fv-1"));
+  ASSERT_TRUE(planned.has_value());
+  EXPECT_EQ(planned->state(), v1::FieldVisit::STATE_PLANNED);
+  EXPECT_EQ(planned->name(), "fieldVisits/fv-1");
+
+  EXPECT_OK(dispatcher_->RunDue(txns_, "visit-req"));
   EXPECT_THAT(OutcomesOf("visit-req"), ElementsAre(v1::CONTACT_OUTCOME_SENT));
-  EXPECT_EQ(events_[0].field_visit_id(), "fv-1");
-  EXPECT_EQ(events_[0].contact_point().masked_value(), "北京市朝阳区***");
-  EXPECT_THAT(events_[0].staff_ids(), ElementsAre("staff-1", "staff-2"));
+  EXPECT_EQ(events()[0].field_visit_id(), "fv-1");
+  EXPECT_EQ(events()[0].contact_point().masked_value(), "北京市朝阳区***");
+  EXPECT_THAT(events()[0].staff_ids(), ElementsAre("staff-1", "staff-2"));
   EXPECT_EQ(visits_->unique_sends(), 1);
   ASSERT_EQ(gate_.checks().size(), 1u);
   EXPECT_EQ(gate_.checks()[0].field_staff_count, 2);
   EXPECT_TRUE(gate_.checks()[0].recording_on);
+  EXPECT_THAT(gate_.checks()[0].candidate_time_zones, ElementsAre("Asia/Shanghai"));
   EXPECT_EQ(RecordOf("visit-req").state, ContactState::kSent);
+  ASSERT_OK_AND_ASSIGN(std::optional<v1::FieldVisit> assigned, txns_.store().GetFieldVisit("fv-1"));
+  EXPECT_EQ(assigned->state(), v1::FieldVisit::STATE_ASSIGNED);
+  EXPECT_EQ(assigned->decision_id(), events()[0].compliance_decision().decision_id());
+  EXPECT_EQ(assigned->address().masked_value(), "北京市朝阳区***");
+  EXPECT_TRUE(assigned->address().value().empty());
+}
+
+TEST_F(DispatcherTest, ACureCancelsAnAssignedVisitNotYetStarted) {
+  Handle(VisitRequest("visit-req", "fv-1"));
+  ASSERT_EQ(RecordOf("visit-req").state, ContactState::kSent);
+  const DispatchEffects cure =
+      Admit(CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED));
+  ASSERT_EQ(cure.events.size(), 1u);
+  EXPECT_EQ(cure.events[0].outcome(), v1::CONTACT_OUTCOME_CANCELLED);
+  EXPECT_EQ(cure.events[0].field_visit_id(), "fv-1");
+  ASSERT_OK_AND_ASSIGN(std::optional<v1::FieldVisit> visit, txns_.store().GetFieldVisit("fv-1"));
+  EXPECT_EQ(visit->state(), v1::FieldVisit::STATE_CANCELLED);
+  EXPECT_EQ(visit->outcome_reason(), "CURED");
+}
+
+TEST_F(DispatcherTest, DeniedVisitIsCancelled) {
+  gate_.SetRule([](const ContactAttemptPlan&) -> absl::StatusOr<GateDecision> {
+    return GateDecision::Deny("deny", {"FIELD_STAFF_MINIMUM"});
+  });
+  Handle(VisitRequest("visit-req", "fv-1"));
+  EXPECT_THAT(OutcomesOf("visit-req"), ElementsAre(v1::CONTACT_OUTCOME_BLOCKED));
+  ASSERT_OK_AND_ASSIGN(std::optional<v1::FieldVisit> visit, txns_.store().GetFieldVisit("fv-1"));
+  EXPECT_EQ(visit->state(), v1::FieldVisit::STATE_CANCELLED);
+  EXPECT_EQ(visits_->calls(), 0);
 }
 
 TEST_F(DispatcherTest, RetryBudgetExhaustedFailsTheAttempt) {
@@ -407,7 +538,7 @@ TEST_F(DispatcherTest, RetryBudgetExhaustedFailsTheAttempt) {
   Handle(SmsRequest("req-1"));
   RunTimers();
   EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_FAILED));
-  EXPECT_EQ(events_[0].failure_code(), "RETRY_BUDGET_EXHAUSTED");
+  EXPECT_EQ(events()[0].failure_code(), "RETRY_BUDGET_EXHAUSTED");
   EXPECT_EQ(sms_->calls(), 3);
   EXPECT_EQ(sms_->unique_sends(), 0);
 }
@@ -420,16 +551,38 @@ TEST_F(DispatcherTest, OpenBreakerHoldsTriesWithoutSpendingTheBudget) {
                                 .max_backoff = absl::Milliseconds(1)});
   Handle(SmsRequest("req-1"));
   const absl::Time start = clock_.Now();
-  RunTimers(/*limit=*/5);
+  RunTimers(/*limit=*/4);
   EXPECT_EQ(sms_->calls(), 5);
   EXPECT_EQ(breaker_->state(), CircuitBreaker::State::kOpen);
   EXPECT_EQ(RecordOf("req-1").failed_tries, 5);
-  ASSERT_EQ(timers_.count("req-1"), 1u);
-  EXPECT_GE(timers_["req-1"], start + absl::Seconds(10));
+  RunTimers(/*limit=*/1);  // refused by the open breaker: waits
+  EXPECT_EQ(sms_->calls(), 5);
+  EXPECT_GE(RecordOf("req-1").timer_at, start + absl::Seconds(10));
   // After the cool-down the half-open probe goes out (and fails again).
   RunTimers(/*limit=*/1);
   EXPECT_EQ(sms_->calls(), 6);
   EXPECT_EQ(RecordOf("req-1").failed_tries, 6);
+}
+
+TEST_F(DispatcherTest, AContactForACustomerWithoutDataYetWaitsForIt) {
+  strategy::v1::ContactRequest request = SmsRequest("req-1");
+  request.set_customer_id("cust-2");
+  Handle(request);
+  EXPECT_THAT(events(), IsEmpty());
+  EXPECT_EQ(RecordOf("req-1").state, ContactState::kWaiting);
+  directory_.Put("cust-2", "李四",
+                 {MakePoint("phone-1", common::v1::CONTACT_POINT_TYPE_PHONE, "13900001111")});
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_THAT(OutcomesOf("req-1"),
+              ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
+}
+
+TEST_F(DispatcherTest, AnUnknownContactPointFailsTheAttempt) {
+  strategy::v1::ContactRequest request = SmsRequest("req-1");
+  request.mutable_contact()->set_contact_point_id("phone-9");
+  Handle(request);
+  EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_FAILED));
+  EXPECT_EQ(events()[0].failure_code(), "CONTACT_POINT_UNKNOWN");
 }
 
 TEST_F(DispatcherTest, ThirdPartyNeverGetsADebtTemplate) {
@@ -437,16 +590,111 @@ TEST_F(DispatcherTest, ThirdPartyNeverGetsADebtTemplate) {
   request.mutable_contact()->set_counterparty(common::v1::COUNTERPARTY_UNRELATED_THIRD_PARTY);
   Handle(request);
   EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_FAILED));
-  EXPECT_EQ(events_[0].failure_code(), "TEMPLATE_NOT_THIRD_PARTY_READABLE");
+  EXPECT_EQ(events()[0].failure_code(), "TEMPLATE_NOT_THIRD_PARTY_READABLE");
   EXPECT_EQ(sms_->calls(), 0);
+}
+
+TEST_F(DispatcherTest, CrashAfterTheProviderCallIsRecoveredWithoutASecondSend) {
+  CrashingTransactions crashing(&txns_);
+  Admit(SmsRequest("req-1"));
+  // Claim, decide (intent), then the result's commit is lost.
+  crashing.FailRun(3);
+  EXPECT_THAT(dispatcher_->RunDue(crashing, "req-1"), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(RecordOf("req-1").state, ContactState::kSending);
+  EXPECT_EQ(sms_->unique_sends(), 1);
+  EXPECT_THAT(events(), IsEmpty());
+
+  // The restarted process (new provider over the same outbox file) finds the
+  // intent when the lease runs out and asks the provider instead of sending.
+  Build({});
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_THAT(OutcomesOf("req-1"),
+              ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
+  EXPECT_EQ(sms_->calls(), 0);
+  EXPECT_EQ(sms_->unique_sends(), 1);
+  EXPECT_EQ(gate_.checks().size(), 1u);
+}
+
+TEST_F(DispatcherTest, CrashBeforeTheProviderCallTriesAgainWithANewCheck) {
+  CrashingTransactions crashing(&txns_);
+  Admit(SmsRequest("req-1"));
+  hooked_sms_->lose_next_ = true;  // the process dies on its way to the carrier
+  crashing.FailRun(3);
+  EXPECT_FALSE(dispatcher_->RunDue(crashing, "req-1").ok());
+  EXPECT_EQ(RecordOf("req-1").state, ContactState::kSending);
+  EXPECT_EQ(sms_->unique_sends(), 0);
+
+  EXPECT_EQ(RunTimers(), 2);  // recovery (not sent), then a new try
+  EXPECT_THAT(OutcomesOf("req-1"),
+              ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
+  EXPECT_EQ(sms_->unique_sends(), 1);
+  ASSERT_EQ(gate_.checks().size(), 2u);  // never sent on a stale check
+}
+
+TEST_F(DispatcherTest, ACureWhileATryIsInFlightCancelsItIfTheTryFails) {
+  Build({.failure_rate = 1.0});
+  Admit(SmsRequest("req-1"));
+  Admit(SmsRequest("req-2"));
+  hooked_sms_->hook_ = [&] {
+    hooked_sms_->hook_ = nullptr;
+    Admit(CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED));
+  };
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  // The failed try is not repeated: the cure stands.
+  EXPECT_THAT(OutcomesOf("req-1"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
+  EXPECT_THAT(OutcomesOf("req-2"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
+  EXPECT_FALSE(HasTimers());
+  EXPECT_EQ(sms_->unique_sends(), 0);
+}
+
+TEST_F(DispatcherTest, ACureTooLateForATryInFlightLetsItBeSent) {
+  Admit(SmsRequest("req-1"));
+  hooked_sms_->hook_ = [&] {
+    hooked_sms_->hook_ = nullptr;
+    Admit(CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED));
+  };
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  EXPECT_THAT(OutcomesOf("req-1"),
+              ElementsAre(v1::CONTACT_OUTCOME_SENT, v1::CONTACT_OUTCOME_DELIVERED));
+}
+
+TEST_F(DispatcherTest, ConcurrentRunsOfOneRequestClaimItOnce) {
+  Admit(SmsRequest("req-1"));
+  // A second worker asks while the first one's provider call is in flight.
+  hooked_sms_->hook_ = [&] {
+    hooked_sms_->hook_ = nullptr;
+    EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  };
+  EXPECT_OK(dispatcher_->RunDue(txns_, "req-1"));
+  EXPECT_EQ(sms_->calls(), 1);
+  EXPECT_EQ(gate_.checks().size(), 1u);
 }
 
 TEST_F(DispatcherTest, MalformedRequestsAreRejected) {
   strategy::v1::ContactRequest request;
-  EXPECT_FALSE(dispatcher_->Handle(request, clock_.Now()).ok());
-  request.set_request_id("r");
-  request.set_customer_id(kCustomer);
-  EXPECT_FALSE(dispatcher_->Handle(request, clock_.Now()).ok());
+  EXPECT_OK(txns_.Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+    EXPECT_THAT(dispatcher_->Admit(store, request),
+                StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("request_id")));
+    request.set_request_id("r");
+    request.set_customer_id(kCustomer);
+    EXPECT_THAT(dispatcher_->Admit(store, request),
+                StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("action")));
+    request.mutable_contact();
+    EXPECT_THAT(dispatcher_->Admit(store, request),
+                StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("channel")));
+    return DispatchEffects{};
+  }));
+  EXPECT_THAT(dispatcher_->RunDue(txns_, "unknown"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(DispatcherTest, WorkerRunsEveryDueRequest) {
+  ASSERT_OK_AND_ASSIGN(auto worker, DispatchWorker::Create(dispatcher_.get(), &txns_, &clock_, {}));
+  for (int i = 0; i < 5; ++i) Admit(SmsRequest(absl::StrCat("req-", i)));
+  ASSERT_OK_AND_ASSIGN(int tries, worker->RunDueNow());
+  EXPECT_EQ(tries, 5);
+  EXPECT_EQ(sms_->unique_sends(), 5);
+  ASSERT_OK_AND_ASSIGN(int none, worker->RunDueNow());
+  EXPECT_EQ(none, 0);
 }
 
 }  // namespace

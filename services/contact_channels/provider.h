@@ -18,17 +18,24 @@
 //    Aborted, Internal) may be retried; any other error is permanent and the
 //    attempt fails. IsTransientProviderError() is the single place that says
 //    which is which.
+//  - Lookup(key) tells, without sending, whether a Send() with that key was
+//    accepted (its receipt) or not (nullopt). The dispatcher asks after a
+//    crash left a try in flight. A provider that cannot tell returns
+//    Unimplemented (the default); the dispatcher then relies on Send()'s
+//    idempotency alone.
 //  - Implementations must be thread-safe.
 #ifndef ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
 #define ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "arrears/common/v1/contact.pb.h"
@@ -87,6 +94,9 @@ class ChannelProvider {
   virtual std::string name() const = 0;
   virtual absl::StatusOr<ProviderReceipt> Send(const Deliverable& deliverable,
                                                absl::string_view idempotency_key) = 0;
+  virtual absl::StatusOr<std::optional<ProviderReceipt>> Lookup(absl::string_view idempotency_key) {
+    return absl::UnimplementedError(absl::StrCat(name(), ": no lookup by idempotency key"));
+  }
 };
 
 inline bool IsTransientProviderError(const absl::Status& status) {

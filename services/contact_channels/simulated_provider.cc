@@ -1,5 +1,8 @@
 #include "services/contact_channels/simulated_provider.h"
 
+#include <fstream>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
@@ -56,6 +59,8 @@ absl::StatusOr<std::unique_ptr<SimulatedProvider>> SimulatedProvider::Create(con
   auto provider = std::unique_ptr<SimulatedProvider>(new SimulatedProvider(clock, options));
   if (!options.outbox_path.empty()) {
     absl::MutexLock lock(&provider->mu_);
+    absl::Status loaded = provider->LoadOutbox();
+    if (!loaded.ok()) return loaded;
     provider->outbox_.open(options.outbox_path, std::ios::out | std::ios::app);
     if (!provider->outbox_) {
       return absl::FailedPreconditionError(
@@ -63,6 +68,49 @@ absl::StatusOr<std::unique_ptr<SimulatedProvider>> SimulatedProvider::Create(con
     }
   }
   return provider;
+}
+
+absl::Status SimulatedProvider::LoadOutbox() {
+  std::ifstream in(options_.outbox_path, std::ios::binary);
+  if (!in) return absl::OkStatus();  // a new outbox
+  std::string line;
+  bool ends_with_newline = true;
+  while (std::getline(in, line)) {
+    ends_with_newline = !in.eof();
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    // A torn line (a crash mid-write) was never acknowledged: not sent.
+    if (j.is_discarded() || !j.is_object() || !j.contains("idempotency_key")) continue;
+    try {
+      ProviderReceipt receipt;
+      receipt.provider = j.value("provider", options_.name);
+      receipt.provider_reference = j.value("provider_reference", "");
+      absl::Time accepted_at;
+      std::string error;
+      if (absl::ParseTime(absl::RFC3339_full, j.value("accepted_at", ""), &accepted_at, &error)) {
+        receipt.accepted_at = accepted_at;
+      }
+      v1::ContactOutcome outcome = v1::CONTACT_OUTCOME_UNSPECIFIED;
+      if (v1::ContactOutcome_Parse(j.value("outcome", ""), &outcome)) receipt.outcome = outcome;
+      if (receipt.outcome == v1::CONTACT_OUTCOME_FAILED) receipt.failure_code = "SIMULATED_FAILURE";
+      receipts_.emplace(j["idempotency_key"].get<std::string>(), std::move(receipt));
+    } catch (const nlohmann::json::exception& e) {
+      continue;  // a line of another shape: not ours
+    }
+  }
+  if (!ends_with_newline) {
+    // Start the next line on a line of its own.
+    std::ofstream out(options_.outbox_path, std::ios::out | std::ios::app);
+    out << '\n';
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ProviderReceipt>> SimulatedProvider::Lookup(
+    absl::string_view idempotency_key) {
+  absl::MutexLock lock(&mu_);
+  auto it = receipts_.find(idempotency_key);
+  if (it == receipts_.end()) return std::optional<ProviderReceipt>();
+  return std::optional<ProviderReceipt>(it->second);
 }
 
 absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliverable,

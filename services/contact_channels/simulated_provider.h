@@ -13,7 +13,12 @@
 //    (e.g. DELIVERED 95, FAILED 5); FAILED carries failure_code
 //    "SIMULATED_FAILURE".
 //  - Idempotency: a key seen before returns the first receipt; nothing is
-//    written again. unique_sends() counts keys accepted.
+//    written again. unique_sends() counts keys accepted. The outbox file is
+//    also the provider's memory of keys: Create() reads the receipts of the
+//    lines already there, so after a restart a key accepted before is not
+//    sent again, and Lookup() answers for it. A line is written and flushed
+//    before Send() returns; a torn last line (a crash mid-write) counts as
+//    not sent.
 //  - Randomness comes from a seeded RNG: the same seed and inputs give the
 //    same answers.
 // The outbox holds the masked contact point only, never its raw value.
@@ -50,7 +55,8 @@ class SimulatedProvider final : public ChannelProvider {
     // DELIVERED for messages and no final outcome (UNSPECIFIED) for work orders.
     std::vector<std::pair<v1::ContactOutcome, int>> outcome_weights = {};
     uint64_t seed = 1;
-    // JSON lines outbox; empty = keep nothing on disk.
+    // JSON lines outbox; empty = keep nothing on disk (and forget keys on
+    // restart).
     std::string outbox_path = {};
     // How latency is spent; default absl::SleepFor.
     std::function<void(absl::Duration)> wait = {};
@@ -65,6 +71,7 @@ class SimulatedProvider final : public ChannelProvider {
   std::string name() const override { return options_.name; }
   absl::StatusOr<ProviderReceipt> Send(const Deliverable& deliverable,
                                        absl::string_view idempotency_key) override;
+  absl::StatusOr<std::optional<ProviderReceipt>> Lookup(absl::string_view idempotency_key) override;
 
   // Keys accepted (each at most once).
   int64_t unique_sends() const;
@@ -77,6 +84,8 @@ class SimulatedProvider final : public ChannelProvider {
  private:
   SimulatedProvider(const Clock* clock, Options options)
       : clock_(clock), options_(std::move(options)), random_(options_.seed) {}
+  // Reads the receipts of an existing outbox file.
+  absl::Status LoadOutbox() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock* const clock_;
   const Options options_;

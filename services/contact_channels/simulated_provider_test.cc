@@ -107,6 +107,45 @@ TEST(SimulatedProviderTest, OutcomeWeights) {
   EXPECT_LT(no_answer, 260);
 }
 
+TEST(SimulatedProviderTest, RemembersAcceptedKeysAcrossARestartAndSkipsATornLine) {
+  FakeClock clock;
+  const std::string path = TempPath("outbox_restart.jsonl");
+  std::remove(path.c_str());
+  ProviderReceipt first;
+  {
+    ASSERT_OK_AND_ASSIGN(
+        auto provider, SimulatedProvider::Create(&clock, {.name = "sms-sim", .outbox_path = path}));
+    ASSERT_OK_AND_ASSIGN(first, provider->Send(Sms(), "k1"));
+    ASSERT_OK_AND_ASSIGN(std::optional<ProviderReceipt> unknown, provider->Lookup("k2"));
+    EXPECT_FALSE(unknown.has_value());
+  }
+  {
+    // A crash mid-write leaves half a line.
+    std::ofstream torn(path, std::ios::app);
+    torn << R"({"idempotency_key":"k2","provid)";
+  }
+  ASSERT_OK_AND_ASSIGN(auto restarted,
+                       SimulatedProvider::Create(&clock, {.name = "sms-sim", .outbox_path = path}));
+  ASSERT_OK_AND_ASSIGN(std::optional<ProviderReceipt> found, restarted->Lookup("k1"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->provider_reference, first.provider_reference);
+  EXPECT_EQ(found->outcome, v1::CONTACT_OUTCOME_DELIVERED);
+  EXPECT_EQ(found->accepted_at, first.accepted_at);
+  ASSERT_OK_AND_ASSIGN(std::optional<ProviderReceipt> torn, restarted->Lookup("k2"));
+  EXPECT_FALSE(torn.has_value());
+  // k1 is not sent again; k2 is sent now, on a line of its own.
+  ASSERT_OK(restarted->Send(Sms(), "k1"));
+  ASSERT_OK(restarted->Send(Sms(), "k2"));
+  EXPECT_EQ(restarted->unique_sends(), 2);
+  std::ifstream in(path);
+  int keyed_lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded()) ++keyed_lines;
+  }
+  EXPECT_EQ(keyed_lines, 2);
+}
+
 TEST(SimulatedProviderTest, RejectsBadOptions) {
   FakeClock clock;
   EXPECT_THAT(SimulatedProvider::Create(&clock, {.failure_rate = 1.5}),

@@ -16,10 +16,10 @@ std::string TemplateResourceName(absl::string_view template_id, absl::string_vie
 }
 
 absl::StatusOr<std::unique_ptr<TemplateRegistry>> TemplateRegistry::Create(
-    TemplateScreener* screener, const Clock* clock) {
+    TemplateScreener* screener, const Clock* clock, TemplateStore* store) {
   if (screener == nullptr) return absl::InvalidArgumentError("screener: must be set");
   if (clock == nullptr) return absl::InvalidArgumentError("clock: must be set");
-  return std::unique_ptr<TemplateRegistry>(new TemplateRegistry(screener, clock));
+  return std::unique_ptr<TemplateRegistry>(new TemplateRegistry(screener, clock, store));
 }
 
 absl::StatusOr<v1::Template> TemplateRegistry::Register(v1::Template message_template) {
@@ -74,10 +74,20 @@ absl::StatusOr<v1::Template> TemplateRegistry::Register(v1::Template message_tem
   message_template.set_screening_id(screening.screening_id);
   *message_template.mutable_create_time() = ToTimestamp(clock_->Now());
 
+  // Serialized so that concurrent registrations of one name get distinct
+  // revisions; screening above ran unlocked.
   absl::MutexLock lock(&mu_);
+  int64_t previous = 0;
   auto it = templates_.find(name);
-  message_template.set_revision(it == templates_.end() ? 1 : it->second.revision() + 1);
+  if (it != templates_.end()) previous = it->second.revision();
+  if (store_ != nullptr) {
+    ARREARS_ASSIGN_OR_RETURN(std::optional<v1::Template> stored, store_->Load(name));
+    if (stored.has_value()) previous = std::max(previous, stored->revision());
+  }
+  message_template.set_revision(previous + 1);
+  if (store_ != nullptr) ARREARS_RETURN_IF_ERROR(store_->Save(message_template));
   templates_[name] = message_template;
+  expected_.erase(name);
   return message_template;
 }
 
@@ -86,8 +96,24 @@ absl::StatusOr<v1::Template> TemplateRegistry::Get(absl::string_view template_id
   const std::string name = TemplateResourceName(template_id, language);
   absl::MutexLock lock(&mu_);
   auto it = templates_.find(name);
-  if (it == templates_.end()) return absl::NotFoundError(absl::StrCat(name, ": no such template"));
-  return it->second;
+  if (it != templates_.end()) return it->second;
+  if (store_ != nullptr) {
+    ARREARS_ASSIGN_OR_RETURN(std::optional<v1::Template> stored, store_->Load(name));
+    if (stored.has_value()) {
+      templates_[name] = *stored;
+      return *std::move(stored);
+    }
+  }
+  if (expected_.contains(name)) {
+    return absl::UnavailableError(absl::StrCat(name, ": awaiting compliance screening"));
+  }
+  return absl::NotFoundError(absl::StrCat(name, ": no such template"));
+}
+
+void TemplateRegistry::ExpectTemplate(absl::string_view template_id, absl::string_view language) {
+  const std::string name = TemplateResourceName(template_id, language);
+  absl::MutexLock lock(&mu_);
+  if (!templates_.contains(name)) expected_.insert(name);
 }
 
 }  // namespace arrears::contact
