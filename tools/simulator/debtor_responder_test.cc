@@ -1,0 +1,226 @@
+#include "tools/simulator/debtor_responder.h"
+
+#include <variant>
+
+#include "arrears/contact/v1/contact_events.pb.h"
+#include "arrears/strategy/v1/case_events.pb.h"
+#include "arrears/strategy/v1/plan_events.pb.h"
+#include "common/proto_convert/proto_convert.h"
+#include "common/status/status_matchers.h"
+#include "common/time/civil_date.h"
+#include "common/topics/topics.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace arrears::simulator {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::unique_ptr<LoanBook> BookOf(absl::string_view behaviour, int64_t loans = 20) {
+  BookOptions options;
+  options.seed = 5;
+  options.loans = loans;
+  options.days = 120;
+  options.mix = *BehaviourMix::Parse(absl::StrCat(
+      "on_time=0,late=0,partial=0,hardship=0,lost_contact=0,refusing=0,", behaviour, "=1"));
+  return *LoanBook::Create(options);
+}
+
+events::Event Wrap(topics::v1::Topic topic, const std::string& id,
+                   const google::protobuf::Message& payload) {
+  events::Event event;
+  event.topic = topics::Spec(topic).name();
+  event.envelope.id = id;
+  payload.SerializeToString(&event.payload);
+  return event;
+}
+
+events::Event Answered(const std::string& customer_id, const std::string& attempt_id,
+                       common::v1::Channel channel = common::v1::CHANNEL_VOICE_CALL) {
+  contact::v1::ContactEvent contact;
+  contact.set_attempt_id(attempt_id);
+  contact.set_customer_id(customer_id);
+  contact.set_channel(channel);
+  contact.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
+  contact.set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+  return Wrap(topics::v1::TOPIC_CONTACT_EVENTS, attempt_id + "/answered", contact);
+}
+
+// Everything the book records up to `now`, as the loan system would have
+// published it.
+absl::Time Advance(LoanBook& book, absl::CivilDay day, int hour) {
+  const absl::Time now = absl::FromCivil(
+      absl::CivilSecond(day.year(), day.month(), day.day(), hour, 0, 0), book.zone());
+  book.TakeEventsUntil(now);
+  return now;
+}
+
+const contact::v1::RecordOutcomeRequest& Outcome(const ServiceAction& action) {
+  return std::get<contact::v1::RecordOutcomeRequest>(action.request);
+}
+
+TEST(DebtorResponderTest, HardshipDebtorDeclaresHardshipOnceTroubleStarted) {
+  auto book = BookOf("hardship");
+  DebtorResponder responder(book.get());
+  const Customer& customer = book->customers().front();
+  const absl::Time now = Advance(*book, book->options().start + customer.onset_day + 1, 10);
+  const std::vector<ServiceAction> actions =
+      responder.React(Answered(customer.customer_id, "A1"), now);
+  ASSERT_THAT(actions, SizeIs(1));
+  const contact::v1::RecordOutcomeRequest& request = Outcome(actions[0]);
+  EXPECT_EQ(request.attempt_id(), "A1");
+  EXPECT_EQ(request.customer_id(), customer.customer_id);
+  EXPECT_EQ(request.outcome(), contact::v1::CONTACT_OUTCOME_HARDSHIP_DECLARED);
+  EXPECT_FALSE(request.outcome_reason().empty());
+  EXPECT_EQ(request.request_id(), "sim-outcome-A1");
+  EXPECT_EQ(FromTimestamp(request.occurred_at()), now);
+  // Redelivered: answered once.
+  EXPECT_THAT(responder.React(Answered(customer.customer_id, "A1"), now), IsEmpty());
+  EXPECT_EQ(responder.stats().outcomes.at("CONTACT_OUTCOME_HARDSHIP_DECLARED"), 1);
+}
+
+TEST(DebtorResponderTest, RefusingAndLostContactDebtorsAnswerAsTheyWould) {
+  auto refusing = BookOf("refusing");
+  DebtorResponder refusing_responder(refusing.get());
+  const Customer& r = refusing->customers().front();
+  const absl::Time later = Advance(*refusing, refusing->options().start + r.onset_day, 12);
+  ASSERT_THAT(refusing_responder.React(Answered(r.customer_id, "A2"), later), SizeIs(1));
+  EXPECT_EQ(Outcome(refusing_responder.React(Answered(r.customer_id, "A3"), later)[0]).outcome(),
+            contact::v1::CONTACT_OUTCOME_REFUSED);
+
+  auto lost = BookOf("lost_contact");
+  DebtorResponder lost_responder(lost.get());
+  const Customer& l = lost->customers().front();
+  const absl::Time now = Advance(*lost, lost->options().start + l.onset_day, 12);
+  const std::vector<ServiceAction> actions =
+      lost_responder.React(Answered(l.customer_id, "A4"), now);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(Outcome(actions[0]).outcome(), contact::v1::CONTACT_OUTCOME_WRONG_PARTY);
+  EXPECT_FALSE(Outcome(actions[0]).conversation());
+}
+
+TEST(DebtorResponderTest, LateDebtorPromisesWhatIsOwedOnTheDayTheyWillPay) {
+  auto book = BookOf("late");
+  DebtorResponder responder(book.get());
+  // Find a loan with an installment overdue on some day: the first due date
+  // plus one day is always before a late payer pays.
+  const Customer& customer = book->customers().front();
+  const LoanAccount* loan = book->LoansOf(customer.customer_id).front();
+  const absl::CivilDay day = loan->schedule().front().due_date + 1;
+  // Just after midnight: late payers pay from 09:00 on, never the day after
+  // the due date before that.
+  const absl::Time now = Advance(*book, day, 0);
+  std::vector<ServiceAction> actions = responder.React(Answered(customer.customer_id, "A5"), now);
+  ASSERT_THAT(actions, SizeIs(1));
+  const contact::v1::RecordOutcomeRequest& request = Outcome(actions[0]);
+  ASSERT_EQ(request.outcome(), contact::v1::CONTACT_OUTCOME_PROMISE_TO_PAY);
+  EXPECT_GT(request.promise_to_pay().amount().amount_minor(), 0);
+  EXPECT_EQ(request.promise_to_pay().amount().currency_code(), "CNY");
+  ASSERT_OK_AND_ASSIGN(
+      absl::CivilDay promised,
+      CivilDayFromProto(request.promise_to_pay().promised_date(), "promised_date"));
+  EXPECT_GE(promised, day);
+  EXPECT_LE(promised, day + 30);
+  EXPECT_FALSE(request.loan_ids().empty());
+}
+
+TEST(DebtorResponderTest, DebtorWhoOwesNothingClaimsToHavePaid) {
+  auto book = BookOf("on_time");
+  DebtorResponder responder(book.get());
+  const Customer& customer = book->customers().front();
+  const absl::Time now = Advance(*book, book->options().start, 10);
+  const std::vector<ServiceAction> actions =
+      responder.React(Answered(customer.customer_id, "A6"), now);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(Outcome(actions[0]).outcome(), contact::v1::CONTACT_OUTCOME_CLAIMS_PAID);
+}
+
+TEST(DebtorResponderTest, OnlyAnsweredVoiceCallsToTheDebtorGetAnAnswer) {
+  auto book = BookOf("late");
+  DebtorResponder responder(book.get());
+  const std::string& id = book->customers().front().customer_id;
+  const absl::Time now = Advance(*book, book->options().start, 10);
+  EXPECT_THAT(responder.React(Answered(id, "S1", common::v1::CHANNEL_SMS), now), IsEmpty());
+  EXPECT_THAT(responder.React(Answered("C99999999", "V1"), now), IsEmpty());
+  events::Event unreadable = Answered(id, "V2");
+  unreadable.payload = "\x0f garbage";
+  EXPECT_THAT(responder.React(unreadable, now), IsEmpty());
+  EXPECT_EQ(responder.stats().unreadable, 1);
+  events::Event other_topic = Answered(id, "V3");
+  other_topic.topic = "arrears.something.else";
+  EXPECT_THAT(responder.React(other_topic, now), IsEmpty());
+}
+
+TEST(DebtorResponderTest, HardshipDebtorsAcceptMostProposedPlansAndOthersDecline) {
+  auto book = BookOf("hardship", 200);
+  DebtorResponder responder(book.get());
+  int accepted = 0;
+  for (size_t i = 0; i < 40; ++i) {
+    strategy::v1::CaseEvent proposed;
+    proposed.set_case_id(absl::StrCat("CASE-", i));
+    proposed.set_customer_id(book->customers()[i].customer_id);
+    strategy::v1::RepaymentPlan& plan = *proposed.mutable_plan_proposed()->mutable_plan();
+    plan.set_plan_id(absl::StrCat("PLAN-", i));
+    plan.set_name(absl::StrCat("cases/CASE-", i, "/plans/PLAN-", i));
+    std::vector<ServiceAction> actions = responder.React(
+        Wrap(topics::v1::TOPIC_CASE_EVENTS, absl::StrCat("E", i), proposed), absl::Now());
+    if (actions.empty()) continue;
+    ++accepted;
+    const auto& request = std::get<strategy::v1::AcceptPlanRequest>(actions[0].request);
+    EXPECT_EQ(request.name(), plan.name());
+    // The same proposal again: no second acceptance.
+    EXPECT_THAT(
+        responder.React(Wrap(topics::v1::TOPIC_CASE_EVENTS, "again", proposed), absl::Now()),
+        IsEmpty());
+  }
+  EXPECT_GT(accepted, 25);
+  EXPECT_LT(accepted, 40);
+  EXPECT_EQ(responder.stats().plans_accepted, accepted);
+  EXPECT_EQ(responder.stats().plans_declined, 40 - accepted);
+
+  auto on_time = BookOf("on_time");
+  DebtorResponder other(on_time.get());
+  strategy::v1::CaseEvent proposed;
+  proposed.set_customer_id(on_time->customers().front().customer_id);
+  proposed.mutable_plan_proposed()->mutable_plan()->set_plan_id("P");
+  EXPECT_THAT(other.React(Wrap(topics::v1::TOPIC_CASE_EVENTS, "E", proposed), absl::Now()),
+              IsEmpty());
+}
+
+TEST(DebtorResponderTest, AgreedPlanRestructuresTheLoanOnce) {
+  auto book = BookOf("hardship");
+  DebtorResponder responder(book.get());
+  const Customer& customer = book->customers().front();
+  LoanAccount* loan = book->FindLoan(book->LoansOf(customer.customer_id).front()->loan().loan_id);
+  const absl::Time now = Advance(*book, book->options().start + 90, 14);
+
+  strategy::v1::RepaymentPlanEvent agreed;
+  agreed.set_loan_id(loan->loan().loan_id);
+  agreed.set_customer_id(customer.customer_id);
+  agreed.set_plan_id("PLAN-7");
+  strategy::v1::LoanPlanTerms& terms = *agreed.mutable_plan_agreed()->mutable_terms();
+  terms.set_loan_id(loan->loan().loan_id);
+  terms.mutable_deferral()->add_installment_numbers(loan->schedule().back().number);
+  terms.mutable_deferral()->set_months(1);
+  EXPECT_THAT(responder.React(Wrap(topics::v1::TOPIC_PLAN_EVENTS, "P1", agreed), now), IsEmpty());
+  EXPECT_THAT(responder.React(Wrap(topics::v1::TOPIC_PLAN_EVENTS, "P1", agreed), now), IsEmpty());
+  EXPECT_EQ(responder.stats().restructures, 1);
+  EXPECT_TRUE(loan->restructured());
+  const std::vector<events::Event> released = book->TakeEventsUntil(now);
+  ASSERT_THAT(released, SizeIs(1));
+  loan::v1::LoanEvent event;
+  ASSERT_TRUE(event.ParseFromString(released[0].payload));
+  EXPECT_TRUE(event.has_schedule_restructured());
+  EXPECT_EQ(event.schedule_restructured().plan_id(), "PLAN-7");
+
+  agreed.set_plan_id("PLAN-8");
+  agreed.mutable_plan_agreed()->mutable_terms()->set_loan_id("L99999999");
+  responder.React(Wrap(topics::v1::TOPIC_PLAN_EVENTS, "P2", agreed), now);
+  EXPECT_EQ(responder.stats().restructure_failures, 1);
+  EXPECT_THAT(responder.stats().failure_samples[0], ::testing::HasSubstr("L99999999"));
+}
+
+}  // namespace
+}  // namespace arrears::simulator
