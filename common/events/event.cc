@@ -56,10 +56,11 @@ Headers ToHeaders(const Envelope& envelope) {
 
 absl::StatusOr<Envelope> EnvelopeFromHeaders(const Headers& headers) {
   Envelope envelope;
-  if (const std::string* v = Find(headers, kHeaderSpecVersion); v == nullptr || *v != kSpecVersion) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kHeaderSpecVersion, ": want \"", kSpecVersion, "\", got \"",
-                     v == nullptr ? "<missing>" : *v, "\""));
+  if (const std::string* v = Find(headers, kHeaderSpecVersion);
+      v == nullptr || *v != kSpecVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(kHeaderSpecVersion, ": want \"", kSpecVersion,
+                                                   "\", got \"", v == nullptr ? "<missing>" : *v,
+                                                   "\""));
   }
   if (const std::string* v = Find(headers, kHeaderId)) envelope.id = *v;
   if (const std::string* v = Find(headers, kHeaderType)) envelope.type = *v;

@@ -19,8 +19,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "tools/devbroker/dev_broker.h"
 #include "common/runtime/published_file.h"
+#include "tools/devbroker/dev_broker.h"
 
 ABSL_FLAG(int, port, 9092, "Loopback port clients bootstrap from; 0 picks a free one.");
 ABSL_FLAG(int, brokers, 3, "Brokers in the mock cluster.");
