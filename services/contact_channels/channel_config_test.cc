@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 
 TEST(ChannelConfigTest, DefaultConfigParsesAndEveryTemplateRegisters) {
   ASSERT_OK_AND_ASSIGN(ChannelConfig config, LoadChannelConfigFile(CONTACT_DEFAULT_CHANNELS_YAML));
-  ASSERT_EQ(config.templates.size(), 5u);
+  // default_templates_test.cc checks which templates there are.
+  ASSERT_FALSE(config.templates.empty());
   ASSERT_EQ(config.providers.size(), 4u);
   EXPECT_EQ(config.providers[0].simulated.name, "sms-sim");
   EXPECT_THAT(config.providers[0].channels, ElementsAre(common::v1::CHANNEL_SMS));

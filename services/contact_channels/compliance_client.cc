@@ -152,9 +152,7 @@ absl::StatusOr<GateDecision> ComplianceClient::CheckContact(const ContactAttempt
   return GateDecisionFromProto(decision);
 }
 
-absl::StatusOr<ScreeningResult> ComplianceClient::Screen(const v1::Template& message_template) {
-  absl::StatusOr<std::shared_ptr<ComplianceService::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
+compliance::v1::ScreenMessageRequest ToScreenMessageRequest(const v1::Template& message_template) {
   compliance::v1::ScreenMessageRequest request;
   const std::string& subject = message_template.subject();
   request.set_text(subject.empty() ? message_template.body()
@@ -168,7 +166,13 @@ absl::StatusOr<ScreeningResult> ComplianceClient::Screen(const v1::Template& mes
   request.set_purpose(message_template.purposes().empty() ? common::v1::CONTACT_PURPOSE_COLLECTION
                                                           : message_template.purposes(0));
   request.set_template_id(message_template.template_id());
+  return request;
+}
 
+absl::StatusOr<ScreeningResult> ComplianceClient::Screen(const v1::Template& message_template) {
+  absl::StatusOr<std::shared_ptr<ComplianceService::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const compliance::v1::ScreenMessageRequest request = ToScreenMessageRequest(message_template);
   compliance::v1::ScreenMessageResponse response;
   grpc::ClientContext context;
   PrepareContext(context, options_.deadline);
@@ -189,6 +193,7 @@ absl::StatusOr<ScreeningResult> ComplianceClient::Screen(const v1::Template& mes
     result.matched_rule_ids.assign(response.reason_codes().begin(), response.reason_codes().end());
   }
   if (!result.passed) {
+    const std::string& subject = message_template.subject();
     const bool in_subject = !response.matches().empty() && !subject.empty() &&
                             response.matches(0).offset() < static_cast<int>(subject.size());
     result.field = in_subject ? "message_template.subject" : "message_template.body";

@@ -45,6 +45,10 @@ namespace arrears::contact {
 // compliance audit log.
 compliance::v1::CheckContactRequest ToCheckContactRequest(const ContactAttemptPlan& plan,
                                                           absl::string_view actor);
+// The request ScreenMessage gets for a template: "subject\nbody" (or the
+// body alone), screened as read by an unrelated third party when the
+// template is flagged third_party_readable.
+compliance::v1::ScreenMessageRequest ToScreenMessageRequest(const v1::Template& message_template);
 // The gate's view of a decision; Internal for one that is not an answer.
 absl::StatusOr<GateDecision> GateDecisionFromProto(const compliance::v1::ContactDecision& decision);
 

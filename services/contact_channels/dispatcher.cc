@@ -492,6 +492,12 @@ absl::Status Dispatcher::Try(ContactTransactions& transactions, const ContactRec
           absl::StatusOr<absl::CivilDay> day = time::ParseCivilDay(parameter);
           if (!day.ok()) return PrepareFailure{false, "TEMPLATE_RENDER"};
           input.due_date = *day;
+        } else if (key == "total_overdue") {
+          // Strategy routing sends Money::ToString() ("1234.56 CNY"); the
+          // debtor reads it in their language's format.
+          absl::StatusOr<money::Money> total = money::Money::Parse(parameter);
+          if (!total.ok()) return PrepareFailure{false, "TEMPLATE_RENDER"};
+          input.parameters[key] = FormatMoneyForLanguage(*total, prepared.language);
         } else {
           input.parameters[key] = parameter;
         }

@@ -40,10 +40,11 @@
 namespace arrears::contact {
 
 inline constexpr std::array<absl::string_view, 2> kSupportedLanguages = {"zh-CN", "en"};
-// Placeholders that disclose the debt.
-inline constexpr std::array<absl::string_view, 6> kDebtPlaceholders = {
-    "amount_due",    "due_date",       "overdue_amount",
-    "days_past_due", "loan_reference", "case_reference"};
+// Placeholders that disclose the debt (total_overdue and max_dpd are the
+// parameters strategy routing sends with every contact request).
+inline constexpr std::array<absl::string_view, 8> kDebtPlaceholders = {
+    "amount_due",     "due_date",       "overdue_amount", "days_past_due",
+    "loan_reference", "case_reference", "total_overdue",  "max_dpd"};
 
 // Where registered templates are kept. Implementations must be thread-safe.
 class TemplateStore {
