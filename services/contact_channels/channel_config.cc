@@ -127,6 +127,8 @@ absl::StatusOr<ProviderConfig> ParseProvider(const YAML::Node& node, const std::
   ARREARS_ASSIGN_OR_RETURN(config.burst, Scalar<int64_t>(node["burst"], field + ".burst", 10));
   if (config.rate_per_second < 1) return Bad(field + ".rate_per_second", "must be >= 1");
   if (config.burst < 1) return Bad(field + ".burst", "must be >= 1");
+  ARREARS_ASSIGN_OR_RETURN(config.records_calls,
+                           Scalar<bool>(node["records_calls"], field + ".records_calls", false));
   ARREARS_ASSIGN_OR_RETURN(config.breaker.failure_threshold,
                            Scalar<int>(node["failure_threshold"], field + ".failure_threshold", 5));
   if (config.breaker.failure_threshold < 1) {

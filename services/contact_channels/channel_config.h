@@ -50,6 +50,10 @@ struct ProviderConfig {
   int64_t rate_per_second = 100;
   int64_t burst = 10;
   CircuitBreaker::Options breaker;
+  // The dialer behind a voice provider records every call; compliance packs
+  // (cn-default) deny unrecorded collection calls, so calls through a
+  // provider without it are blocked rather than made.
+  bool records_calls = false;
 };
 
 struct ChannelConfig {

@@ -24,6 +24,9 @@ TEST(ChannelConfigTest, DefaultConfigParsesAndEveryTemplateRegisters) {
   EXPECT_DOUBLE_EQ(config.providers[0].simulated.failure_rate, 0.01);
   EXPECT_EQ(config.providers[0].rate_per_second, 200);
   EXPECT_EQ(config.providers[2].simulated.outcome_weights.size(), 2u);
+  EXPECT_EQ(config.providers[2].simulated.name, "dialer-sim");
+  EXPECT_TRUE(config.providers[2].records_calls) << "cn-default denies unrecorded calls";
+  EXPECT_FALSE(config.providers[0].records_calls);
 
   FakeClock clock;
   FakeTemplateScreener screener;

@@ -55,7 +55,8 @@ absl::StatusOr<std::unique_ptr<ContactChannels>> ContactChannels::Create(Options
         return absl::InvalidArgumentError(absl::StrCat(
             field, ".channels: ", common::v1::Channel_Name(channel), " already has a provider"));
       }
-      deps.lanes[channel] = {lane.provider.get(), lane.limiter.get(), lane.breaker.get()};
+      deps.lanes[channel] = {lane.provider.get(), lane.limiter.get(), lane.breaker.get(),
+                             config.records_calls};
     }
     c.lanes_.emplace(lane.provider->name(), std::move(lane));
   }

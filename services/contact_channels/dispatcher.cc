@@ -593,6 +593,8 @@ absl::Status Dispatcher::Try(ContactTransactions& transactions, const ContactRec
   if (instruction.has_field_visit()) {
     plan.field_staff_count = instruction.field_visit().staff_ids_size();
     plan.recording_on = instruction.field_visit().recording_on();
+  } else if (channel == common::v1::CHANNEL_VOICE_CALL) {
+    plan.recording_on = lane != nullptr && lane->records_calls;
   }
   const absl::StatusOr<GateDecision> decision = deps_.gate->CheckContact(plan);
 

@@ -96,6 +96,8 @@ struct ChannelLane {
   ChannelProvider* provider = nullptr;
   TokenBucket* rate_limiter = nullptr;
   CircuitBreaker* breaker = nullptr;
+  // Voice calls through this provider are recorded (told to compliance).
+  bool records_calls = false;
 };
 
 // Requests claimed for this worker by Dispatcher::ClaimDue.
