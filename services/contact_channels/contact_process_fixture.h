@@ -24,6 +24,7 @@
 #include "common/store/testing/temp_dir.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
+#include "tests/support/sqlite_query.h"
 #include "tests/support/subprocess.h"
 
 namespace arrears::contact {
@@ -69,8 +70,7 @@ class ContactProcessFixture : public ::testing::Test {
   const absl::Time created_ = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
 };
 
-// One scalar from a SQLite file, read-only; -1 when unreadable or empty.
-int64_t QuerySqliteInt(const std::string& db_path, const std::string& sql);
+using ::arrears::testing::QuerySqliteInt;
 
 }  // namespace arrears::contact
 

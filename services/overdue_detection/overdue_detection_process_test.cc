@@ -7,7 +7,6 @@
 // loan's sequence once, under one id), and the events the service could not
 // apply must be in the DLQ with their reasons.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <memory>
@@ -38,12 +37,14 @@
 #include "services/overdue_detection/delinquency_engine.h"
 #include "services/overdue_detection/in_memory_loan_store.h"
 #include "services/overdue_detection/testing/loan_events.h"
+#include "tests/support/sqlite_query.h"
 #include "tests/support/subprocess.h"
 #include "tools/loadgen/loan_event_stream.h"
 
 namespace arrears::overdue {
 namespace {
 
+using ::arrears::testing::QuerySqliteInt;
 using ::arrears::testing::Subprocess;
 using ::arrears::testing::WaitUntil;
 using ::google::protobuf::util::MessageDifferencer;
@@ -58,24 +59,6 @@ constexpr D kBusinessDate = D(2026, 3, 15);
 constexpr D kCloseTo = D(2026, 3, 25);
 const std::string kLoanTopic = topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name();
 const std::string kDelinquencyTopic = topics::Spec(topics::v1::TOPIC_DELINQUENCY_EVENTS).name();
-
-int64_t QueryInt(const std::string& db_path, const char* sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = -1;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    value = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
 
 // What the service should end up with: the same events through one engine.
 struct Reference {
@@ -132,7 +115,9 @@ class OverdueDetectionProcessTest : public ::testing::Test {
 
   std::string grpc_address_file() const { return dir_->File("grpc.address"); }
   std::string db_path() const { return dir_->File("overdue-detection.db"); }
-  int64_t processed() const { return QueryInt(db_path(), "SELECT COUNT(*) FROM processed_events"); }
+  int64_t processed() const {
+    return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM processed_events");
+  }
 
   std::unique_ptr<dv1::OverdueService::Stub> Connect() {
     std::string address;
@@ -219,8 +204,9 @@ TEST_F(OverdueDetectionProcessTest, KilledMidStreamLosesAndDuplicatesNothing) {
   ASSERT_TRUE(WaitUntil([&] { return processed() >= expected_processed; }, absl::Seconds(90)))
       << "processed " << processed() << " of " << expected_processed;
   EXPECT_EQ(processed(), expected_processed);
-  ASSERT_TRUE(WaitUntil([&] { return QueryInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
-                        absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
+                absl::Seconds(60)));
 
   // The reference: the same stream through one engine, without processes.
   Reference reference;
@@ -256,8 +242,9 @@ TEST_F(OverdueDetectionProcessTest, KilledMidStreamLosesAndDuplicatesNothing) {
     EXPECT_EQ(response.loans_evaluated(), closed.loans_evaluated);
   }
   ExpectSameLoans(*stub, reference);
-  ASSERT_TRUE(WaitUntil([&] { return QueryInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
-                        absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
+                absl::Seconds(60)));
 
   // The delinquency topic: exactly the reference's events, each loan's
   // sequence under one id. A crash between publishing and marking an outbox

@@ -13,7 +13,6 @@
 // inputs in the same order as the reference, whatever the partition
 // interleaving within a phase.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <set>
@@ -30,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "services/strategy_routing/testing/scenario.h"
 #include "services/strategy_routing/testing/testbed.h"
+#include "tests/support/sqlite_query.h"
 #include "tests/support/subprocess.h"
 
 namespace arrears::strategy {
@@ -39,30 +39,12 @@ using ::arrears::strategy::testing::GenerateScenario;
 using ::arrears::strategy::testing::ScenarioDay;
 using ::arrears::strategy::testing::ScenarioOptions;
 using ::arrears::strategy::testing::Testbed;
+using ::arrears::testing::QuerySqliteInt;
 using ::arrears::testing::Subprocess;
 using ::arrears::testing::WaitUntil;
 using ::testing::HasSubstr;
 
 constexpr int kKillDay = 18;
-
-// One scalar from the service's store, read-only, as an operator would.
-int64_t QueryInt(const std::string& db_path, const char* sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = -1;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    value = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
 
 bool IsDelinquencyEvent(const events::InboundEvent& e) {
   return e.event.topic == topics::Spec(topics::v1::TOPIC_DELINQUENCY_EVENTS).name();
@@ -107,7 +89,9 @@ class StrategyRoutingProcessTest : public ::testing::Test {
     published_ += static_cast<int64_t>(batch.size());
   }
 
-  int64_t Processed() const { return QueryInt(db_path(), "SELECT COUNT(*) FROM processed_events"); }
+  int64_t Processed() const {
+    return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM processed_events");
+  }
   bool WaitProcessed(absl::Duration timeout) {
     return WaitUntil([&] { return Processed() >= published_; }, timeout);
   }
@@ -170,8 +154,9 @@ TEST_F(StrategyRoutingProcessTest, KilledServiceLosesAndDuplicatesNoContactReque
           << published_;
     }
   }
-  ASSERT_TRUE(WaitUntil([&] { return QueryInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
-                        absl::Seconds(60)))
+  ASSERT_TRUE(
+      WaitUntil([&] { return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
+                absl::Seconds(60)))
       << "outbox not drained";
   EXPECT_EQ(Processed(), published_);
   // The store's own record: each decided step once, as in the reference.
@@ -179,7 +164,7 @@ TEST_F(StrategyRoutingProcessTest, KilledServiceLosesAndDuplicatesNoContactReque
   for (const v1::ContactRequest& r : reference->ContactRequests()) {
     decided += r.has_contact() && r.contact().reason().step() != "agency-recall";
   }
-  EXPECT_EQ(QueryInt(db_path(), "SELECT COUNT(*) FROM case_treatments"), decided);
+  EXPECT_EQ(QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM case_treatments"), decided);
   service->Kill(SIGTERM);
   EXPECT_EQ(service->Wait(), 0);
 

@@ -6,7 +6,6 @@
 // each follow-up event is on its topic under exactly one id, and the poison
 // record is in the DLQ with its reason.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <set>
@@ -21,12 +20,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/loan_ledger.h"
+#include "tests/support/sqlite_query.h"
 #include "tests/support/subprocess.h"
 #include "tools/loadgen/loan_event_stream.h"
 
 namespace arrears::integration {
 namespace {
 
+using ::arrears::testing::QuerySqliteInt;
 using ::arrears::testing::Subprocess;
 using ::arrears::testing::WaitUntil;
 using ::testing::HasSubstr;
@@ -35,25 +36,6 @@ constexpr int64_t kEvents = 10'000;
 constexpr int64_t kPoison = 1;
 constexpr int64_t kLoans = 500;
 constexpr uint64_t kSeed = 42;
-
-// One scalar from the shared store, read-only, as an operator would.
-int64_t QueryInt(const std::string& db_path, const char* sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = -1;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    value = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
 
 class ExactlyOncePipelineTest : public ::testing::Test {
  protected:
@@ -81,7 +63,7 @@ class ExactlyOncePipelineTest : public ::testing::Test {
 
   std::string db_path() const { return dir_->File("integration-ledger.db"); }
   int64_t applied() const {
-    return QueryInt(db_path(), "SELECT COALESCE(SUM(events_applied), 0) FROM loan_ledger");
+    return QuerySqliteInt(db_path(), "SELECT COALESCE(SUM(events_applied), 0) FROM loan_ledger");
   }
 
   std::unique_ptr<store::TempDir> dir_;
@@ -116,14 +98,15 @@ TEST_F(ExactlyOncePipelineTest, KilledConsumerLosesAndDuplicatesNothing) {
   const int64_t expected = kEvents - kPoison;
   ASSERT_TRUE(WaitUntil([&] { return applied() >= expected; }, absl::Seconds(90)))
       << "applied " << applied() << " of " << expected;
-  ASSERT_TRUE(WaitUntil([&] { return QueryInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
-                        absl::Seconds(60)))
+  ASSERT_TRUE(
+      WaitUntil([&] { return QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM outbox") == 0; },
+                absl::Seconds(60)))
       << "outbox not drained";
 
   // Exactly once in the store.
   EXPECT_EQ(applied(), expected);
-  EXPECT_EQ(QueryInt(db_path(), "SELECT COUNT(*) FROM loan_ledger"), kLoans);
-  EXPECT_EQ(QueryInt(db_path(), "SELECT COUNT(*) FROM processed_events"), expected);
+  EXPECT_EQ(QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM loan_ledger"), kLoans);
+  EXPECT_EQ(QuerySqliteInt(db_path(), "SELECT COUNT(*) FROM processed_events"), expected);
 
   // Clean shutdown of both replicas.
   ledger_a->Kill(SIGTERM);
