@@ -37,7 +37,26 @@ nlohmann::json ToJson(const Deliverable& deliverable) {
   return j;
 }
 
+// FNV-1a: stable across processes and builds (absl::Hash is salted per
+// process, so it cannot make two runs agree).
+uint64_t StableHash(absl::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
 }  // namespace
+
+std::mt19937_64 SimulatedProvider::RandomFor(absl::string_view key, int64_t try_index) const {
+  const uint64_t hash = StableHash(key);
+  std::seed_seq seed{static_cast<uint32_t>(options_.seed),
+                     static_cast<uint32_t>(options_.seed >> 32), static_cast<uint32_t>(hash),
+                     static_cast<uint32_t>(hash >> 32), static_cast<uint32_t>(try_index)};
+  return std::mt19937_64(seed);
+}
 
 absl::StatusOr<std::unique_ptr<SimulatedProvider>> SimulatedProvider::Create(const Clock* clock,
                                                                              Options options) {
@@ -116,15 +135,17 @@ absl::StatusOr<std::optional<ProviderReceipt>> SimulatedProvider::Lookup(
 absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliverable,
                                                         absl::string_view idempotency_key) {
   absl::Duration latency;
+  std::mt19937_64 random;
   {
     absl::MutexLock lock(&mu_);
     ++calls_;
     auto it = receipts_.find(idempotency_key);
     if (it != receipts_.end()) return it->second;
+    random = RandomFor(idempotency_key, tries_[idempotency_key]++);
     std::uniform_int_distribution<int64_t> latency_us(
         absl::ToInt64Microseconds(options_.min_latency),
         absl::ToInt64Microseconds(options_.max_latency));
-    latency = absl::Microseconds(latency_us(random_));
+    latency = absl::Microseconds(latency_us(random));
   }
   // Latency is spent outside the lock so concurrent sends overlap.
   if (latency > absl::ZeroDuration()) options_.wait(latency);
@@ -133,12 +154,13 @@ absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliv
   // A concurrent Send() with the same key may have won meanwhile.
   auto it = receipts_.find(idempotency_key);
   if (it != receipts_.end()) return it->second;
-  if (std::bernoulli_distribution(options_.failure_rate)(random_)) {
+  if (std::bernoulli_distribution(options_.failure_rate)(random)) {
     return absl::UnavailableError(absl::StrCat(options_.name, ": simulated outage"));
   }
   ProviderReceipt receipt;
   receipt.provider = options_.name;
-  receipt.provider_reference = absl::StrCat(options_.name, "-", receipts_.size() + 1);
+  receipt.provider_reference =
+      absl::StrCat(options_.name, "-", absl::Hex(StableHash(idempotency_key), absl::kZeroPad16));
   receipt.accepted_at = clock_->Now();
   if (options_.outcome_weights.empty()) {
     receipt.outcome = std::holds_alternative<RenderedMessage>(deliverable)
@@ -148,7 +170,7 @@ absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliv
     std::vector<int> weights;
     for (const auto& entry : options_.outcome_weights) weights.push_back(entry.second);
     std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-    receipt.outcome = options_.outcome_weights[pick(random_)].first;
+    receipt.outcome = options_.outcome_weights[pick(random)].first;
     if (receipt.outcome == v1::CONTACT_OUTCOME_FAILED) receipt.failure_code = "SIMULATED_FAILURE";
   }
   if (outbox_.is_open()) {
@@ -162,6 +184,7 @@ absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliv
     outbox_.flush();
   }
   receipts_.emplace(std::string(idempotency_key), receipt);
+  tries_.erase(idempotency_key);
   return receipt;
 }
 

@@ -19,8 +19,11 @@
 //    sent again, and Lookup() answers for it. A line is written and flushed
 //    before Send() returns; a torn last line (a crash mid-write) counts as
 //    not sent.
-//  - Randomness comes from a seeded RNG: the same seed and inputs give the
-//    same answers.
+//  - Randomness is drawn per key: the latency, failure and outcome of the
+//    n-th Send() of a key depend only on (seed, key, n), never on what other
+//    keys were sent before or concurrently. So the same seed gives every
+//    contact the same answer whatever order the dispatch threads reach the
+//    provider in (runs with the same seed are comparable figure by figure).
 // The outbox holds the masked contact point only, never its raw value.
 // Thread-safe.
 #ifndef ARREARS_SERVICES_CONTACT_CHANNELS_SIMULATED_PROVIDER_H_
@@ -83,14 +86,18 @@ class SimulatedProvider final : public ChannelProvider {
 
  private:
   SimulatedProvider(const Clock* clock, Options options)
-      : clock_(clock), options_(std::move(options)), random_(options_.seed) {}
+      : clock_(clock), options_(std::move(options)) {}
+  // The generator for the `try_index`-th Send() of `key`.
+  std::mt19937_64 RandomFor(absl::string_view key, int64_t try_index) const;
   // Reads the receipts of an existing outbox file.
   absl::Status LoadOutbox() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock* const clock_;
   const Options options_;
   mutable absl::Mutex mu_;
-  std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
+  // Send() calls per key so far (not persisted: a restarted provider draws
+  // the first try's numbers again, which only moves when a retry succeeds).
+  absl::flat_hash_map<std::string, int64_t> tries_ ABSL_GUARDED_BY(mu_);
   std::ofstream outbox_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ProviderReceipt> receipts_ ABSL_GUARDED_BY(mu_);
   int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;

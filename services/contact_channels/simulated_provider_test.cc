@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,41 @@ TEST(SimulatedProviderTest, FailureRateIsSeededAndTransient) {
     return results;
   };
   EXPECT_EQ(run(3), run(3));
+}
+
+TEST(SimulatedProviderTest, EachKeysAnswerIsIndependentOfSendOrder) {
+  FakeClock clock;
+  const SimulatedProvider::Options options{
+      .failure_rate = 0.3,
+      .outcome_weights = {{v1::CONTACT_OUTCOME_DELIVERED, 1}, {v1::CONTACT_OUTCOME_FAILED, 1}},
+      .seed = 11};
+  // Each key is sent until accepted; returns key -> (tries, outcome).
+  auto run = [&](bool reversed) {
+    auto provider = SimulatedProvider::Create(&clock, options);
+    EXPECT_TRUE(provider.ok());
+    std::map<std::string, std::pair<int, v1::ContactOutcome>> answers;
+    for (int n = 0; n < 200; ++n) {
+      const std::string key = std::to_string(reversed ? 199 - n : n);
+      int tries = 1;
+      absl::StatusOr<ProviderReceipt> r = (*provider)->Send(Sms(), key);
+      for (; !r.ok() && tries < 50; ++tries) r = (*provider)->Send(Sms(), key);
+      EXPECT_TRUE(r.ok()) << key;
+      if (r.ok()) answers[key] = {tries, r->outcome};
+    }
+    return answers;
+  };
+  const auto forward = run(false);
+  const auto backward = run(true);
+  EXPECT_EQ(forward, backward);
+  int retried = 0, failed = 0;
+  for (const auto& [key, answer] : forward) {
+    retried += answer.first > 1;
+    failed += answer.second == v1::CONTACT_OUTCOME_FAILED;
+  }
+  // Both draws really vary from key to key.
+  EXPECT_GT(retried, 20);
+  EXPECT_GT(failed, 50);
+  EXPECT_LT(failed, 150);
 }
 
 TEST(SimulatedProviderTest, OutcomeWeights) {
