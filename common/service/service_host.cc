@@ -7,8 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/runtime/address.h"
 #include "common/runtime/logging.h"
+#include "common/service/bound_address.h"
+#include "common/service/outbox_transaction.h"
 #include "common/service/trace_propagation.h"
 #include "common/status/status_macros.h"
 #include "common/store/sqlite_core_schema.h"
@@ -66,16 +67,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
 
 absl::Status ServiceHost::InTransaction(
     absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-  int enqueued = 0;
-  absl::Status status = database_->InTransaction([&](store::Transaction& txn) {
-    store::TransactionalOutboxWriter writer(*outbox_, txn);
-    TraceStampingOutboxWriter traced(writer);
-    absl::Status s = body(txn, traced);
-    enqueued = writer.enqueued();
-    return s;
-  });
-  if (status.ok() && enqueued > 0) relay_->Notify();
-  return status;
+  return RunOutboxTransaction(*database_, *outbox_, *relay_, body);
 }
 
 absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
@@ -215,17 +207,9 @@ absl::Status ServiceHost::Start() {
 
 absl::Status ServiceHost::PublishGrpcAddress() {
   if (config_.grpc_address_file.empty()) return absl::OkStatus();
-  ARREARS_ASSIGN_OR_RETURN(runtime::HostPort listen, runtime::ParseHostPort(config_.grpc_address));
-  // A wildcard listen address is reachable on loopback; peers on this host
-  // are who reads the file.
-  std::string host = listen.host;
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  if (absl::StrContains(host, ':')) host = absl::StrCat("[", host, "]");
-  absl::StatusOr<std::unique_ptr<runtime::PublishedFile>> file = runtime::PublishedFile::Create(
-      config_.grpc_address_file, absl::StrCat(host, ":", grpc_server_->port()));
-  if (!file.ok()) return Annotate(file.status(), "--grpc_address_file");
-  grpc_address_file_ = *std::move(file);
+  ARREARS_ASSIGN_OR_RETURN(
+      grpc_address_file_,
+      PublishBoundAddress(config_.grpc_address_file, config_.grpc_address, grpc_server_->port()));
   return absl::OkStatus();
 }
 

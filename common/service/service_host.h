@@ -23,6 +23,8 @@
 // outbox → stop gRPC (in-flight calls finish) → flush the producer → stop
 // HTTP. Run() is Start + wait for SIGTERM/SIGINT + Shutdown.
 //
+// The production Host (host.h).
+//
 // Thread-safety: configuration calls (Add*, Start, Shutdown, Run) from one
 // thread; InTransaction from any thread (gRPC handlers).
 #ifndef ARREARS_COMMON_SERVICE_SERVICE_HOST_H_
@@ -44,6 +46,7 @@
 #include "common/runtime/metrics.h"
 #include "common/runtime/published_file.h"
 #include "common/runtime/shutdown.h"
+#include "common/service/host.h"
 #include "common/store/event_applier.h"
 #include "common/store/exactly_once_processor.h"
 #include "common/store/migration.h"
@@ -57,17 +60,7 @@
 
 namespace arrears::service {
 
-struct ConsumerBinding {
-  // The consumer group, also the dedupe namespace of its events.
-  std::string group_id;
-  std::vector<std::string> topics;
-  // Not owned; must outlive the host.
-  store::EventApplier* applier = nullptr;
-  kafka::RetryPolicy retry = {};
-  int max_batch_size = 500;
-};
-
-class ServiceHost {
+class ServiceHost final : public Host {
  public:
   // Opens and migrates the store and connects the producer. `clock` must
   // outlive the host. Errors name the flag or file at fault.
@@ -79,19 +72,19 @@ class ServiceHost {
   ServiceHost(const ServiceHost&) = delete;
   ServiceHost& operator=(const ServiceHost&) = delete;
 
-  store::SqliteDatabase& database() { return *database_; }
-  runtime::MetricsRegistry& metrics() { return metrics_; }
-  const runtime::RuntimeConfig& config() const { return config_; }
+  store::SqliteDatabase& database() override { return *database_; }
+  runtime::MetricsRegistry& metrics() override { return metrics_; }
+  const runtime::RuntimeConfig& config() const override { return config_; }
 
   // Runs `body` in one store transaction; events it enqueues are published
   // after, and only if, the transaction commits. For gRPC handlers that
   // change state and emit events.
   absl::Status InTransaction(
-      absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body);
+      absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) override;
 
   // Before Start().
-  absl::Status AddConsumer(ConsumerBinding binding);
-  void AddGrpcService(runtime::GrpcServiceBinding binding);
+  absl::Status AddConsumer(ConsumerBinding binding) override;
+  void AddGrpcService(runtime::GrpcServiceBinding binding) override;
 
   // Starts the relay, the consumers, gRPC and HTTP, then marks the process
   // ready and serving.

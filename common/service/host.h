@@ -1,0 +1,68 @@
+// Host: what a service's assembly needs from the process it runs in — its
+// store, transactions whose events go out through the outbox, consumers of
+// topics, gRPC services and metrics — without knowing how events travel.
+//
+// Two implementations: ServiceHost (service_host.h), the production process
+// over Kafka, and the in-process host of the reference run
+// (tools/simulator/in_process_system.h), whose "topics" are an in-memory bus.
+// A service's assembly (services/<name>/..._assembly.h) is written against
+// this interface only, so main.cc and the reference run wire exactly the
+// same parts.
+//
+// Contract shared by implementations:
+//   - InTransaction: `body` runs in one store transaction; the events it
+//     enqueues are published after, and only if, the transaction commits.
+//   - AddConsumer: before the host starts; each event of the binding's
+//     topics is applied at least once through an ExactlyOnceProcessor around
+//     `applier` (deduped by ce_id per group), so effects happen once.
+//   - AddGrpcService: before the host starts; served on the host's address.
+//
+// Thread-safety: Add* from the configuring thread; InTransaction from any
+// thread.
+#ifndef ARREARS_COMMON_SERVICE_HOST_H_
+#define ARREARS_COMMON_SERVICE_HOST_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "common/kafka/consumer_loop.h"  // RetryPolicy
+#include "common/runtime/config.h"
+#include "common/runtime/grpc_server.h"
+#include "common/runtime/metrics.h"
+#include "common/store/event_applier.h"
+#include "common/store/outbox_writer.h"
+#include "common/store/sqlite_database.h"
+#include "common/store/transaction.h"
+
+namespace arrears::service {
+
+struct ConsumerBinding {
+  // The consumer group, also the dedupe namespace of its events.
+  std::string group_id;
+  std::vector<std::string> topics;
+  // Not owned; must outlive the host.
+  store::EventApplier* applier = nullptr;
+  kafka::RetryPolicy retry = {};
+  int max_batch_size = 500;
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  virtual const runtime::RuntimeConfig& config() const = 0;
+  virtual store::SqliteDatabase& database() = 0;
+  virtual runtime::MetricsRegistry& metrics() = 0;
+
+  virtual absl::Status InTransaction(
+      absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) = 0;
+
+  virtual absl::Status AddConsumer(ConsumerBinding binding) = 0;
+  virtual void AddGrpcService(runtime::GrpcServiceBinding binding) = 0;
+};
+
+}  // namespace arrears::service
+
+#endif  // ARREARS_COMMON_SERVICE_HOST_H_
