@@ -74,12 +74,112 @@ absl::StatusOr<v1::Template> ParseTemplate(const YAML::Node& node, const std::st
   return t;
 }
 
+absl::StatusOr<HttpProvider::Options> ParseHttp(const YAML::Node& node, const std::string& field,
+                                                const std::string& name) {
+  if (!node || !node.IsMap()) return Bad(field, "must be a mapping (type: http)");
+  for (const char* secret_key : {"token", "password", "secret", "api_key", "credentials"}) {
+    if (node[secret_key]) {
+      return Bad(absl::StrCat(field, ".", secret_key),
+                 "secrets do not go in the configuration: name a credentials_file or "
+                 "credentials_env");
+    }
+  }
+  HttpProvider::Options http;
+  http.name = name;
+  ARREARS_ASSIGN_OR_RETURN(http.base_url,
+                           Scalar<std::string>(node["base_url"], field + ".base_url", ""));
+  if (http.base_url.empty()) return Bad(field + ".base_url", "must be set");
+  ARREARS_ASSIGN_OR_RETURN(
+      http.send_path, Scalar<std::string>(node["send_path"], field + ".send_path", http.send_path));
+  ARREARS_ASSIGN_OR_RETURN(http.lookup_path,
+                           Scalar<std::string>(node["lookup_path"], field + ".lookup_path", ""));
+  ARREARS_ASSIGN_OR_RETURN(std::string auth,
+                           Scalar<std::string>(node["auth"], field + ".auth", "none"));
+  if (auth == "none") {
+    http.auth = HttpAuth::kNone;
+  } else if (auth == "bearer") {
+    http.auth = HttpAuth::kBearer;
+  } else if (auth == "basic") {
+    http.auth = HttpAuth::kBasic;
+  } else {
+    return Bad(field + ".auth", absl::StrCat("unknown value '", auth, "' (none|bearer|basic)"));
+  }
+  ARREARS_ASSIGN_OR_RETURN(
+      http.credentials_file,
+      Scalar<std::string>(node["credentials_file"], field + ".credentials_file", ""));
+  ARREARS_ASSIGN_OR_RETURN(
+      http.credentials_env,
+      Scalar<std::string>(node["credentials_env"], field + ".credentials_env", ""));
+  if (http.auth != HttpAuth::kNone &&
+      http.credentials_file.empty() == http.credentials_env.empty()) {
+    return Bad(field + ".credentials_file",
+               "set exactly one of credentials_file and credentials_env");
+  }
+  ARREARS_ASSIGN_OR_RETURN(
+      int64_t connect_ms,
+      Scalar<int64_t>(node["connect_timeout_ms"], field + ".connect_timeout_ms", 2000));
+  if (connect_ms < 1) return Bad(field + ".connect_timeout_ms", "must be >= 1");
+  http.connect_timeout = absl::Milliseconds(connect_ms);
+  ARREARS_ASSIGN_OR_RETURN(int64_t timeout_ms,
+                           Scalar<int64_t>(node["timeout_ms"], field + ".timeout_ms", 5000));
+  if (timeout_ms < 1) return Bad(field + ".timeout_ms", "must be >= 1");
+  http.request_timeout = absl::Milliseconds(timeout_ms);
+  ARREARS_ASSIGN_OR_RETURN(http.ca_cert_file,
+                           Scalar<std::string>(node["ca_cert_file"], field + ".ca_cert_file", ""));
+  ARREARS_ASSIGN_OR_RETURN(
+      http.message_id_pointer,
+      Scalar<std::string>(node["message_id_pointer"], field + ".message_id_pointer",
+                          http.message_id_pointer));
+  ARREARS_ASSIGN_OR_RETURN(
+      http.error_code_pointer,
+      Scalar<std::string>(node["error_code_pointer"], field + ".error_code_pointer",
+                          http.error_code_pointer));
+  return http;
+}
+
+absl::StatusOr<absl::Duration> DurationScalar(const YAML::Node& node, const std::string& field,
+                                              absl::Duration fallback) {
+  if (!node) return fallback;
+  ARREARS_ASSIGN_OR_RETURN(std::string text, Scalar<std::string>(node, field, ""));
+  absl::Duration duration;
+  if (!absl::ParseDuration(text, &duration)) {
+    return Bad(field, absl::StrCat("'", text, "' is not a duration such as 24h or 90m"));
+  }
+  return duration;
+}
+
+absl::StatusOr<AgencyBatchPolicy> ParseBatch(const YAML::Node& node, const std::string& field) {
+  if (!node.IsMap()) return Bad(field, "must be a mapping");
+  AgencyBatchPolicy policy;
+  ARREARS_ASSIGN_OR_RETURN(
+      policy.max_placements,
+      Scalar<int>(node["max_placements"], field + ".max_placements", policy.max_placements));
+  if (policy.max_placements < 1) return Bad(field + ".max_placements", "must be >= 1");
+  ARREARS_ASSIGN_OR_RETURN(policy.window,
+                           DurationScalar(node["window"], field + ".window", policy.window));
+  if (policy.window <= absl::ZeroDuration()) return Bad(field + ".window", "must be positive");
+  ARREARS_ASSIGN_OR_RETURN(
+      policy.window_offset,
+      DurationScalar(node["window_offset"], field + ".window_offset", policy.window_offset));
+  return policy;
+}
+
 absl::StatusOr<ProviderConfig> ParseProvider(const YAML::Node& node, const std::string& field) {
   if (!node.IsMap()) return Bad(field, "must be a mapping");
   ProviderConfig config;
   SimulatedProvider::Options& sim = config.simulated;
   ARREARS_ASSIGN_OR_RETURN(sim.name, Scalar<std::string>(node["name"], field + ".name", ""));
   if (sim.name.empty()) return Bad(field + ".name", "must be set");
+  ARREARS_ASSIGN_OR_RETURN(std::string type,
+                           Scalar<std::string>(node["type"], field + ".type", "simulated"));
+  if (type == "http") {
+    config.type = ProviderType::kHttp;
+    ARREARS_ASSIGN_OR_RETURN(config.http, ParseHttp(node["http"], field + ".http", sim.name));
+  } else if (type != "simulated") {
+    return Bad(field + ".type", absl::StrCat("unknown value '", type, "' (simulated|http)"));
+  } else if (node["http"]) {
+    return Bad(field + ".http", "only for type: http");
+  }
   const YAML::Node channels = node["channels"];
   if (!channels || !channels.IsSequence() || channels.size() == 0) {
     return Bad(field + ".channels", "must be a non-empty list");
@@ -138,6 +238,9 @@ absl::StatusOr<ProviderConfig> ParseProvider(const YAML::Node& node, const std::
                            Scalar<int64_t>(node["cool_down_ms"], field + ".cool_down_ms", 30000));
   if (cool_down_ms < 0) return Bad(field + ".cool_down_ms", "must be >= 0");
   config.breaker.cool_down = absl::Milliseconds(cool_down_ms);
+  if (const YAML::Node batch = node["batch"]) {
+    ARREARS_ASSIGN_OR_RETURN(config.agency_batch, ParseBatch(batch, field + ".batch"));
+  }
   return config;
 }
 

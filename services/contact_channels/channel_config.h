@@ -1,7 +1,7 @@
 // ChannelConfig: the contact channel service's YAML configuration of
-// templates and simulated providers (the embedded default), parsed into
-// domain types. Real providers (URL, credentials) are wired by the service,
-// not here.
+// templates and providers (simulated: the embedded default; http: real
+// carriers by URL and credentials), parsed into domain types. Providers are
+// built from it by ContactChannels.
 //
 //   templates:
 //     - template_id: sms-d1-reminder
@@ -23,6 +23,32 @@
 //       failure_threshold: 5
 //       cool_down_ms: 30000
 //       seed: 1
+//     - name: sms-gateway          # a real carrier (http_provider.h)
+//       type: http                 # simulated (default) | http
+//       channels: [SMS]
+//       rate_per_second: 50        # limiter and breaker keys as above
+//       http:
+//         base_url: https://sms.example.com/api
+//         send_path: /v1/messages              # default /messages
+//         lookup_path: /v1/messages/{key}      # optional: GET by key
+//         auth: bearer                         # none | bearer | basic
+//         credentials_file: /run/secrets/sms   # or credentials_env: SMS_TOKEN
+//         connect_timeout_ms: 2000
+//         timeout_ms: 5000
+//         ca_cert_file: ""                     # extra CA bundle (PEM)
+//         message_id_pointer: /id              # JSON pointers in responses
+//         error_code_pointer: /error/code
+//
+//     - name: agency-gateway
+//       channels: [AGENCY_PLACEMENT]
+//       batch:                     # hand placements over in batches
+//         max_placements: 100      # a batch closes when this full...
+//         window: 24h              # ...or when its window ends
+//         window_offset: -8h       # windows start at 00:00 UTC+8
+//
+// Secrets never go in the YAML: an `http` mapping with a token, password,
+// secret, api_key or credentials key is rejected; the file or variable
+// holding the secret is named instead.
 //
 // Errors: InvalidArgument naming the field path ("templates[1].channel") and
 // the bad value; malformed YAML names the line. No yaml-cpp exception
@@ -32,6 +58,7 @@
 #define ARREARS_SERVICES_CONTACT_CHANNELS_CHANNEL_CONFIG_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,13 +66,21 @@
 #include "absl/strings/string_view.h"
 #include "arrears/common/v1/contact.pb.h"
 #include "arrears/contact/v1/template.pb.h"
+#include "services/contact_channels/agency_batch.h"
 #include "services/contact_channels/circuit_breaker.h"
+#include "services/contact_channels/http_provider.h"
 #include "services/contact_channels/simulated_provider.h"
 
 namespace arrears::contact {
 
+enum class ProviderType { kSimulated, kHttp };
+
 struct ProviderConfig {
+  ProviderType type = ProviderType::kSimulated;
+  // The provider's name is simulated.name (also copied to http.name).
   SimulatedProvider::Options simulated;
+  // For type kHttp.
+  HttpProvider::Options http;
   std::vector<common::v1::Channel> channels;
   int64_t rate_per_second = 100;
   int64_t burst = 10;
@@ -54,6 +89,9 @@ struct ProviderConfig {
   // (cn-default) deny unrecorded collection calls, so calls through a
   // provider without it are blocked rather than made.
   bool records_calls = false;
+  // `batch:` set: agency placements through this provider go over in
+  // batches (agency_batch.h).
+  std::optional<AgencyBatchPolicy> agency_batch;
 };
 
 struct ChannelConfig {

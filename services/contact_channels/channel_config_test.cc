@@ -27,6 +27,11 @@ TEST(ChannelConfigTest, DefaultConfigParsesAndEveryTemplateRegisters) {
   EXPECT_EQ(config.providers[2].simulated.name, "dialer-sim");
   EXPECT_TRUE(config.providers[2].records_calls) << "cn-default denies unrecorded calls";
   EXPECT_FALSE(config.providers[0].records_calls);
+  ASSERT_TRUE(config.providers[3].agency_batch.has_value()) << "agency placements go in batches";
+  EXPECT_EQ(config.providers[3].agency_batch->max_placements, 100);
+  EXPECT_EQ(config.providers[3].agency_batch->window, absl::Hours(24));
+  EXPECT_EQ(config.providers[3].agency_batch->window_offset, absl::Hours(-8));
+  EXPECT_FALSE(config.providers[0].agency_batch.has_value());
 
   FakeClock clock;
   FakeTemplateScreener screener;
@@ -47,6 +52,13 @@ TEST(ChannelConfigTest, ErrorsNameTheField) {
   EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [SMS]\n"
                                  "    burst: many\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].burst")));
+  EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                                 "    batch: {window: soon}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.window")));
+  EXPECT_THAT(
+      ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                         "    batch: {max_placements: 0}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.max_placements")));
   EXPECT_THAT(ParseChannelConfig("templates: [\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed YAML")));
 }

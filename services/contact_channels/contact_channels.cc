@@ -43,11 +43,22 @@ absl::StatusOr<std::unique_ptr<ContactChannels>> ContactChannels::Create(Options
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".name: \"", simulated.name, "\" is used twice"));
     }
-    simulated.outbox_path = c.provider_outbox_path(simulated.name);
-    if (options.provider_wait) simulated.wait = options.provider_wait;
     Lane lane;
-    ARREARS_ASSIGN_OR_RETURN(lane.provider,
-                             SimulatedProvider::Create(peers.clock, std::move(simulated)));
+    if (config.type == ProviderType::kHttp) {
+      HttpProvider::Options http = config.http;
+      http.name = simulated.name;
+      absl::StatusOr<std::unique_ptr<HttpProvider>> created =
+          HttpProvider::Create(peers.clock, std::move(http));
+      if (!created.ok()) return Annotate(created.status(), field);
+      lane.provider = *std::move(created);
+    } else {
+      simulated.outbox_path = c.provider_outbox_path(simulated.name);
+      if (options.provider_wait) simulated.wait = options.provider_wait;
+      ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<SimulatedProvider> created,
+                               SimulatedProvider::Create(peers.clock, std::move(simulated)));
+      lane.simulated = created.get();
+      lane.provider = std::move(created);
+    }
     lane.limiter = std::make_unique<TokenBucket>(peers.clock, config.rate_per_second, config.burst);
     lane.breaker = std::make_unique<CircuitBreaker>(peers.clock, config.breaker);
     for (common::v1::Channel channel : config.channels) {
@@ -56,7 +67,7 @@ absl::StatusOr<std::unique_ptr<ContactChannels>> ContactChannels::Create(Options
             field, ".channels: ", common::v1::Channel_Name(channel), " already has a provider"));
       }
       deps.lanes[channel] = {lane.provider.get(), lane.limiter.get(), lane.breaker.get(),
-                             config.records_calls};
+                             config.records_calls, config.agency_batch};
     }
     c.lanes_.emplace(lane.provider->name(), std::move(lane));
   }
@@ -100,7 +111,7 @@ std::string ContactChannels::provider_outbox_path(const std::string& name) const
 
 SimulatedProvider* ContactChannels::provider(const std::string& name) {
   auto it = lanes_.find(name);
-  return it == lanes_.end() ? nullptr : it->second.provider.get();
+  return it == lanes_.end() ? nullptr : it->second.simulated;
 }
 
 absl::StatusOr<int> ContactChannels::SeedTemplates() {

@@ -1,10 +1,11 @@
 // ContactChannels: the contact channel service's parts wired together over
 // one SQLite store, for main.cc, the integration tests and the benchmark:
 //
-//   providers     one SimulatedProvider per configured provider (the
-//                 embedded default), each with its token bucket and circuit
-//                 breaker, writing what it would send to
-//                 <data_dir>/provider-outbox/<name>.jsonl;
+//   providers     one per configured provider, each with its token bucket
+//                 and circuit breaker: a SimulatedProvider (the embedded
+//                 default) writing what it would send to
+//                 <data_dir>/provider-outbox/<name>.jsonl, or an HttpProvider
+//                 (type: http) talking to a real carrier;
 //   templates     a TemplateRegistry persisted in the store, screened by the
 //                 given screener (compliance); the configured templates are
 //                 registered at start when missing, retried in the
@@ -45,6 +46,7 @@
 #include "services/contact_channels/contact_service_impl.h"
 #include "services/contact_channels/dispatch_worker.h"
 #include "services/contact_channels/dispatcher.h"
+#include "services/contact_channels/http_provider.h"
 #include "services/contact_channels/notes_sealer.h"
 #include "services/contact_channels/simulated_provider.h"
 #include "services/contact_channels/sqlite_contact_store.h"
@@ -104,14 +106,16 @@ class ContactChannels {
   store::EventApplier& contact_request_applier() { return *contact_request_applier_; }
   store::EventApplier& case_event_applier() { return *case_event_applier_; }
   store::EventApplier& customer_event_applier() { return *customer_event_applier_; }
-  // The simulated provider called `name`, or null.
+  // The simulated provider called `name`, or null (also for a real one).
   SimulatedProvider* provider(const std::string& name);
   // <data_dir>/provider-outbox/<name>.jsonl
   std::string provider_outbox_path(const std::string& name) const;
 
  private:
   struct Lane {
-    std::unique_ptr<SimulatedProvider> provider;
+    std::unique_ptr<ChannelProvider> provider;
+    // provider as a SimulatedProvider, or null for real carriers.
+    SimulatedProvider* simulated = nullptr;
     std::unique_ptr<TokenBucket> limiter;
     std::unique_ptr<CircuitBreaker> breaker;
   };

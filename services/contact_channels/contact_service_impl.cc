@@ -37,6 +37,18 @@ absl::StatusOr<std::string> ResourceId(absl::string_view name, absl::string_view
   return std::string(id);
 }
 
+// The caller as the trusted gateway names it (contact_service.proto): the
+// one place gRPC metadata becomes a domain Caller.
+Caller CallerOf(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto value = [&](absl::string_view key) -> absl::string_view {
+    auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+    return it == metadata.end() ? absl::string_view()
+                                : absl::string_view(it->second.data(), it->second.size());
+  };
+  return CallerFromMetadata(value(kCallerUserMetadataKey), value(kCallerRolesMetadataKey));
+}
+
 template <typename T>
 grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   if (!result.ok()) return runtime::ToGrpcStatus(result.status());
@@ -58,22 +70,22 @@ grpc::Status ContactServiceImpl::GetContactHistory(grpc::ServerContext*,
   return Reply(DoGetContactHistory(*request), response);
 }
 
-grpc::Status ContactServiceImpl::ListFieldVisits(grpc::ServerContext*,
+grpc::Status ContactServiceImpl::ListFieldVisits(grpc::ServerContext* context,
                                                  const v1::ListFieldVisitsRequest* request,
                                                  v1::ListFieldVisitsResponse* response) {
-  return Reply(DoListFieldVisits(*request), response);
+  return Reply(DoListFieldVisits(*request, CallerOf(*context)), response);
 }
 
-grpc::Status ContactServiceImpl::CheckInFieldVisit(grpc::ServerContext*,
+grpc::Status ContactServiceImpl::CheckInFieldVisit(grpc::ServerContext* context,
                                                    const v1::CheckInFieldVisitRequest* request,
                                                    v1::FieldVisit* response) {
-  return Reply(DoCheckInFieldVisit(*request), response);
+  return Reply(DoCheckInFieldVisit(*request, CallerOf(*context)), response);
 }
 
-grpc::Status ContactServiceImpl::CompleteFieldVisit(grpc::ServerContext*,
+grpc::Status ContactServiceImpl::CompleteFieldVisit(grpc::ServerContext* context,
                                                     const v1::CompleteFieldVisitRequest* request,
                                                     v1::FieldVisit* response) {
-  return Reply(DoCompleteFieldVisit(*request), response);
+  return Reply(DoCompleteFieldVisit(*request, CallerOf(*context)), response);
 }
 
 grpc::Status ContactServiceImpl::RegisterTemplate(grpc::ServerContext*,
@@ -241,7 +253,7 @@ absl::StatusOr<v1::GetContactHistoryResponse> ContactServiceImpl::DoGetContactHi
 }
 
 absl::StatusOr<v1::ListFieldVisitsResponse> ContactServiceImpl::DoListFieldVisits(
-    const v1::ListFieldVisitsRequest& request) {
+    const v1::ListFieldVisitsRequest& request, const Caller& caller) {
   FieldVisitQuery query;
   query.staff_id = request.staff_id();
   query.region = request.region();
@@ -267,8 +279,14 @@ absl::StatusOr<v1::ListFieldVisitsResponse> ContactServiceImpl::DoListFieldVisit
         ARREARS_ASSIGN_OR_RETURN(SqliteContactStore store, SqliteContactStore::In(*db_, txn));
         ARREARS_ASSIGN_OR_RETURN(FieldVisitPage page, store.ListFieldVisits(query));
         for (v1::FieldVisit& visit : page.field_visits) {
-          ARREARS_ASSIGN_OR_RETURN(std::string notes, notes_->Open(visit.notes(), visit.name()));
-          visit.set_notes(std::move(notes));
+          if (!MayReadFieldVisitNotes(caller, visit)) {
+            // Not opened at all: the caller gets the visit without them.
+            visit.set_notes_withheld(!visit.notes().empty());
+            visit.clear_notes();
+          } else {
+            ARREARS_ASSIGN_OR_RETURN(std::string notes, notes_->Open(visit.notes(), visit.name()));
+            visit.set_notes(std::move(notes));
+          }
           *response.add_field_visits() = std::move(visit);
         }
         response.set_next_page_token(page.next_page_token);
@@ -278,7 +296,7 @@ absl::StatusOr<v1::ListFieldVisitsResponse> ContactServiceImpl::DoListFieldVisit
 }
 
 absl::StatusOr<v1::FieldVisit> ContactServiceImpl::ChangeFieldVisit(
-    const std::string& name,
+    const std::string& name, const Caller& caller,
     const std::function<absl::StatusOr<v1::ContactEvent>(v1::FieldVisit&, const ContactRecord&,
                                                          absl::Time now)>& change) {
   ARREARS_ASSIGN_OR_RETURN(std::string id,
@@ -291,6 +309,8 @@ absl::StatusOr<v1::FieldVisit> ContactServiceImpl::ChangeFieldVisit(
     if (!visit.has_value()) {
       return absl::NotFoundError(absl::StrCat(name, ": no such field visit"));
     }
+    // The answer carries the opened notes: only for those who may read them.
+    ARREARS_RETURN_IF_ERROR(AuthorizeFieldVisitNotes(caller, *visit));
     ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> record, store.Get(visit->request_id()));
     if (!record.has_value()) {
       return absl::InternalError(absl::StrCat(name, ": its contact request is missing"));
@@ -311,9 +331,9 @@ absl::StatusOr<v1::FieldVisit> ContactServiceImpl::ChangeFieldVisit(
 }
 
 absl::StatusOr<v1::FieldVisit> ContactServiceImpl::DoCheckInFieldVisit(
-    const v1::CheckInFieldVisitRequest& request) {
+    const v1::CheckInFieldVisitRequest& request, const Caller& caller) {
   return ChangeFieldVisit(
-      request.name(),
+      request.name(), caller,
       [&](v1::FieldVisit& visit, const ContactRecord& record,
           absl::Time now) -> absl::StatusOr<v1::ContactEvent> {
         ARREARS_RETURN_IF_ERROR(contact::CheckInFieldVisit(visit, request, now));
@@ -326,9 +346,9 @@ absl::StatusOr<v1::FieldVisit> ContactServiceImpl::DoCheckInFieldVisit(
 }
 
 absl::StatusOr<v1::FieldVisit> ContactServiceImpl::DoCompleteFieldVisit(
-    const v1::CompleteFieldVisitRequest& request) {
+    const v1::CompleteFieldVisitRequest& request, const Caller& caller) {
   return ChangeFieldVisit(
-      request.name(),
+      request.name(), caller,
       [&](v1::FieldVisit& visit, const ContactRecord& record,
           absl::Time now) -> absl::StatusOr<v1::ContactEvent> {
         ARREARS_RETURN_IF_ERROR(contact::CompleteFieldVisit(visit, request, now));

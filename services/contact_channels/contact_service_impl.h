@@ -11,8 +11,13 @@
 //  - ListFieldVisits / CheckInFieldVisit / CompleteFieldVisit: the work
 //    order lifecycle (field_visit_lifecycle.h); check-in and completion are
 //    published as CHECKED_IN and outcome events of the visit's attempt.
-//    Visit notes are stored sealed and opened for the API's answers; there
-//    is no per-user authorization yet (any caller of the API reads them).
+//    Visit notes are stored sealed and opened only for callers who may read
+//    them (caller.h: the visit's assigned staff, supervisors); the caller
+//    comes from the gateway's gRPC metadata (x-arrears-user,
+//    x-arrears-roles), mapped here and nowhere else. Others get listed
+//    visits without notes (notes_withheld), and check-in / completion,
+//    whose answers carry the notes, fail with PERMISSION_DENIED naming the
+//    visit.
 //  - RegisterTemplate / GetTemplate: screened registration, lookup.
 //
 // Errors: INVALID_ARGUMENT naming the field ("parent: ...",
@@ -28,6 +33,7 @@
 #include "common/ids/id_generator.h"
 #include "common/store/sqlite_database.h"
 #include "common/time/clock.h"
+#include "services/contact_channels/caller.h"
 #include "services/contact_channels/notes_sealer.h"
 #include "services/contact_channels/sqlite_contact_transactions.h"
 #include "services/contact_channels/template_registry.h"
@@ -72,15 +78,17 @@ class ContactServiceImpl final : public v1::ContactService::Service {
   absl::StatusOr<v1::GetContactHistoryResponse> DoGetContactHistory(
       const v1::GetContactHistoryRequest& request);
   absl::StatusOr<v1::ListFieldVisitsResponse> DoListFieldVisits(
-      const v1::ListFieldVisitsRequest& request);
-  absl::StatusOr<v1::FieldVisit> DoCheckInFieldVisit(const v1::CheckInFieldVisitRequest& request);
-  absl::StatusOr<v1::FieldVisit> DoCompleteFieldVisit(const v1::CompleteFieldVisitRequest& request);
+      const v1::ListFieldVisitsRequest& request, const Caller& caller);
+  absl::StatusOr<v1::FieldVisit> DoCheckInFieldVisit(const v1::CheckInFieldVisitRequest& request,
+                                                     const Caller& caller);
+  absl::StatusOr<v1::FieldVisit> DoCompleteFieldVisit(const v1::CompleteFieldVisitRequest& request,
+                                                      const Caller& caller);
 
  private:
   // Applies `change` to the named visit and publishes the event it yields,
-  // in one transaction.
+  // in one transaction, if `caller` may read the visit's notes.
   absl::StatusOr<v1::FieldVisit> ChangeFieldVisit(
-      const std::string& name,
+      const std::string& name, const Caller& caller,
       const std::function<absl::StatusOr<v1::ContactEvent>(v1::FieldVisit&, const ContactRecord&,
                                                            absl::Time now)>& change);
 

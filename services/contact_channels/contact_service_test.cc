@@ -67,10 +67,18 @@ class ContactServiceTest : public ::testing::Test {
                                 const Request& request) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    for (const auto& [key, value] : metadata_) context.AddMetadata(key, value);
     Response response;
     grpc::Status status = (stub_.get()->*method)(&context, request, &response);
     if (!status.ok()) return runtime::FromGrpcStatus(status);
     return response;
+  }
+
+  // Calls as `user` with `roles`, as the gateway would name them.
+  void CallAs(const std::string& user, const std::string& roles = "") {
+    metadata_.clear();
+    if (!user.empty()) metadata_.emplace_back("x-arrears-user", user);
+    if (!roles.empty()) metadata_.emplace_back("x-arrears-roles", roles);
   }
 
   std::vector<v1::ContactEvent> Outbox() {
@@ -80,6 +88,7 @@ class ContactServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<ContactTestHarness> harness_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
   std::unique_ptr<runtime::GrpcServer> server_;
   std::unique_ptr<v1::ContactService::Stub> stub_;
 };
@@ -287,6 +296,7 @@ TEST_F(ContactServiceTest, FieldVisitWorkOrderLifecycle) {
   ASSERT_OK(harness_->DeliverContactRequest(
       TestVisitRequest("visit-req", kCustomer, harness_->clock().Now())));
   StartGrpc();
+  CallAs("staff-1", "collector");
   v1::ListFieldVisitsRequest list;
   list.set_staff_id("staff-1");
   ASSERT_OK_AND_ASSIGN(v1::ListFieldVisitsResponse planned,
@@ -373,6 +383,84 @@ TEST_F(ContactServiceTest, FieldVisitWorkOrderLifecycle) {
   ASSERT_OK_AND_ASSIGN(v1::ListFieldVisitsResponse open,
                        (Call(&v1::ContactService::Stub::ListFieldVisits, list)));
   EXPECT_EQ(open.field_visits_size(), 0);
+}
+
+TEST_F(ContactServiceTest, VisitNotesAreOnlyForAssignedStaffAndSupervisors) {
+  ASSERT_OK(harness_->DeliverContactRequest(
+      TestVisitRequest("visit-req", kCustomer, harness_->clock().Now())));
+  ASSERT_OK(harness_->RunDue());
+  StartGrpc();
+  v1::CheckInFieldVisitRequest check_in;
+  check_in.set_name("fieldVisits/fv-1");
+  check_in.add_staff_ids("staff-1");
+  check_in.add_staff_ids("staff-2");
+  check_in.set_recording_on(true);
+  v1::CompleteFieldVisitRequest complete;
+  complete.set_name("fieldVisits/fv-1");
+  complete.set_outcome(v1::CONTACT_OUTCOME_REFUSED);
+  complete.set_notes("邻居说客户已搬走");
+
+  // Neither assigned nor a supervisor: no check-in, no completion.
+  for (const auto& [user, roles] : std::vector<std::pair<std::string, std::string>>{
+           {"staff-9", "collector"}, {"", ""}, {"staff-9", "supervisors"}}) {
+    CallAs(user, roles);
+    EXPECT_THAT((Call(&v1::ContactService::Stub::CheckInFieldVisit, check_in)),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("fieldVisits/fv-1")))
+        << user;
+    EXPECT_THAT((Call(&v1::ContactService::Stub::CompleteFieldVisit, complete)),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("fieldVisits/fv-1")));
+  }
+  CallAs("staff-9");
+  EXPECT_THAT((Call(&v1::ContactService::Stub::CheckInFieldVisit, check_in)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("user staff-9")));
+  // An unknown visit is NOT_FOUND whoever asks.
+  check_in.set_name("fieldVisits/nope");
+  EXPECT_THAT((Call(&v1::ContactService::Stub::CheckInFieldVisit, check_in)),
+              StatusIs(absl::StatusCode::kNotFound));
+  check_in.set_name("fieldVisits/fv-1");
+
+  CallAs("staff-1");
+  ASSERT_OK(Call(&v1::ContactService::Stub::CheckInFieldVisit, check_in));
+  ASSERT_OK_AND_ASSIGN(v1::FieldVisit completed,
+                       (Call(&v1::ContactService::Stub::CompleteFieldVisit, complete)));
+  EXPECT_EQ(completed.notes(), "邻居说客户已搬走");
+  EXPECT_FALSE(completed.notes_withheld());
+
+  v1::ListFieldVisitsRequest list;
+  list.add_states(v1::FieldVisit::STATE_COMPLETED);
+  auto notes_seen_by = [&](const std::string& user,
+                           const std::string& roles) -> std::pair<std::string, bool> {
+    CallAs(user, roles);
+    absl::StatusOr<v1::ListFieldVisitsResponse> listed =
+        Call(&v1::ContactService::Stub::ListFieldVisits, list);
+    EXPECT_OK(listed);
+    if (!listed.ok() || listed->field_visits_size() != 1) return {"<no visit>", false};
+    return {listed->field_visits(0).notes(), listed->field_visits(0).notes_withheld()};
+  };
+  const std::pair<std::string, bool> shown = {"邻居说客户已搬走", false};
+  const std::pair<std::string, bool> withheld = {"", true};
+  EXPECT_EQ(notes_seen_by("staff-2", ""), shown) << "assigned staff";
+  EXPECT_EQ(notes_seen_by("sup-1", "collector, supervisor"), shown) << "supervisor";
+  EXPECT_EQ(notes_seen_by("staff-9", "collector"), withheld);
+  EXPECT_EQ(notes_seen_by("", ""), withheld) << "no identity from the gateway";
+  EXPECT_EQ(notes_seen_by("staff-1x", "Supervisor"), withheld) << "roles are exact";
+}
+
+TEST(CallerTest, MetadataParsingAndNotesRule) {
+  const Caller caller = CallerFromMetadata(" staff-1 ", "collector, ,supervisor ,");
+  EXPECT_EQ(caller.user_id, "staff-1");
+  EXPECT_THAT(caller.roles, ElementsAre("collector", "supervisor"));
+  v1::FieldVisit visit;
+  visit.set_name("fieldVisits/fv-1");
+  visit.add_staff_ids("staff-2");
+  EXPECT_TRUE(MayReadFieldVisitNotes(caller, visit)) << "supervisor";
+  EXPECT_FALSE(MayReadFieldVisitNotes(CallerFromMetadata("staff-1", ""), visit));
+  visit.add_checked_in_staff_ids("staff-1");
+  EXPECT_TRUE(MayReadFieldVisitNotes(CallerFromMetadata("staff-1", ""), visit));
+  EXPECT_FALSE(MayReadFieldVisitNotes(CallerFromMetadata("", ""), visit));
+  EXPECT_THAT(AuthorizeFieldVisitNotes(CallerFromMetadata("", ""), visit),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr("fieldVisits/fv-1"), HasSubstr("anonymous"))));
 }
 
 TEST_F(ContactServiceTest, TemplatesAreScreenedWhenRegistered) {

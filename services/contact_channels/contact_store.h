@@ -59,7 +59,18 @@ enum class ContactState {
   kFailed = 6,
   kBlocked = 7,
   kCancelled = 8,
+  // Agency placements (and recalls) are handed over in batches
+  // (dispatcher.h). An allowed placement waits in its open batch: no timer
+  // of its own, batch_id names the batch.
+  kBatched = 9,
+  // The record of an agency batch itself (request_id = batch id, no
+  // customer): still taking placements; its timer is when it closes.
+  kBatchOpen = 10,
+  // A closed batch whose hand-over is in flight or retried; its timer is the
+  // worker's lease or the retry.
+  kBatchHandingOver = 11,
 };
+inline constexpr ContactState kLastContactState = ContactState::kBatchHandingOver;
 
 // Not yet sent and not in flight: a cancellation cancels it at once.
 inline bool IsPending(ContactState state) {
@@ -67,9 +78,16 @@ inline bool IsPending(ContactState state) {
          state == ContactState::kRetrying;
 }
 
-// Not known to be sent: what a cancellation looks at.
+// States of an agency batch's own record.
+inline bool IsBatchRecordState(ContactState state) {
+  return state == ContactState::kBatchOpen || state == ContactState::kBatchHandingOver;
+}
+
+// Not known to be sent: what a cancellation looks at (and what a worker may
+// claim).
 inline bool IsUnsent(ContactState state) {
-  return IsPending(state) || state == ContactState::kSending;
+  return IsPending(state) || state == ContactState::kSending || state == ContactState::kBatched ||
+         IsBatchRecordState(state);
 }
 
 struct ContactRecord {
@@ -100,6 +118,9 @@ struct ContactRecord {
   std::string cancel_reason;
   // The ALLOW the try in flight (kSending) runs under.
   v1::ComplianceDecisionRef sending_decision;
+  // The agency batch a placement joined (kBatched, and after the hand-over);
+  // empty otherwise.
+  std::string batch_id;
 };
 
 // When a record's timer is due: never (InfinitePast) without a timer.
@@ -134,6 +155,9 @@ class ContactStore {
   virtual absl::StatusOr<std::vector<ContactRecord>> ListUnsent(const std::string& customer_id) = 0;
   // Up to `limit` due records at `now` (see above) and the next due time.
   virtual absl::StatusOr<DueTimers> ListDue(absl::Time now, int limit) = 0;
+  // Records whose batch_id is `batch_id`, by request_id.
+  virtual absl::StatusOr<std::vector<ContactRecord>> ListBatchMembers(
+      const std::string& batch_id) = 0;
 
   virtual absl::StatusOr<std::optional<v1::FieldVisit>> GetFieldVisit(
       const std::string& field_visit_id) = 0;
@@ -180,6 +204,15 @@ class InMemoryContactStore final : public ContactStore {
       }
     }
     return unsent;
+  }
+  absl::StatusOr<std::vector<ContactRecord>> ListBatchMembers(
+      const std::string& batch_id) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<ContactRecord> members;
+    for (const auto& [id, record] : state_.records) {
+      if (record.batch_id == batch_id) members.push_back(record);
+    }
+    return members;
   }
   absl::StatusOr<DueTimers> ListDue(absl::Time now, int limit) override {
     absl::MutexLock lock(&mu_);

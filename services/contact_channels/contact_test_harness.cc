@@ -80,6 +80,28 @@ strategy::v1::ContactRequest TestVisitRequest(const std::string& request_id,
   return request;
 }
 
+strategy::v1::ContactRequest TestPlacementRequest(const std::string& request_id,
+                                                  const std::string& customer_id,
+                                                  absl::Time created,
+                                                  const std::string& agency_id) {
+  strategy::v1::ContactRequest request;
+  request.set_request_id(request_id);
+  request.set_customer_id(customer_id);
+  *request.mutable_create_time() = ToTimestamp(created);
+  strategy::v1::ContactInstruction* contact = request.mutable_contact();
+  contact->add_loan_ids("loan-1");
+  contact->set_channel(common::v1::CHANNEL_AGENCY_PLACEMENT);
+  contact->set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+  contact->set_purpose(common::v1::CONTACT_PURPOSE_COLLECTION);
+  contact->set_agency_id(agency_id);
+  strategy::v1::AgencyPlacementOrder* placement = contact->mutable_agency_placement();
+  placement->set_action(strategy::v1::AgencyPlacementOrder::ACTION_PLACE);
+  placement->set_agency_id(agency_id);
+  placement->set_placement_id("pl-" + request_id);
+  (*contact->mutable_template_parameters())["total_overdue"] = "1234.56 CNY";
+  return request;
+}
+
 absl::StatusOr<std::unique_ptr<ContactTestHarness>> ContactTestHarness::Create(Options options) {
   ARREARS_ASSIGN_OR_RETURN(store::TempDir dir, store::TempDir::Create());
   auto harness =

@@ -121,6 +121,12 @@ strategy::v1::ContactRequest TestSmsRequest(const std::string& request_id,
                                             const std::string& customer_id, absl::Time created);
 strategy::v1::ContactRequest TestVisitRequest(const std::string& request_id,
                                               const std::string& customer_id, absl::Time created);
+// An agency placement (ACTION_PLACE, placement id "pl-<request_id>", loan-1,
+// total_overdue 1234.56 CNY) with `agency_id`.
+strategy::v1::ContactRequest TestPlacementRequest(const std::string& request_id,
+                                                  const std::string& customer_id,
+                                                  absl::Time created,
+                                                  const std::string& agency_id = "AG-1");
 
 }  // namespace arrears::contact
 

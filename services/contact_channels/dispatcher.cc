@@ -9,6 +9,7 @@
 #include "common/ids/id_generator.h"
 #include "common/money/money.h"
 #include "common/proto_convert/proto_convert.h"
+#include "common/runtime/pii.h"
 #include "common/status/status_macros.h"
 #include "common/time/civil_date.h"
 #include "services/contact_channels/contact_event_builder.h"
@@ -158,7 +159,40 @@ std::string ProviderName(const ChannelLane* lane) {
   return lane == nullptr ? std::string() : lane->provider->name();
 }
 
+// An allowed placement joins the open batch of its agency, action and
+// window (creating it), closing it at once when it is full.
+absl::Status JoinAgencyBatch(ContactStore& store, ContactRecord& record,
+                             const v1::ComplianceDecisionRef& decision,
+                             const AgencyBatchPolicy& policy, absl::Time now) {
+  const std::string agency_id = PlacementAgencyId(record.request);
+  const std::string action = PlacementAction(record.request);
+  const BatchWindow window = BatchWindowAt(policy, now);
+  for (int sequence = 1;; ++sequence) {
+    const std::string batch_id = AgencyBatchId(agency_id, action, window.start, sequence);
+    ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> batch, store.Get(batch_id));
+    int members = 0;
+    if (!batch.has_value()) {
+      batch = NewAgencyBatchRecord(batch_id, agency_id, action, now, window.end);
+    } else {
+      if (batch->state != ContactState::kBatchOpen) continue;
+      ARREARS_ASSIGN_OR_RETURN(std::vector<ContactRecord> listed, store.ListBatchMembers(batch_id));
+      members = static_cast<int>(std::count_if(listed.begin(), listed.end(), [](const auto& m) {
+        return m.state == ContactState::kBatched;
+      }));
+      if (members >= policy.max_placements) continue;
+    }
+    if (members + 1 >= policy.max_placements) batch->timer_at = std::min(batch->timer_at, now);
+    ARREARS_RETURN_IF_ERROR(store.Put(*batch));
+    Finish(record, ContactState::kBatched);
+    record.batch_id = batch_id;
+    record.sending_decision = decision;
+    return absl::OkStatus();
+  }
+}
+
 bool IsPendingState(ContactState state) { return IsPending(state); }
+bool IsBatchState(ContactState state) { return IsBatchRecordState(state); }
+bool IsHandingOverState(ContactState state) { return state == ContactState::kBatchHandingOver; }
 bool IsSendingState(ContactState state) { return state == ContactState::kSending; }
 
 }  // namespace
@@ -177,6 +211,12 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(Dependencies depe
     if (lane.provider == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("lanes[", common::v1::Channel_Name(channel), "].provider: must be set"));
+    }
+    if (lane.agency_batch.has_value()) {
+      absl::Status valid = ValidateAgencyBatchPolicy(*lane.agency_batch);
+      if (!valid.ok()) {
+        return Annotate(valid, absl::StrCat("lanes[", common::v1::Channel_Name(channel), "]"));
+      }
     }
   }
   if (options.recheck_interval <= absl::ZeroDuration()) {
@@ -270,7 +310,13 @@ absl::StatusOr<DispatchEffects> Dispatcher::Cancel(ContactStore& store,
   DispatchEffects effects;
   for (ContactRecord& record : unsent) {
     if (!Covers(cancel, record.request)) continue;
-    if (record.state == ContactState::kSending) {
+    if (IsBatchRecordState(record.state)) continue;
+    bool in_flight = record.state == ContactState::kSending;
+    if (record.state == ContactState::kBatched) {
+      ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> batch, store.Get(record.batch_id));
+      in_flight = batch.has_value() && batch->state == ContactState::kBatchHandingOver;
+    }
+    if (in_flight) {
       // In flight: the worker decides once it knows whether the try happened.
       record.cancel_reason = reason;
       ARREARS_RETURN_IF_ERROR(store.Put(record));
@@ -380,7 +426,127 @@ absl::Status Dispatcher::RunDue(ContactTransactions& transactions, const std::st
 absl::Status Dispatcher::RunClaimed(ContactTransactions& transactions,
                                     const ContactRecord& claimed) {
   if (claimed.state == ContactState::kSending) return Recover(transactions, claimed);
+  if (IsBatchRecordState(claimed.state)) return HandOverBatch(transactions, claimed);
   return Try(transactions, claimed);
+}
+
+absl::Status Dispatcher::HandOverBatch(ContactTransactions& transactions,
+                                       const ContactRecord& claimed) {
+  const ChannelLane* lane = LaneFor(claimed);
+  const std::string& batch_id = claimed.request.request_id();
+  // Close the batch: its members are fixed from here on.
+  std::vector<ContactRecord> members;
+  bool hand_over = false;
+  ARREARS_RETURN_IF_ERROR(
+      Commit(transactions, claimed, IsBatchState,
+             [&](ContactStore& store, ContactRecord& record, DispatchEffects&) -> absl::Status {
+               members.clear();
+               ARREARS_ASSIGN_OR_RETURN(std::vector<ContactRecord> listed,
+                                        store.ListBatchMembers(batch_id));
+               for (ContactRecord& member : listed) {
+                 if (member.state == ContactState::kBatched) members.push_back(std::move(member));
+               }
+               if (members.empty()) {
+                 Finish(record, ContactState::kCancelled);  // every placement was cancelled
+                 return absl::OkStatus();
+               }
+               record.state = ContactState::kBatchHandingOver;
+               record.claimed_until = deps_.clock->Now() + options_.claim_lease;
+               record.timer_at = record.claimed_until;
+               hand_over = true;
+               return absl::OkStatus();
+             }));
+  if (!hand_over) return absl::OkStatus();
+
+  // The manifest, outside any transaction (the directory reads on its own).
+  WorkOrder order;
+  order.channel = common::v1::CHANNEL_AGENCY_PLACEMENT;
+  order.order_id = batch_id;
+  order.agency_id = PlacementAgencyId(claimed.request);
+  order.contact_point = claimed.contact_point;
+  order.details["action"] = PlacementAction(claimed.request);
+  order.details["placements"] = absl::StrCat(members.size());
+  for (const ContactRecord& member : members) {
+    common::v1::ContactPoint debtor_point;
+    std::string masked_name;
+    absl::StatusOr<CustomerContact> debtor = deps_.directory->Lookup(
+        {member.request.customer_id(), member.request.contact().contact_point_id(),
+         common::v1::CONTACT_POINT_TYPE_PHONE, ""});
+    if (debtor.ok()) {
+      debtor_point = debtor->contact_point;
+      debtor_point.set_masked_value(MaskContactPointValue(debtor_point));
+      masked_name = runtime::MaskName(debtor->full_name);
+    }
+    order.items.push_back(AgencyBatchItem(member, debtor_point, masked_name));
+  }
+  const absl::StatusOr<ProviderReceipt> receipt =
+      lane == nullptr
+          ? absl::StatusOr<ProviderReceipt>(absl::FailedPreconditionError("no provider"))
+          : lane->provider->Send(order, claimed.attempt_id);
+
+  return Commit(
+      transactions, claimed, IsHandingOverState,
+      [&](ContactStore& store, ContactRecord& record, DispatchEffects& effects) -> absl::Status {
+        const absl::Time now = deps_.clock->Now();
+        const bool transient = !receipt.ok() && IsTransientProviderError(receipt.status());
+        if (transient) {
+          ++record.failed_tries;
+          std::optional<absl::Duration> delay = retry_.NextDelay(record.failed_tries);
+          if (delay.has_value()) {
+            WaitUntil(record, now + *delay, ContactState::kBatchHandingOver);
+            return absl::OkStatus();
+          }
+        }
+        const std::string provider = ProviderName(lane);
+        const std::string carrier_code = receipt.ok() ? "" : ProviderErrorCode(receipt.status());
+        for (const ContactRecord& snapshot : members) {
+          ARREARS_ASSIGN_OR_RETURN(std::optional<ContactRecord> member,
+                                   store.Get(snapshot.request.request_id()));
+          if (!member.has_value() || member->state != ContactState::kBatched ||
+              member->batch_id != batch_id) {
+            continue;
+          }
+          if (!receipt.ok()) {
+            const bool cancelled = transient && !member->cancel_reason.empty();
+            v1::ContactEvent event = BaseContactEvent(
+                *member, now,
+                cancelled ? v1::CONTACT_OUTCOME_CANCELLED : v1::CONTACT_OUTCOME_FAILED);
+            event.set_batch_id(batch_id);
+            if (cancelled) {
+              event.set_outcome_reason(member->cancel_reason);
+            } else {
+              event.set_failure_code(transient              ? "RETRY_BUDGET_EXHAUSTED"
+                                     : carrier_code.empty() ? "PROVIDER_REJECTED"
+                                                            : carrier_code);
+            }
+            ARREARS_RETURN_IF_ERROR(Conclude(
+                store, *member, cancelled ? ContactState::kCancelled : ContactState::kFailed,
+                std::move(event), provider, now, effects));
+          } else {
+            v1::ContactEvent sent = BaseContactEvent(*member, now, v1::CONTACT_OUTCOME_SENT);
+            *sent.mutable_compliance_decision() = member->sending_decision;
+            sent.set_provider(receipt->provider);
+            sent.set_batch_id(batch_id);
+            Finish(*member, ContactState::kSent);
+            EmitContactEvent(*member, std::move(sent), effects);
+            if (receipt->outcome != v1::CONTACT_OUTCOME_UNSPECIFIED) {
+              v1::ContactEvent outcome =
+                  BaseContactEvent(*member, receipt->accepted_at, receipt->outcome);
+              outcome.set_failure_code(receipt->failure_code);
+              outcome.set_provider(receipt->provider);
+              outcome.set_batch_id(batch_id);
+              Finish(*member,
+                     receipt->outcome == v1::CONTACT_OUTCOME_DELIVERED ? ContactState::kDelivered
+                     : receipt->outcome == v1::CONTACT_OUTCOME_FAILED  ? ContactState::kFailed
+                                                                       : ContactState::kSent);
+              EmitContactEvent(*member, std::move(outcome), effects);
+            }
+          }
+          ARREARS_RETURN_IF_ERROR(store.Put(*member));
+        }
+        Finish(record, receipt.ok() ? ContactState::kSent : ContactState::kFailed);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status Dispatcher::Commit(
@@ -633,6 +799,11 @@ absl::Status Dispatcher::Try(ContactTransactions& transactions, const ContactRec
               ContactState::kDeferred);
           return absl::OkStatus();
         }
+        if (lane->agency_batch.has_value() && channel == common::v1::CHANNEL_AGENCY_PLACEMENT) {
+          // Handed over with its batch; one call per batch, so the rate
+          // limit and breaker of single sends do not apply.
+          return JoinAgencyBatch(store, record, DecisionRef(*decision), *lane->agency_batch, now);
+        }
         // Allowed: through the rate limit and the breaker.
         if (lane->rate_limiter != nullptr && !record.holds_rate_token) {
           const absl::Time token_at = lane->rate_limiter->Reserve();
@@ -742,7 +913,10 @@ absl::Status Dispatcher::ApplySendResult(ContactStore& store, ContactRecord& rec
                       effects);
     }
     v1::ContactEvent event = BaseContactEvent(record, now, v1::CONTACT_OUTCOME_FAILED);
-    event.set_failure_code(transient ? "RETRY_BUDGET_EXHAUSTED" : "PROVIDER_REJECTED");
+    const std::string carrier_code = ProviderErrorCode(receipt.status());
+    event.set_failure_code(transient              ? "RETRY_BUDGET_EXHAUSTED"
+                           : carrier_code.empty() ? "PROVIDER_REJECTED"
+                                                  : carrier_code);
     return Conclude(store, record, ContactState::kFailed, std::move(event), provider, now, effects);
   }
 

@@ -25,6 +25,26 @@
 //   sending --cancel--> remembered: sent if the try happened, else cancelled
 //   past latest_time --> cancelled ("EXPIRED")
 //
+// Agency placements on a lane with an AgencyBatchPolicy (agency_batch.h):
+//   ALLOW --> batched: the placement joins its agency's open batch (for its
+//     action and window; a new batch record is created when none is open)
+//     and waits without a timer of its own. The batch is a record of its
+//     own in the store (no customer; request_id = batch id), so it has the
+//     same durable timer, claim and lease as any request:
+//   batch open --timer (window end, or at once when max_placements is
+//     reached)--> handing over: the members are fixed (later placements open
+//     the next batch) --> one provider call with the manifest (one work
+//     order, an item per placement), keyed by the batch's attempt id -->
+//     each member: SENT (and the final outcome if the receipt has one), its
+//     events carrying batch_id; the batch record ends kSent.
+//     Transient error: the batch retries (backoff; same key); budget spent
+//     or permanent error: each member FAILED. A crash anywhere: the batch
+//     record's lease runs out and the hand-over runs again with the same
+//     members and key, so nothing is lost and the agency gets it once.
+//   batched --cancel--> cancelled while its batch is open (it leaves the
+//     batch; an emptied batch ends without a call); once the batch is
+//     handing over the cancellation is remembered as for `sending`.
+//
 // Two sides:
 //  - Admit() and Cancel() run in the caller's transaction (a Kafka
 //    consumer's) and only touch the store: nothing that can block.
@@ -78,6 +98,7 @@
 #include "arrears/contact/v1/contact_events.pb.h"
 #include "arrears/strategy/v1/contact_request.pb.h"
 #include "common/time/clock.h"
+#include "services/contact_channels/agency_batch.h"
 #include "services/contact_channels/circuit_breaker.h"
 #include "services/contact_channels/compliance_gate.h"
 #include "services/contact_channels/contact_directory.h"
@@ -98,6 +119,9 @@ struct ChannelLane {
   CircuitBreaker* breaker = nullptr;
   // Voice calls through this provider are recorded (told to compliance).
   bool records_calls = false;
+  // Set: agency placements on this lane are handed over in batches
+  // (agency_batch.h); unset: one work order each.
+  std::optional<AgencyBatchPolicy> agency_batch = std::nullopt;
 };
 
 // Requests claimed for this worker by Dispatcher::ClaimDue.
@@ -182,6 +206,8 @@ class Dispatcher {
                                                             DispatchEffects& effects);
   // A try of a claimed, pending record.
   absl::Status Try(ContactTransactions& transactions, const ContactRecord& claimed);
+  // A claimed agency batch record: hand it over (again, after a crash).
+  absl::Status HandOverBatch(ContactTransactions& transactions, const ContactRecord& claimed);
   // A claimed record found in kSending: did its try happen?
   absl::Status Recover(ContactTransactions& transactions, const ContactRecord& claimed);
   // Commits `decide` applied to the current record if the claim of

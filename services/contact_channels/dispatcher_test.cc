@@ -1,6 +1,7 @@
 #include "services/contact_channels/dispatcher.h"
 
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "services/contact_channels/dispatch_worker.h"
 #include "services/contact_channels/fake_compliance_gate.h"
 #include "services/contact_channels/simulated_provider.h"
@@ -72,6 +74,7 @@ class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::remove(sms_outbox_.c_str());
+    std::remove(agency_outbox_.c_str());
     Build({});
   }
 
@@ -97,6 +100,10 @@ class DispatcherTest : public ::testing::Test {
     sms_ = *SimulatedProvider::Create(&clock_, sms_options);
     hooked_sms_ = std::make_unique<HookedProvider>(sms_.get());
     visits_ = *SimulatedProvider::Create(&clock_, {.name = "field-sim"});
+    agency_ = *SimulatedProvider::Create(&clock_, {.name = "agency-sim",
+                                                   .failure_rate = agency_failure_rate_,
+                                                   .outbox_path = agency_outbox_});
+    hooked_agency_ = std::make_unique<HookedProvider>(agency_.get());
     limiter_ = std::make_unique<TokenBucket>(&clock_, rate_per_second, burst);
     breaker_ = std::make_unique<CircuitBreaker>(
         &clock_, CircuitBreaker::Options{.failure_threshold = 5, .cool_down = absl::Seconds(10)});
@@ -107,6 +114,9 @@ class DispatcherTest : public ::testing::Test {
     deps.clock = &clock_;
     deps.lanes[common::v1::CHANNEL_SMS] = {hooked_sms_.get(), limiter_.get(), breaker_.get()};
     deps.lanes[common::v1::CHANNEL_FIELD_VISIT] = {visits_.get(), nullptr, nullptr};
+    deps.lanes[common::v1::CHANNEL_AGENCY_PLACEMENT] = {
+        hooked_agency_.get(), nullptr, nullptr, false,
+        AgencyBatchPolicy{.max_placements = 3, .window = absl::Hours(1)}};
     Dispatcher::Options options;
     options.retry = retry;
     options.retry_seed = 9;
@@ -138,6 +148,37 @@ class DispatcherTest : public ::testing::Test {
     (*contact->mutable_template_parameters())["amount_due"] = "1234.56 CNY";
     (*contact->mutable_template_parameters())["due_date"] = "2026-01-05";
     return request;
+  }
+
+  strategy::v1::ContactRequest PlacementRequest(
+      std::string request_id, std::string agency_id = "AG-1",
+      strategy::v1::AgencyPlacementOrder::Action action =
+          strategy::v1::AgencyPlacementOrder::ACTION_PLACE) {
+    strategy::v1::ContactRequest request;
+    request.set_request_id(request_id);
+    request.set_customer_id(kCustomer);
+    *request.mutable_create_time() = ToTimestamp(clock_.Now());
+    strategy::v1::ContactInstruction* contact = request.mutable_contact();
+    contact->add_loan_ids("loan-1");
+    contact->set_channel(common::v1::CHANNEL_AGENCY_PLACEMENT);
+    contact->set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+    contact->set_purpose(common::v1::CONTACT_PURPOSE_COLLECTION);
+    contact->set_agency_id(agency_id);
+    strategy::v1::AgencyPlacementOrder* placement = contact->mutable_agency_placement();
+    placement->set_action(action);
+    placement->set_agency_id(agency_id);
+    placement->set_placement_id("pl-" + request_id);
+    (*contact->mutable_template_parameters())["total_overdue"] = "1234.56 CNY";
+    (*contact->mutable_template_parameters())["documents"] = "contract,statement";
+    return request;
+  }
+
+  // The lines the agency provider wrote, parsed.
+  std::vector<nlohmann::json> AgencyOutbox() const {
+    std::vector<nlohmann::json> lines;
+    std::ifstream in(agency_outbox_);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
   }
 
   strategy::v1::ContactRequest CancelRequest(std::string request_id,
@@ -220,11 +261,18 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<SimulatedProvider> sms_;
   std::unique_ptr<HookedProvider> hooked_sms_;
   std::unique_ptr<SimulatedProvider> visits_;
+  std::string agency_outbox_ = sms_outbox_ + ".agency";
+  double agency_failure_rate_ = 0.0;
+  std::unique_ptr<SimulatedProvider> agency_;
+  std::unique_ptr<HookedProvider> hooked_agency_;
   std::unique_ptr<TokenBucket> limiter_;
   std::unique_ptr<CircuitBreaker> breaker_;
   std::unique_ptr<Dispatcher> dispatcher_;
 
-  void TearDown() override { std::remove(sms_outbox_.c_str()); }
+  void TearDown() override {
+    std::remove(sms_outbox_.c_str());
+    std::remove(agency_outbox_.c_str());
+  }
 };
 
 TEST_F(DispatcherTest, AllowedContactIsSentOnceWithMaskedEvents) {
@@ -695,6 +743,158 @@ TEST_F(DispatcherTest, WorkerRunsEveryDueRequest) {
   EXPECT_EQ(sms_->unique_sends(), 5);
   ASSERT_OK_AND_ASSIGN(int none, worker->RunDueNow());
   EXPECT_EQ(none, 0);
+}
+
+// Agency placements (batch hand-over, dispatcher.h).
+
+TEST_F(DispatcherTest, PlacementsOfOneAgencyAreHandedOverAsOneBatch) {
+  const absl::Time start = clock_.Now();
+  Handle(PlacementRequest("p-1"));
+  Handle(PlacementRequest("p-2"));
+  Handle(PlacementRequest("r-1", "AG-1", strategy::v1::AgencyPlacementOrder::ACTION_RECALL));
+  Handle(PlacementRequest("p-3", "AG-2"));
+  EXPECT_EQ(RecordOf("p-1").state, ContactState::kBatched);
+  EXPECT_EQ(RecordOf("p-1").batch_id, RecordOf("p-2").batch_id);
+  EXPECT_NE(RecordOf("p-1").batch_id, RecordOf("r-1").batch_id) << "recalls go apart";
+  EXPECT_NE(RecordOf("p-1").batch_id, RecordOf("p-3").batch_id) << "one batch per agency";
+  EXPECT_THAT(events(), IsEmpty()) << "nothing is sent before the batch closes";
+  EXPECT_EQ(agency_->calls(), 0);
+  EXPECT_EQ(gate_.checks().size(), 4u) << "each placement is checked on its own";
+
+  EXPECT_EQ(RunTimers(), 3);  // the three batches close at the window's end
+  EXPECT_EQ(clock_.Now(), BatchWindowAt({.window = absl::Hours(1)}, start).end);
+  EXPECT_EQ(agency_->unique_sends(), 3);
+  const std::string batch_id = RecordOf("p-1").batch_id;
+  for (const std::string id : {"p-1", "p-2"}) {
+    EXPECT_EQ(RecordOf(id).state, ContactState::kSent);
+    ASSERT_THAT(OutcomesOf(id), ElementsAre(v1::CONTACT_OUTCOME_SENT));
+  }
+  int in_batch = 0;
+  for (const v1::ContactEvent& event : events()) {
+    EXPECT_FALSE(event.batch_id().empty());
+    EXPECT_EQ(event.agency_id(), event.request_id() == "p-3" ? "AG-2" : "AG-1");
+    in_batch += event.batch_id() == batch_id;
+  }
+  EXPECT_EQ(in_batch, 2);
+
+  // The manifest: one work order with an item per placement, masked data.
+  const std::vector<nlohmann::json> lines = AgencyOutbox();
+  ASSERT_EQ(lines.size(), 3u);
+  const nlohmann::json* manifest = nullptr;
+  for (const nlohmann::json& line : lines) {
+    if (line["order_id"] == batch_id) manifest = &line;
+  }
+  ASSERT_NE(manifest, nullptr);
+  EXPECT_EQ((*manifest)["agency_id"], "AG-1");
+  ASSERT_EQ((*manifest)["items"].size(), 2u);
+  const nlohmann::json& item = (*manifest)["items"][0];
+  EXPECT_EQ(item["order_id"], "pl-p-1");
+  EXPECT_EQ(item["customer_id"], kCustomer);
+  EXPECT_EQ(item["details"]["total_overdue"], "1234.56 CNY");
+  EXPECT_EQ(item["details"]["documents"], "contract,statement");
+  EXPECT_EQ(item["details"]["action"], "PLACE");
+  EXPECT_EQ(item["to"], "138****1234");
+  EXPECT_EQ(manifest->dump().find("13812341234"), std::string::npos) << "raw phone leaked";
+  EXPECT_EQ(manifest->dump().find("张三丰"), std::string::npos) << "full name leaked";
+}
+
+TEST_F(DispatcherTest, AFullBatchIsHandedOverAtOnceAndTheNextOpens) {
+  const absl::Time start = clock_.Now();
+  for (const std::string id : {"p-1", "p-2", "p-3", "p-4"}) Handle(PlacementRequest(id));
+  const std::string first = RecordOf("p-1").batch_id;
+  EXPECT_EQ(RecordOf("p-3").batch_id, first);
+  EXPECT_NE(RecordOf("p-4").batch_id, first) << "max_placements is 3";
+  // The full batch is due now, not at the window's end.
+  EXPECT_OK(dispatcher_->RunDue(txns_, first));
+  EXPECT_EQ(clock_.Now(), start);
+  EXPECT_EQ(agency_->unique_sends(), 1);
+  for (const std::string id : {"p-1", "p-2", "p-3"}) {
+    EXPECT_THAT(OutcomesOf(id), ElementsAre(v1::CONTACT_OUTCOME_SENT));
+  }
+  EXPECT_EQ(RecordOf("p-4").state, ContactState::kBatched);
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_THAT(OutcomesOf("p-4"), ElementsAre(v1::CONTACT_OUTCOME_SENT));
+  EXPECT_EQ(agency_->unique_sends(), 2);
+}
+
+TEST_F(DispatcherTest, ACrashDuringTheHandOverLosesNothingAndSendsOnce) {
+  for (const std::string id : {"p-1", "p-2", "p-3"}) Handle(PlacementRequest(id));
+  const std::string batch_id = RecordOf("p-1").batch_id;
+  // Claim, close, the agency accepts, then the result's commit is lost.
+  CrashingTransactions crashing(&txns_);
+  crashing.FailRun(3);
+  EXPECT_THAT(dispatcher_->RunDue(crashing, batch_id), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(RecordOf(batch_id).state, ContactState::kBatchHandingOver);
+  EXPECT_EQ(agency_->unique_sends(), 1);
+  EXPECT_THAT(events(), IsEmpty());
+
+  // A placement arriving now does not join the closed batch.
+  Handle(PlacementRequest("p-4"));
+  EXPECT_NE(RecordOf("p-4").batch_id, batch_id);
+
+  // Restart: new providers over the same outbox; the lease runs out and the
+  // hand-over runs again with the same members and key.
+  Build({});
+  EXPECT_EQ(RunTimers(), 2);
+  for (const std::string id : {"p-1", "p-2", "p-3", "p-4"}) {
+    EXPECT_THAT(OutcomesOf(id), ElementsAre(v1::CONTACT_OUTCOME_SENT)) << id;
+  }
+  const std::vector<nlohmann::json> lines = AgencyOutbox();
+  ASSERT_EQ(lines.size(), 2u) << "the first batch went to the agency once";
+  EXPECT_EQ(lines[0]["order_id"], batch_id);
+  EXPECT_EQ(lines[0]["items"].size(), 3u);
+  EXPECT_EQ(RecordOf(batch_id).state, ContactState::kSent);
+}
+
+TEST_F(DispatcherTest, ACrashBeforeTheAgencyCallRetriesTheSameBatch) {
+  Handle(PlacementRequest("p-1"));
+  const std::string batch_id = RecordOf("p-1").batch_id;
+  clock_.Advance(absl::Hours(1));
+  hooked_agency_->lose_next_ = true;
+  CrashingTransactions crashing(&txns_);
+  crashing.FailRun(3);
+  EXPECT_FALSE(dispatcher_->RunDue(crashing, batch_id).ok());
+  EXPECT_EQ(agency_->unique_sends(), 0);
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_THAT(OutcomesOf("p-1"), ElementsAre(v1::CONTACT_OUTCOME_SENT));
+  EXPECT_EQ(agency_->unique_sends(), 1);
+}
+
+TEST_F(DispatcherTest, ACancelledPlacementLeavesItsOpenBatch) {
+  Handle(PlacementRequest("p-1"));
+  Handle(PlacementRequest("p-2"));
+  strategy::v1::ContactRequest cancel =
+      CancelRequest("cure-1", strategy::v1::CancelPendingContacts::REASON_CURED);
+  cancel.mutable_cancel_pending()->add_request_ids("p-1");
+  Admit(cancel);
+  EXPECT_THAT(OutcomesOf("p-1"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_THAT(OutcomesOf("p-2"), ElementsAre(v1::CONTACT_OUTCOME_SENT));
+  const std::vector<nlohmann::json> lines = AgencyOutbox();
+  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines[0]["items"].size(), 1u);
+  EXPECT_EQ(lines[0]["items"][0]["order_id"], "pl-p-2");
+
+  // Every placement of a batch cancelled: the batch ends without a call.
+  Handle(PlacementRequest("p-5"));
+  Admit(CancelRequest("cure-2", strategy::v1::CancelPendingContacts::REASON_CURED));
+  EXPECT_THAT(OutcomesOf("p-5"), ElementsAre(v1::CONTACT_OUTCOME_CANCELLED));
+  EXPECT_EQ(RunTimers(), 1);
+  EXPECT_EQ(RecordOf(RecordOf("p-5").batch_id).state, ContactState::kCancelled);
+  EXPECT_EQ(agency_->calls(), 1);
+}
+
+TEST_F(DispatcherTest, AFailingAgencyFailsEveryPlacementOfTheBatchAfterItsRetries) {
+  agency_failure_rate_ = 1.0;
+  Build({}, RetryPolicy::Options{.max_attempts = 2});
+  Handle(PlacementRequest("p-1"));
+  Handle(PlacementRequest("p-2"));
+  EXPECT_EQ(RunTimers(), 2);  // the window's end, one retry
+  for (const std::string id : {"p-1", "p-2"}) {
+    ASSERT_THAT(OutcomesOf(id), ElementsAre(v1::CONTACT_OUTCOME_FAILED));
+  }
+  EXPECT_EQ(events()[0].failure_code(), "RETRY_BUDGET_EXHAUSTED");
+  EXPECT_FALSE(events()[0].batch_id().empty());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// contact_channels: the contact channel service process. Wiring only (flags,
-// configuration, ServiceHost, the compliance client, ContactChannels); the
-// logic lives in the service's libraries.
+// contact_channels: the contact channel service process. Flags to
+// ContactAssemblyOptions and a ServiceHost; ContactAssembly wires the parts
+// and the logic lives in the service's libraries.
 //
 // Compliance: every contact is checked with the compliance auditing service
 // first. Its address is --compliance_address, or the file it publishes
@@ -14,7 +14,6 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "arrears/contact/v1/contact_service.grpc.pb.h"
 #include "common/runtime/config.h"
 #include "common/runtime/logging.h"
 #include "common/runtime/process_clock.h"
@@ -22,10 +21,8 @@
 #include "common/service/service_host.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
-#include "common/topics/topics.h"
 #include "services/contact_channels/channel_config.h"
-#include "services/contact_channels/compliance_client.h"
-#include "services/contact_channels/contact_channels.h"
+#include "services/contact_channels/contact_assembly.h"
 #include "services/contact_channels/embedded_config.h"
 #include "services/contact_channels/sqlite_contact_store.h"
 
@@ -65,68 +62,35 @@ absl::StatusOr<contact::ChannelConfig> LoadChannelConfig() {
 }
 
 absl::Status Serve(const runtime::RuntimeConfig& config, runtime::ShutdownSignal& signal) {
-  ARREARS_ASSIGN_OR_RETURN(contact::ChannelConfig channel_config, LoadChannelConfig());
+  contact::ContactAssemblyOptions options;
+  ARREARS_ASSIGN_OR_RETURN(options.channels.config, LoadChannelConfig());
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<Clock> clock, runtime::ProcessClock(config));
   ARREARS_ASSIGN_OR_RETURN(
       std::unique_ptr<service::ServiceHost> host,
       service::ServiceHost::Create(config, contact::ContactMigrations(), clock.get()));
 
-  contact::ComplianceClient::Options compliance;
-  compliance.address = absl::GetFlag(FLAGS_compliance_address);
-  compliance.address_file = absl::GetFlag(FLAGS_compliance_address_file);
-  if (compliance.address.empty() && compliance.address_file.empty()) {
-    compliance.address_file = absl::StrCat(config.data_dir, "/compliance-auditing.grpc-address");
-  }
-  compliance.deadline = absl::GetFlag(FLAGS_compliance_deadline);
-  compliance.actor = config.service_name;
-  runtime::LogInfo("compliance service")
-      .With("address", compliance.address)
-      .With("address_file", compliance.address_file);
-  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<contact::ComplianceClient> compliance_client,
-                           contact::ComplianceClient::Create(compliance));
+  options.compliance.address = absl::GetFlag(FLAGS_compliance_address);
+  options.compliance.address_file = absl::GetFlag(FLAGS_compliance_address_file);
+  options.compliance.deadline = absl::GetFlag(FLAGS_compliance_deadline);
+  contact::ContactChannels::Options& channels = options.channels;
+  channels.data_dir = config.data_dir;
+  channels.dispatch.recheck_interval = absl::GetFlag(FLAGS_recheck_interval);
+  channels.dispatch.claim_lease = absl::GetFlag(FLAGS_claim_lease);
+  channels.dispatch.retry.max_attempts = absl::GetFlag(FLAGS_retry_max_attempts);
+  channels.dispatch.retry.initial_backoff = absl::GetFlag(FLAGS_retry_initial_backoff);
+  channels.dispatch.retry.max_backoff = absl::GetFlag(FLAGS_retry_max_backoff);
+  channels.worker.threads = absl::GetFlag(FLAGS_dispatch_threads);
+  channels.worker.idle_wait = absl::GetFlag(FLAGS_timer_idle_wait);
+  channels.notes_key_file = absl::GetFlag(FLAGS_notes_key_file);
+  ARREARS_ASSIGN_OR_RETURN(
+      std::unique_ptr<contact::ContactAssembly> assembly,
+      contact::ContactAssembly::Create(*host, clock.get(), std::move(options)));
 
-  contact::ContactChannels::Options options;
-  options.data_dir = config.data_dir;
-  options.config = std::move(channel_config);
-  options.dispatch.recheck_interval = absl::GetFlag(FLAGS_recheck_interval);
-  options.dispatch.claim_lease = absl::GetFlag(FLAGS_claim_lease);
-  options.dispatch.retry.max_attempts = absl::GetFlag(FLAGS_retry_max_attempts);
-  options.dispatch.retry.initial_backoff = absl::GetFlag(FLAGS_retry_initial_backoff);
-  options.dispatch.retry.max_backoff = absl::GetFlag(FLAGS_retry_max_backoff);
-  options.worker.threads = absl::GetFlag(FLAGS_dispatch_threads);
-  options.worker.idle_wait = absl::GetFlag(FLAGS_timer_idle_wait);
-  options.notes_key_file = absl::GetFlag(FLAGS_notes_key_file);
-  contact::ContactChannels::Peers peers;
-  service::ServiceHost* raw_host = host.get();
-  peers.db = &host->database();
-  peers.runner = [raw_host](auto body) { return raw_host->InTransaction(body); };
-  peers.gate = compliance_client.get();
-  peers.screener = compliance_client.get();
-  peers.clock = clock.get();
-  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<contact::ContactChannels> channels,
-                           contact::ContactChannels::Create(std::move(options), peers));
-
-  const std::string& name = config.service_name;
-  ARREARS_RETURN_IF_ERROR(
-      host->AddConsumer({.group_id = absl::StrCat(name, ".contact-requests"),
-                         .topics = {topics::Spec(topics::v1::TOPIC_CONTACT_REQUESTS).name()},
-                         .applier = &channels->contact_request_applier()}));
-  ARREARS_RETURN_IF_ERROR(
-      host->AddConsumer({.group_id = absl::StrCat(name, ".case-events"),
-                         .topics = {topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name()},
-                         .applier = &channels->case_event_applier()}));
-  ARREARS_RETURN_IF_ERROR(
-      host->AddConsumer({.group_id = absl::StrCat(name, ".customer-events"),
-                         .topics = {topics::Spec(topics::v1::TOPIC_CUSTOMER_EVENTS).name()},
-                         .applier = &channels->customer_event_applier()}));
-  host->AddGrpcService(
-      runtime::GrpcServiceBinding::Of<contact::v1::ContactService>(&channels->service()));
-
-  channels->Start();
+  assembly->StartBackground();
   absl::Status status = host->Run(signal);
   // The worker's last events stay in the outbox if the relay already
   // stopped; they are published at the next start.
-  channels->Stop();
+  assembly->StopBackground();
   return status;
 }
 

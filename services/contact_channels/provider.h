@@ -18,6 +18,10 @@
 //    Aborted, Internal) may be retried; any other error is permanent and the
 //    attempt fails. IsTransientProviderError() is the single place that says
 //    which is which.
+//  - A permanent error may carry the carrier's own error code (e.g.
+//    "INVALID_NUMBER") as a payload: WithProviderErrorCode() attaches it,
+//    ProviderErrorCode() reads it; the dispatcher reports it as the FAILED
+//    event's failure_code.
 //  - Lookup(key) tells, without sending, whether a Send() with that key was
 //    accepted (its receipt) or not (nullopt). The dispatcher asks after a
 //    crash left a try in flight. A provider that cannot tell returns
@@ -35,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -70,6 +75,10 @@ struct WorkOrder {
   std::map<std::string, std::string> details;
   // Call script, if a template was given.
   std::string script;
+  // A batch hand-over (agency placements): one item per contained placement
+  // (its own order: placement id, customer, loans, masked contact data,
+  // amounts and documents in details). Empty for a single order.
+  std::vector<WorkOrder> items;
 };
 
 using Deliverable = std::variant<RenderedMessage, WorkOrder>;
@@ -110,6 +119,22 @@ inline bool IsTransientProviderError(const absl::Status& status) {
     default:
       return false;
   }
+}
+
+inline constexpr absl::string_view kProviderErrorCodePayload =
+    "type.arrears.dev/arrears.contact.ProviderErrorCode";
+
+inline absl::Status WithProviderErrorCode(absl::Status status, absl::string_view code) {
+  if (!status.ok() && !code.empty()) {
+    status.SetPayload(kProviderErrorCodePayload, absl::Cord(code));
+  }
+  return status;
+}
+
+// The carrier's error code attached to `status`, or "" when none.
+inline std::string ProviderErrorCode(const absl::Status& status) {
+  absl::optional<absl::Cord> code = status.GetPayload(kProviderErrorCodePayload);
+  return code.has_value() ? std::string(*code) : std::string();
 }
 
 inline common::v1::Channel ChannelOf(const Deliverable& deliverable) {

@@ -6,36 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "services/contact_channels/deliverable_json.h"
 
 namespace arrears::contact {
 namespace {
-
-nlohmann::json ToJson(const Deliverable& deliverable) {
-  nlohmann::json j;
-  if (const auto* message = std::get_if<RenderedMessage>(&deliverable)) {
-    j["kind"] = "message";
-    j["channel"] = common::v1::Channel_Name(message->channel);
-    j["contact_point_id"] = message->contact_point.contact_point_id();
-    j["to"] = message->contact_point.masked_value();
-    j["template_id"] = message->template_id;
-    j["language"] = message->language;
-    j["subject"] = message->subject;
-    j["body"] = message->body;
-  } else {
-    const auto& order = std::get<WorkOrder>(deliverable);
-    j["kind"] = "work_order";
-    j["channel"] = common::v1::Channel_Name(order.channel);
-    j["order_id"] = order.order_id;
-    j["customer_id"] = order.customer_id;
-    j["loan_ids"] = order.loan_ids;
-    j["contact_point_id"] = order.contact_point.contact_point_id();
-    j["to"] = order.contact_point.masked_value();
-    j["staff_ids"] = order.staff_ids;
-    j["agency_id"] = order.agency_id;
-    j["details"] = order.details;
-  }
-  return j;
-}
 
 // FNV-1a: stable across processes and builds (absl::Hash is salted per
 // process, so it cannot make two runs agree).
@@ -174,7 +148,7 @@ absl::StatusOr<ProviderReceipt> SimulatedProvider::Send(const Deliverable& deliv
     if (receipt.outcome == v1::CONTACT_OUTCOME_FAILED) receipt.failure_code = "SIMULATED_FAILURE";
   }
   if (outbox_.is_open()) {
-    nlohmann::json line = ToJson(deliverable);
+    nlohmann::json line = DeliverableJson(deliverable, /*raw_address=*/false);
     line["provider"] = options_.name;
     line["idempotency_key"] = std::string(idempotency_key);
     line["provider_reference"] = receipt.provider_reference;

@@ -89,7 +89,7 @@ int64_t ChannelMask(const std::vector<common::v1::Channel>& channels) {
 #define CONTACT_RECORD_COLUMNS                                                        \
   "request_id, customer_id, attempt_id, state, timer_at, claimed_until, checks, "     \
   "failed_tries, event_sequence, holds_rate_token, last_decision_id, cancel_reason, " \
-  "received_at, contact_point, sending_decision, request"
+  "received_at, contact_point, sending_decision, request, batch_id"
 
 absl::StatusOr<ContactRecord> ReadRecord(const store::SqliteStatement& row) {
   ContactRecord record;
@@ -97,7 +97,7 @@ absl::StatusOr<ContactRecord> ReadRecord(const store::SqliteStatement& row) {
                            ParseColumn<strategy::v1::ContactRequest>(row, 15, "contact request"));
   record.attempt_id = std::string(row.ColumnText(2));
   const int64_t state = row.ColumnInt64(3);
-  if (state < 0 || state > static_cast<int64_t>(ContactState::kCancelled)) {
+  if (state < 0 || state > static_cast<int64_t>(kLastContactState)) {
     return absl::DataLossError(absl::StrCat("contact store: unknown state ", state));
   }
   record.state = static_cast<ContactState>(state);
@@ -114,6 +114,7 @@ absl::StatusOr<ContactRecord> ReadRecord(const store::SqliteStatement& row) {
                            ParseColumn<common::v1::ContactPoint>(row, 13, "contact point"));
   ARREARS_ASSIGN_OR_RETURN(record.sending_decision,
                            ParseColumn<v1::ComplianceDecisionRef>(row, 14, "decision"));
+  record.batch_id = std::string(row.ColumnText(16));
   return record;
 }
 
@@ -201,6 +202,14 @@ std::vector<store::Migration> ContactMigrations() {
        "CREATE TABLE outcome_notes ("
        "  event_id TEXT PRIMARY KEY,"
        "  sealed_notes TEXT NOT NULL) WITHOUT ROWID;"},
+      {base + 7, "agency batches: batch_id of placements, unsent index with batch states",
+       // Batch records (kBatchOpen, kBatchHandingOver) are rows of their own
+       // with no customer; their placements point at them by batch_id.
+       "ALTER TABLE contact_attempts ADD COLUMN batch_id TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX contact_attempts_batch ON contact_attempts (batch_id) WHERE batch_id != '';"
+       "DROP INDEX contact_attempts_unsent;"
+       "CREATE INDEX contact_attempts_unsent ON contact_attempts (customer_id)"
+       "  WHERE state IN (0, 1, 2, 3, 9, 10, 11);"},
   };
 }
 
@@ -243,8 +252,9 @@ absl::Status SqliteContactStore::Put(const ContactRecord& record) {
       txn_->Prepare("INSERT OR REPLACE INTO contact_attempts (request_id, customer_id, attempt_id, "
                     "state, timer_at, claimed_until, checks, failed_tries, event_sequence, "
                     "holds_rate_token, last_decision_id, cancel_reason, received_at, "
-                    "contact_point, sending_decision, request, due_at) VALUES (?1, ?2, ?3, ?4, "
-                    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+                    "contact_point, sending_decision, request, due_at, batch_id) VALUES (?1, "
+                    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                    "?18)"));
   upsert.BindText(1, record.request.request_id());
   upsert.BindText(2, record.request.customer_id());
   upsert.BindText(3, record.attempt_id);
@@ -262,17 +272,35 @@ absl::Status SqliteContactStore::Put(const ContactRecord& record) {
   upsert.BindBlob(15, decision);
   upsert.BindBlob(16, request);
   BindTime(upsert, 17, DueAt(record));
+  upsert.BindText(18, record.batch_id);
   return upsert.Run();
 }
 
 absl::StatusOr<std::vector<ContactRecord>> SqliteContactStore::ListUnsent(
     const std::string& customer_id) {
+  ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select,
+                           txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
+                                         " FROM contact_attempts WHERE customer_id = ?1 AND "
+                                         "state IN (0, 1, 2, 3, 9, 10, 11) ORDER BY request_id"));
+  select.BindText(1, customer_id);
+  std::vector<ContactRecord> records;
+  while (true) {
+    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    ARREARS_ASSIGN_OR_RETURN(ContactRecord record, ReadRecord(select));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<ContactRecord>> SqliteContactStore::ListBatchMembers(
+    const std::string& batch_id) {
   ARREARS_ASSIGN_OR_RETURN(
       store::SqliteStatement select,
       txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
-                    " FROM contact_attempts WHERE customer_id = ?1 AND state IN (0, 1, 2, 3) "
+                    " FROM contact_attempts WHERE batch_id = ?1 AND batch_id != '' "
                     "ORDER BY request_id"));
-  select.BindText(1, customer_id);
+  select.BindText(1, batch_id);
   std::vector<ContactRecord> records;
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());

@@ -94,6 +94,7 @@ class SqliteContactStore final : public ContactStore {
   absl::Status Put(const ContactRecord& record) override;
   absl::StatusOr<std::vector<ContactRecord>> ListUnsent(const std::string& customer_id) override;
   absl::StatusOr<DueTimers> ListDue(absl::Time now, int limit) override;
+  absl::StatusOr<std::vector<ContactRecord>> ListBatchMembers(const std::string& batch_id) override;
   absl::StatusOr<std::optional<v1::FieldVisit>> GetFieldVisit(
       const std::string& field_visit_id) override;
   absl::Status PutFieldVisit(const v1::FieldVisit& visit) override;

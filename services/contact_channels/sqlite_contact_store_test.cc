@@ -83,6 +83,41 @@ class SqliteContactStoreTest : public ::testing::Test {
   std::unique_ptr<store::SqliteDatabase> db_;
 };
 
+TEST_F(SqliteContactStoreTest, AgencyBatchMembersAndStatesSurviveARestart) {
+  ContactRecord batch =
+      Record("agency-batch/AG-1/PLACE/x/1", "", ContactState::kBatchOpen, kT0 + absl::Hours(1));
+  ContactRecord joined = Record("p-1", "cust-1", ContactState::kBatched);
+  joined.batch_id = batch.request.request_id();
+  ContactRecord other = Record("p-2", "cust-1", ContactState::kBatched);
+  other.batch_id = "agency-batch/AG-2/PLACE/x/1";
+  InStore([&](SqliteContactStore& store) {
+    ASSERT_OK(store.Put(batch));
+    ASSERT_OK(store.Put(joined));
+    ASSERT_OK(store.Put(other));
+    ASSERT_OK(store.Put(Record("req-9", "cust-1")));
+  });
+  Open();
+  InStore([&](SqliteContactStore& store) {
+    ASSERT_OK_AND_ASSIGN(std::vector<ContactRecord> members,
+                         store.ListBatchMembers(batch.request.request_id()));
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members[0].request.request_id(), "p-1");
+    EXPECT_EQ(members[0].state, ContactState::kBatched);
+    EXPECT_EQ(members[0].batch_id, batch.request.request_id());
+    ASSERT_OK_AND_ASSIGN(std::vector<ContactRecord> none, store.ListBatchMembers(""));
+    EXPECT_TRUE(none.empty()) << "records outside batches are no batch's members";
+    // Batched placements are unsent (a cure reaches them); the batch's own
+    // timer is durable.
+    ASSERT_OK_AND_ASSIGN(std::vector<ContactRecord> unsent, store.ListUnsent("cust-1"));
+    EXPECT_EQ(unsent.size(), 3u);
+    ASSERT_OK_AND_ASSIGN(DueTimers due, store.ListDue(kT0 + absl::Hours(1), 10));
+    EXPECT_EQ(due.request_ids, std::vector<std::string>{batch.request.request_id()});
+    ASSERT_OK_AND_ASSIGN(std::optional<ContactRecord> read, store.Get(batch.request.request_id()));
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->state, ContactState::kBatchOpen);
+  });
+}
+
 TEST_F(SqliteContactStoreTest, RecordsRoundTripAndSurviveARestart) {
   ContactRecord record = Record("req-1", "cust-1", ContactState::kSending, kT0 + absl::Minutes(1));
   record.checks = 3;
