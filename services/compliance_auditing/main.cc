@@ -1,6 +1,7 @@
-// compliance_auditing: the compliance auditing service process. Wires parts
-// only — flags, ServiceHost, the compliance app (service/compliance_app.h),
-// its consumer and gRPC API, and the periodic checkpoint and retention jobs.
+// compliance_auditing: the compliance auditing service process. Flags to
+// ComplianceAssemblyOptions and a ServiceHost; ComplianceAssembly
+// (service/compliance_assembly.h) wires the app, its consumer, gRPC API and
+// periodic jobs.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,17 +10,15 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "arrears/compliance/v1/compliance_service.grpc.pb.h"
 #include "common/runtime/config.h"
 #include "common/runtime/logging.h"
 #include "common/runtime/process_clock.h"
 #include "common/runtime/shutdown.h"
 #include "common/service/service_host.h"
 #include "common/store/sqlite_core_schema.h"
-#include "common/topics/topics.h"
-#include "services/compliance_auditing/service/compliance_app.h"
-#include "services/compliance_auditing/service/periodic_jobs.h"
+#include "services/compliance_auditing/service/compliance_assembly.h"
 
 ABSL_FLAG(std::string, policy_dir, COMPLIANCE_DEFAULT_POLICY_DIR,
           "Directory of the policy pack files and the screening rules.");
@@ -31,8 +30,10 @@ ABSL_FLAG(std::string, screening_rules, "screening-rules.yaml",
 ABSL_FLAG(std::vector<std::string>, lender_jurisdictions, {},
           "Jurisdictions of the lender's licences (e.g. CN); their packs apply to every "
           "customer on top of the residence's.");
-ABSL_FLAG(int, limitation_years, 3,
-          "Years after the oldest overdue due date a debt counts as time-barred.");
+ABSL_FLAG(int, limitation_years, 0,
+          "Overrides every pack's limitation period (years after the oldest overdue due date "
+          "a debt counts as time-barred); 0 = each pack's own (limitation in the pack file), "
+          "3 years for a pack that sets none.");
 ABSL_FLAG(std::string, audit_log_id, "arrears-compliance", "Log id signed into checkpoints.");
 ABSL_FLAG(std::string, audit_signing_key_file, "",
           "Ed25519 PKCS#8 PEM signing key; default <data_dir>/audit-signing-key.pem, created "
@@ -49,6 +50,9 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
 ABSL_FLAG(bool, allow_reveal_personal_data, false,
           "Let GetAuditEntry/ExportAudit decrypt personal data.");
 ABSL_FLAG(int, history_readers, 2, "Read connections for CheckContact's history snapshots.");
+ABSL_FLAG(bool, history_cache, true,
+          "Cache each customer's history snapshot in memory (invalidated by every write of this "
+          "process); turn off when another process writes the same database file.");
 
 namespace {
 
@@ -73,6 +77,9 @@ int main(int argc, char** argv) {
   runtime::ParseCommandLine(argc, argv,
                             "Compliance auditing: contact decisions, contact history and the "
                             "verifiable audit log.");
+  // Debian's Abseil keeps Mutex deadlock detection on (a lock graph updated
+  // on every lock of the hot path); tests still run with it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::StatusOr<runtime::RuntimeConfig> config = runtime::RuntimeConfigFromFlags();
   if (!config.ok()) {
     std::cerr << config.status() << "\n";
@@ -92,13 +99,14 @@ int main(int argc, char** argv) {
 
   const std::string policy_dir = absl::GetFlag(FLAGS_policy_dir);
   const std::string& data_dir = config->data_dir;
-  compliance::service::ComplianceAppOptions options;
+  compliance::service::ComplianceAssemblyOptions assembly_options;
+  compliance::service::ComplianceAppOptions& options = assembly_options.app;
   for (const std::string& pack : absl::GetFlag(FLAGS_policy_packs)) {
     options.pack_paths.push_back(InDir(policy_dir, pack));
   }
   options.screening_rules_path = InDir(policy_dir, absl::GetFlag(FLAGS_screening_rules));
   options.history.lender_jurisdictions = absl::GetFlag(FLAGS_lender_jurisdictions);
-  options.history.limitation_years = absl::GetFlag(FLAGS_limitation_years);
+  options.engine.limitation_years_override = absl::GetFlag(FLAGS_limitation_years);
   options.audit.log_id = absl::GetFlag(FLAGS_audit_log_id);
   options.audit.signing_key_path = OrDefault(absl::GetFlag(FLAGS_audit_signing_key_file),
                                              absl::StrCat(data_dir, "/audit-signing-key.pem"));
@@ -109,38 +117,17 @@ int main(int argc, char** argv) {
                 absl::StrCat(data_dir, "/", config->service_name, "-keys.db"));
   options.core.allow_reveal_personal_data = absl::GetFlag(FLAGS_allow_reveal_personal_data);
   options.history_readers = absl::GetFlag(FLAGS_history_readers);
+  options.history.cache_snapshots = absl::GetFlag(FLAGS_history_cache);
+  assembly_options.checkpoint_interval = absl::GetFlag(FLAGS_checkpoint_interval);
+  assembly_options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
 
-  service::ServiceHost* host_ptr = host->get();
-  absl::StatusOr<std::unique_ptr<compliance::service::ComplianceApp>> app =
-      compliance::service::ComplianceApp::Create(
-          &host_ptr->database(),
-          [host_ptr](
-              absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-            return host_ptr->InTransaction(body);
-          },
-          clock->get(), options, &host_ptr->metrics());
-  if (!app.ok()) return fail("startup failed", app.status());
-
-  absl::Status status =
-      host_ptr->AddConsumer({.group_id = config->service_name,
-                             .topics = {topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name(),
-                                        topics::Spec(topics::v1::TOPIC_CUSTOMER_EVENTS).name(),
-                                        topics::Spec(topics::v1::TOPIC_DELINQUENCY_EVENTS).name(),
-                                        topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name()},
-                             .applier = &(*app)->applier()});
-  if (!status.ok()) return fail("startup failed", status);
-  host_ptr->AddGrpcService(
-      runtime::GrpcServiceBinding::Of<compliance::v1::ComplianceService>(&(*app)->grpc_service()));
-
-  compliance::service::ComplianceCore& core = (*app)->core();
-  compliance::service::PeriodicJobs jobs(
-      {{"publish checkpoint", absl::GetFlag(FLAGS_checkpoint_interval),
-        [&core] { return core.PublishCheckpoint().status(); }},
-       {"enforce retention", absl::GetFlag(FLAGS_retention_interval),
-        [&core] { return core.EnforceRetention().status(); }}});
-  jobs.Start();
-  status = host_ptr->Run(**signal);
-  jobs.Stop();
+  absl::StatusOr<std::unique_ptr<compliance::service::ComplianceAssembly>> assembly =
+      compliance::service::ComplianceAssembly::Create(**host, clock->get(),
+                                                      std::move(assembly_options));
+  if (!assembly.ok()) return fail("startup failed", assembly.status());
+  (*assembly)->StartBackground();
+  absl::Status status = (*host)->Run(**signal);
+  (*assembly)->StopBackground();
   if (!status.ok()) return fail("exiting with error", status);
   return 0;
 }

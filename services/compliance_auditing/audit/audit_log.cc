@@ -804,8 +804,10 @@ absl::StatusOr<ExportSummary> AuditLog::Export(const ExportOptions& options, Exp
   filter.loan_id = options.loan_id;
   ARREARS_ASSIGN_OR_RETURN(filter.kind_mask, KindMask(options.kinds));
 
+  const bool csv = options.format == ExportFormat::kCsv;
   ExportSummary summary;
-  summary.content_type = std::string(kExportContentType);
+  summary.content_type = std::string(csv ? kCsvContentType : kExportContentType);
+  summary.format = std::string(csv ? kCsvExportFormat : kExportFormat);
   ARREARS_ASSIGN_OR_RETURN(summary.checkpoint, Checkpoint());
   const uint64_t tree_size = summary.checkpoint.size();
   const uint64_t from = options.from_index;
@@ -826,13 +828,18 @@ absl::StatusOr<ExportSummary> AuditLog::Export(const ExportOptions& options, Exp
     filter.end_index = std::min(filter.end_index, end);
   }
 
+  summary.from_index = from;
+  summary.to_index = to;
+
   Sha256Hasher file_hash;
   auto emit = [&](const std::string& line) {
     file_hash.Update(line);
+    summary.file_bytes += line.size();
     return sink(line);
   };
-  ARREARS_RETURN_IF_ERROR(emit(ExportHeaderLine(summary.checkpoint, signer_->public_key(), options,
-                                                from, to, clock_->Now())));
+  ARREARS_RETURN_IF_ERROR(emit(csv ? ExportCsvHeaderRow()
+                                   : ExportHeaderLine(summary.checkpoint, signer_->public_key(),
+                                                      options, from, to, clock_->Now())));
   while (filter.begin_index < filter.end_index) {
     ARREARS_ASSIGN_OR_RETURN(std::vector<StoredEntry> chunk,
                              store_->FindEntries(filter, options_.scan_chunk));
@@ -844,13 +851,14 @@ absl::StatusOr<ExportSummary> AuditLog::Export(const ExportOptions& options, Exp
       if (options.include_proofs) {
         ARREARS_ASSIGN_OR_RETURN(proof, InclusionPath(index, tree_size));
       }
-      ARREARS_RETURN_IF_ERROR(emit(ExportEntryLine(entry, options.include_proofs, proof)));
+      ARREARS_RETURN_IF_ERROR(emit(csv ? ExportCsvEntryRow(entry, options.include_proofs, proof)
+                                       : ExportEntryLine(entry, options.include_proofs, proof)));
       ++summary.entry_count;
     }
     if (chunk.size() < options_.scan_chunk) break;
     filter.begin_index = chunk.back().index + 1;
   }
-  ARREARS_RETURN_IF_ERROR(emit(ExportTrailerLine(summary.entry_count)));
+  if (!csv) ARREARS_RETURN_IF_ERROR(emit(ExportTrailerLine(summary.entry_count)));
   summary.file_sha256 = file_hash.Finish();
   return summary;
 }

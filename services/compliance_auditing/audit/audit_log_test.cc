@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -490,6 +491,102 @@ TEST_P(AuditLogTest, ExportIsSelfVerifying) {
               IsOk());
   EXPECT_THAT(masked_file, Not(HasSubstr("Liddell")));
   EXPECT_THAT(masked_file, Not(HasSubstr("Builder")));
+}
+
+TEST_P(AuditLogTest, ManifestVerifiesJsonLinesAndCsvOfflineAndCatchesTampering) {
+  AppendOk(Decision("alice", "loan-1", "d0", "Alice, \"Ally\" Liddell"));
+  AppendOk(Decision("bob", "loan-2", "d1", "Bob Builder"));
+  AppendOk(Record(v1::AUDIT_RECORD_KIND_CONTACT_EVENT, "alice", {"loan-1", "loan-9"}, "e2"));
+  AppendOk(Decision("alice", "loan-3", "d3"));
+  const ManifestInfo info{
+      "audit-export-test", {{"cn-default", "2026.3"}, {"us-regf-default", "2026.3"}}, clock_.Now()};
+  for (const ExportFormat format : {ExportFormat::kJsonLines, ExportFormat::kCsv}) {
+    SCOPED_TRACE(format == ExportFormat::kCsv ? "csv" : "jsonl");
+    ExportOptions options;
+    options.customer_id = "alice";
+    options.format = format;
+    std::string body;
+    ASSERT_OK_AND_ASSIGN(const ExportSummary summary,
+                         log().Export(options, [&](absl::string_view chunk) {
+                           absl::StrAppend(&body, chunk);
+                           return absl::OkStatus();
+                         }));
+    EXPECT_EQ(summary.file_bytes, body.size());
+    EXPECT_EQ(summary.from_index, 0u);
+    EXPECT_EQ(summary.to_index, 4u);
+    ASSERT_OK_AND_ASSIGN(const std::string manifest,
+                         BuildExportManifest(summary, options, info, env_->signer()));
+    const Ed25519PublicKey& key = env_->signer().public_key();
+    ASSERT_OK_AND_ASSIGN(const VerifiedExport verified, VerifyExport(manifest, body, &key));
+    EXPECT_EQ(verified.entry_count, 3u);
+    EXPECT_EQ(verified.checkpoint.size(), 4u);
+    EXPECT_EQ(verified.format, format == ExportFormat::kCsv ? "arrears-audit-export-csv/v1"
+                                                            : "arrears-audit-export/v1");
+    const nlohmann::json m = nlohmann::json::parse(manifest);
+    EXPECT_EQ(m["policy_packs"][1]["version"], "2026.3");
+    EXPECT_EQ(m["export"]["sha256"], Sha256(body).ToHex());
+    EXPECT_EQ(m["checkpoint"]["root_hash"], absl::BytesToHexString(summary.checkpoint.root_hash()));
+    EXPECT_THAT(m["signed_statement"].get<std::string>(),
+                HasSubstr("policy_packs=cn-default@2026.3,us-regf-default@2026.3\n"));
+
+    // A flipped byte anywhere in the body: the SHA-256 no longer matches.
+    std::string flipped = body;
+    flipped[flipped.size() / 2] ^= 0x01;
+    EXPECT_THAT(VerifyExport(manifest, flipped, &key), StatusIs(absl::StatusCode::kDataLoss));
+    // A truncated file with the manifest's hash and size updated to match:
+    // the signed statement no longer matches the manifest.
+    const std::string shorter = body.substr(0, body.size() / 2);
+    nlohmann::json forged = m;
+    forged["export"]["sha256"] = Sha256(shorter).ToHex();
+    forged["export"]["bytes"] = shorter.size();
+    forged["export"]["entry_count"] = 2;
+    EXPECT_THAT(VerifyExport(forged.dump(), shorter, &key),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("signed_statement")));
+    // ...and a re-signed statement needs the log's key.
+    ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey mallory, Ed25519PrivateKey::Generate());
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<CheckpointSigner> forger,
+        CheckpointSigner::Create(env_->signer().log_id(), std::move(mallory), &clock_));
+    ASSERT_OK_AND_ASSIGN(const std::string forged_manifest,
+                         BuildExportManifest(summary, options, info, *forger));
+    EXPECT_THAT(VerifyExport(forged_manifest, body, &key),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("public key")));
+    // Any vouched-for field changed (here a pack version): the same.
+    nlohmann::json altered = m;
+    altered["policy_packs"][0]["version"] = "2020.1";
+    EXPECT_THAT(VerifyExport(altered.dump(), body, &key), StatusIs(absl::StatusCode::kDataLoss));
+    EXPECT_THAT(VerifyExport("not json", body, &key), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
+TEST_P(AuditLogTest, ManifestCatchesAnEntryAlteredInsideAResignedFile) {
+  // The operator's own key re-signing a doctored file is caught by the
+  // entries: a changed leaf no longer hashes to its proof's root.
+  AppendOk(Decision("alice", "loan-1", "d0"));
+  AppendOk(Decision("alice", "loan-2", "d1"));
+  ExportOptions options;
+  options.format = ExportFormat::kCsv;
+  std::string body;
+  ASSERT_OK_AND_ASSIGN(ExportSummary summary, log().Export(options, [&](absl::string_view chunk) {
+    absl::StrAppend(&body, chunk);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto rows, ParseCsv(body));
+  ASSERT_EQ(rows.size(), 3u);
+  std::string leaf;
+  ASSERT_TRUE(absl::Base64Unescape(rows[2][8], &leaf));
+  leaf.back() ^= 0x01;
+  const std::string doctored_leaf = absl::Base64Escape(leaf);
+  const std::string doctored_hash = HashLeaf(leaf).ToHex();
+  std::string doctored =
+      absl::StrReplaceAll(body, {{rows[2][8], doctored_leaf}, {rows[2][7], doctored_hash}});
+  summary.file_sha256 = Sha256(doctored);
+  summary.file_bytes = doctored.size();
+  ASSERT_OK_AND_ASSIGN(
+      const std::string manifest,
+      BuildExportManifest(summary, options, ManifestInfo{"f", {}, clock_.Now()}, env_->signer()));
+  EXPECT_THAT(VerifyExport(manifest, doctored, nullptr),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("inclusion proof")));
 }
 
 TEST_P(AuditLogTest, ExportsToAFileOwnedByTheService) {

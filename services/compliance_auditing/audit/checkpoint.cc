@@ -82,6 +82,15 @@ absl::StatusOr<v1::SignedCheckpoint> CheckpointSigner::Sign(uint64_t size,
   return checkpoint;
 }
 
+absl::StatusOr<std::string> CheckpointSigner::SignStatement(absl::string_view statement) const {
+  const absl::string_view first_line = statement.substr(0, statement.find('\n'));
+  if (first_line.empty() || first_line == statement || first_line == kCheckpointHeader) {
+    return absl::InvalidArgumentError(
+        "statement: must start with a format line other than the checkpoint header");
+  }
+  return key_.Sign(statement);
+}
+
 // --- CheckpointVerifier ---
 
 absl::StatusOr<CheckpointVerifier> CheckpointVerifier::Create(std::string log_id,

@@ -61,6 +61,10 @@ class CheckpointSigner {
 
   // A checkpoint of (size, root) stamped with the clock's current time.
   absl::StatusOr<v1::SignedCheckpoint> Sign(uint64_t size, const Sha256Hash& root) const;
+  // Signs a statement that is not a checkpoint (an export manifest): its
+  // first line must be a format name other than kCheckpointHeader, so no
+  // statement can pass for a checkpoint (InvalidArgument otherwise).
+  absl::StatusOr<std::string> SignStatement(absl::string_view statement) const;
 
   const std::string& log_id() const { return log_id_; }
   const Ed25519PublicKey& public_key() const { return key_.public_key(); }

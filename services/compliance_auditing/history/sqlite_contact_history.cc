@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -191,7 +192,8 @@ constexpr char kUpsertPromise[] =
 
 // Reads of Load.
 constexpr char kSelectCustomer[] =
-    "SELECT residence, time_zones, employer_emails, lost_contact, attorney FROM ch_customers"
+    "SELECT residence, time_zones, employer_emails, lost_contact, attorney, deceased, bankruptcy"
+    " FROM ch_customers"
     " WHERE customer_id = ?1";
 constexpr char kSelectCallsSince[] =
     "SELECT time_us, contact_point_id, debt_ids, counterparty, agency_id, outcome, prior_consent"
@@ -219,6 +221,30 @@ constexpr char kCountOverdueComplaints[] =
     "SELECT COUNT(*) FROM ch_complaints WHERE state != ?1 AND sla_due_us <= ?2";
 
 const absl::CivilDay kEpochDay(1970, 1, 1);
+
+// ch_customers.bankruptcy: 0 none, 1 filed, 2 notified without a stage.
+int64_t BankruptcyColumn(policy::BankruptcyState state) {
+  switch (state) {
+    case policy::BankruptcyState::kNone:
+      return 0;
+    case policy::BankruptcyState::kFiled:
+      return 1;
+    case policy::BankruptcyState::kUnknown:
+      return 2;
+  }
+  return 2;
+}
+
+policy::BankruptcyState BankruptcyFromColumn(int64_t value) {
+  switch (value) {
+    case 0:
+      return policy::BankruptcyState::kNone;
+    case 1:
+      return policy::BankruptcyState::kFiled;
+    default:  // a value a newer binary wrote: fail closed
+      return policy::BankruptcyState::kUnknown;
+  }
+}
 
 std::string JoinList(absl::Span<const std::string> items) {
   return absl::StrJoin(items, std::string(1, kListSeparator));
@@ -305,9 +331,6 @@ absl::StatusOr<std::unique_ptr<SqliteContactHistory>> SqliteContactHistory::Crea
   for (store::SqliteDatabase* reader : readers) {
     if (reader == nullptr) return absl::InvalidArgumentError("readers: null connection");
   }
-  if (options.limitation_years <= 0) {
-    return absl::InvalidArgumentError("limitation_years: must be positive");
-  }
   const absl::Status probe = db->InSqliteTransaction(
       SqliteTransactionMode::kDeferred, [](SqliteTransaction& txn) { return txn.Execute(kProbe); });
   if (!probe.ok()) {
@@ -336,6 +359,7 @@ absl::Status SqliteContactHistory::RecordCall(store::Transaction& txn,
                                               const policy::CallRecord& call) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertCall));
+  Taint(customer_id);
   const std::string debt_ids = JoinList(call.debt_ids);
   upsert.BindText(1, customer_id);
   upsert.BindText(2, attempt_id);
@@ -354,6 +378,7 @@ absl::Status SqliteContactHistory::RecordFieldVisit(store::Transaction& txn,
                                                     absl::string_view visit_id, absl::Time time) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertVisit));
+  Taint(customer_id);
   upsert.BindText(1, customer_id);
   upsert.BindText(2, visit_id);
   upsert.BindInt64(3, Micros(time));
@@ -365,6 +390,7 @@ absl::Status SqliteContactHistory::PutProfile(store::Transaction& txn,
                                               const CustomerProfile& profile) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertProfile));
+  Taint(customer_id);
   const std::string zones = JoinList(profile.time_zones);
   const std::string emails = JoinList(profile.employer_email_points);
   upsert.BindText(1, customer_id);
@@ -393,8 +419,20 @@ absl::Status SqliteContactHistory::SetFlag(store::Transaction& txn, absl::string
       break;
   }
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(sql));
+  Taint(customer_id);
   upsert.BindText(1, customer_id);
   upsert.BindInt64(2, value ? 1 : 0);
+  return upsert.Run();
+}
+
+absl::Status SqliteContactHistory::SetBankruptcy(store::Transaction& txn,
+                                                 absl::string_view customer_id,
+                                                 policy::BankruptcyState state) {
+  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kSetBankruptcy));
+  Taint(customer_id);
+  upsert.BindText(1, customer_id);
+  upsert.BindInt64(2, BankruptcyColumn(state));
   return upsert.Run();
 }
 
@@ -404,6 +442,7 @@ absl::Status SqliteContactHistory::RecordThirdPartyContact(store::Transaction& t
                                                            absl::string_view attempt_id) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement party, sqlite->Prepare(kInsertThirdParty));
+  Taint(customer_id);
   party.BindText(1, customer_id);
   party.BindText(2, related_contact_id);
   ARREARS_RETURN_IF_ERROR(party.Run());
@@ -419,6 +458,7 @@ absl::Status SqliteContactHistory::RecordThirdPartyRefusal(store::Transaction& t
                                                            absl::string_view related_contact_id) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement refuse, sqlite->Prepare(kRefuseThirdParty));
+  Taint(customer_id);
   refuse.BindText(1, customer_id);
   refuse.BindText(2, related_contact_id);
   return refuse.Run();
@@ -429,6 +469,7 @@ absl::Status SqliteContactHistory::PutPreference(store::Transaction& txn,
                                                  absl::string_view source, bool active) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertPreference));
+  TaintAll();  // keyed by preference id: the row may have been another customer's
   const std::string bytes = preference.SerializeAsString();
   upsert.BindText(1, preference.preference_id());
   upsert.BindText(2, preference.customer_id());
@@ -444,6 +485,7 @@ absl::Status SqliteContactHistory::ReplacePreferences(
     absl::Span<const v1::Preference> preferences) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement remove, sqlite->Prepare(kDeletePreferencesFrom));
+  Taint(customer_id);
   remove.BindText(1, customer_id);
   remove.BindText(2, source);
   ARREARS_RETURN_IF_ERROR(remove.Run());
@@ -464,6 +506,7 @@ absl::Status SqliteContactHistory::SetPreferenceActive(store::Transaction& txn,
                                                        bool active) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement update, sqlite->Prepare(kSetPreferenceActive));
+  TaintAll();  // the customer is not known here
   update.BindText(1, preference_id);
   update.BindInt64(2, active ? 1 : 0);
   return update.Run();
@@ -493,6 +536,8 @@ absl::Status SqliteContactHistory::PutDebtStatus(store::Transaction& txn,
                                                  const DebtStatus& status) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertDebt));
+  // The debt too: a snapshot of another customer naming it must not survive.
+  Taint(status.customer_id, absl::MakeConstSpan(&status.debt_id, 1));
   upsert.BindText(1, status.debt_id);
   upsert.BindText(2, status.customer_id);
   upsert.BindInt64(3, status.sequence);
@@ -508,6 +553,7 @@ absl::Status SqliteContactHistory::PutDebtStatus(store::Transaction& txn,
 absl::Status SqliteContactHistory::PutDispute(store::Transaction& txn, const v1::Dispute& dispute) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertDispute));
+  TaintAll();  // keyed by dispute id: its former debts and customer are not known here
   const std::string bytes = dispute.SerializeAsString();
   upsert.BindText(1, dispute.dispute_id());
   upsert.BindText(2, dispute.customer_id());
@@ -537,6 +583,7 @@ absl::Status SqliteContactHistory::PutComplaint(store::Transaction& txn,
                                                 const v1::Complaint& complaint) {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement upsert, sqlite->Prepare(kUpsertComplaint));
+  TaintAll();  // keyed by complaint id: its former customer is not known here
   const std::string bytes = complaint.SerializeAsString();
   upsert.BindText(1, complaint.complaint_id());
   upsert.BindText(2, complaint.customer_id());
@@ -569,31 +616,57 @@ absl::Status SqliteContactHistory::PutPromise(store::Transaction& txn,
 
 // --- Readers ---
 
-absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_view customer_id,
-                                          absl::Span<const std::string> debt_ids, absl::Time since,
-                                          absl::Time now, policy::InMemoryContactHistory& h) const {
-  for (const std::string& jurisdiction : options_.lender_jurisdictions) {
-    h.AddJurisdiction(customer_id, jurisdiction);
-  }
+// The rows one CheckContact reads about one customer, as stored: the
+// snapshot the cache keeps. Fill() turns it into the engine's view.
+struct SqliteContactHistory::CustomerFacts {
+  struct ThirdParty {
+    std::string related_contact_id;
+    bool refused = false;
+    int64_t contacts = 0;
+  };
+  struct Debt {
+    std::optional<policy::OpenDispute> open_dispute;
+    // Whether a delinquency status is stored for the debt.
+    bool known = false;
+    std::optional<absl::CivilDay> oldest_overdue_due_date;
+  };
+  // Calls and visits from here on.
+  absl::Time since = absl::InfiniteFuture();
+  // The write sequence number this snapshot is known to include (cache).
+  uint64_t loaded_seq = 0;
+  bool has_profile = false;
+  std::string residence;
+  std::vector<std::string> time_zones;
+  std::vector<std::string> employer_emails;
+  bool lost_contact = false;
+  bool attorney = false;
+  bool deceased = false;
+  policy::BankruptcyState bankruptcy = policy::BankruptcyState::kNone;
+  std::vector<policy::CallRecord> calls;
+  std::vector<absl::Time> visits;
+  std::vector<v1::Preference> preferences;
+  std::vector<ThirdParty> third_parties;
+  absl::flat_hash_map<std::string, Debt> debts;
+  std::optional<int> open_complaints;
+};
+
+absl::Status SqliteContactHistory::ReadFacts(SqliteTransaction& txn, absl::string_view customer_id,
+                                             absl::Span<const std::string> debt_ids,
+                                             absl::Time since, CustomerFacts& facts) const {
+  facts.since = since;
   {
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kSelectCustomer));
     select.BindText(1, customer_id);
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (row) {
-      const std::string country = Country(select.ColumnText(0));
-      if (!country.empty() &&
-          std::find(options_.lender_jurisdictions.begin(), options_.lender_jurisdictions.end(),
-                    country) == options_.lender_jurisdictions.end()) {
-        h.AddJurisdiction(customer_id, country);
-      }
-      for (const std::string& zone : SplitList(select.ColumnText(1))) {
-        h.AddTimeZone(customer_id, zone);
-      }
-      for (const std::string& point : SplitList(select.ColumnText(2))) {
-        h.AddEmployerProvidedEmail(customer_id, point);
-      }
-      h.SetLostContact(customer_id, select.ColumnInt64(3) != 0);
-      h.SetAttorney(customer_id, select.ColumnInt64(4) != 0);
+      facts.has_profile = true;
+      facts.residence = std::string(select.ColumnText(0));
+      facts.time_zones = SplitList(select.ColumnText(1));
+      facts.employer_emails = SplitList(select.ColumnText(2));
+      facts.lost_contact = select.ColumnInt64(3) != 0;
+      facts.attorney = select.ColumnInt64(4) != 0;
+      facts.deceased = select.ColumnInt64(5) != 0;
+      facts.bankruptcy = BankruptcyFromColumn(select.ColumnInt64(6));
     }
   }
   {
@@ -611,7 +684,7 @@ absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_v
       call.agency_id = std::string(select.ColumnText(4));
       call.outcome = static_cast<policy::CallOutcome>(select.ColumnInt64(5));
       call.with_prior_consent = select.ColumnInt64(6) != 0;
-      h.AddCall(customer_id, std::move(call));
+      facts.calls.push_back(std::move(call));
     }
   }
   {
@@ -621,7 +694,7 @@ absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_v
     while (true) {
       ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
       if (!row) break;
-      h.AddFieldVisit(customer_id, absl::FromUnixMicros(select.ColumnInt64(0)));
+      facts.visits.push_back(absl::FromUnixMicros(select.ColumnInt64(0)));
     }
   }
   {
@@ -630,9 +703,9 @@ absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_v
     while (true) {
       ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
       if (!row) break;
-      ARREARS_ASSIGN_OR_RETURN(const v1::Preference preference,
+      ARREARS_ASSIGN_OR_RETURN(v1::Preference preference,
                                ParseColumn<v1::Preference>(select.ColumnBlob(1), "preference"));
-      AddPreference(preference, h);
+      facts.preferences.push_back(std::move(preference));
     }
   }
   {
@@ -641,41 +714,32 @@ absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_v
     while (true) {
       ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
       if (!row) break;
-      const std::string related(select.ColumnText(0));
-      if (select.ColumnInt64(1) != 0) h.AddThirdPartyRefusal(customer_id, related);
-      for (int64_t i = select.ColumnInt64(2); i > 0; --i) {
-        h.AddThirdPartyContact(customer_id, related);
-      }
+      facts.third_parties.push_back(
+          {std::string(select.ColumnText(0)), select.ColumnInt64(1) != 0, select.ColumnInt64(2)});
     }
   }
   {
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement dispute, txn.Prepare(kSelectOpenDispute));
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement debt, txn.Prepare(kSelectDebt));
-    const absl::CivilDay today = time::LocalDate(now, absl::UTCTimeZone());
     for (const std::string& debt_id : debt_ids) {
+      CustomerFacts::Debt& facts_of_debt = facts.debts[debt_id];
       dispute.BindText(1, debt_id);
       dispute.BindText(2, customer_id);
       dispute.BindInt64(3, v1::Dispute::STATE_OPEN);
       ARREARS_ASSIGN_OR_RETURN(const bool open, dispute.Step());
       if (open) {
-        h.SetDispute(
-            customer_id, debt_id,
-            policy::OpenDispute{std::string(dispute.ColumnText(0)), dispute.ColumnInt64(1) != 0});
+        facts_of_debt.open_dispute =
+            policy::OpenDispute{std::string(dispute.ColumnText(0)), dispute.ColumnInt64(1) != 0};
       }
       dispute.Reset();
       debt.BindText(1, debt_id);
       ARREARS_ASSIGN_OR_RETURN(const bool known, debt.Step());
-      bool time_barred = true;
       if (known) {
-        time_barred = false;
+        facts_of_debt.known = true;
         if (!debt.ColumnIsNull(0)) {
-          const absl::CivilDay oldest = kEpochDay + debt.ColumnInt64(0);
-          const absl::CivilDay barred_from(oldest.year() + options_.limitation_years,
-                                           oldest.month(), oldest.day());
-          time_barred = today >= barred_from;
+          facts_of_debt.oldest_overdue_due_date = kEpochDay + debt.ColumnInt64(0);
         }
       }
-      h.SetTimeBarred(debt_id, time_barred);
       debt.Reset();
     }
   }
@@ -684,14 +748,201 @@ absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_v
     select.BindText(1, customer_id);
     select.BindInt64(2, v1::Complaint::STATE_RESOLVED);
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (row) h.SetOpenComplaintCount(customer_id, static_cast<int>(select.ColumnInt64(0)));
+    if (row) facts.open_complaints = static_cast<int>(select.ColumnInt64(0));
   }
   return absl::OkStatus();
+}
+
+void SqliteContactHistory::Fill(const CustomerFacts& facts, absl::string_view customer_id,
+                                absl::Span<const std::string> debt_ids, absl::Time since,
+                                absl::Time now, policy::InMemoryContactHistory& h) const {
+  for (const std::string& jurisdiction : options_.lender_jurisdictions) {
+    h.AddJurisdiction(customer_id, jurisdiction);
+  }
+  if (facts.has_profile) {
+    const std::string country = Country(facts.residence);
+    if (!country.empty() &&
+        std::find(options_.lender_jurisdictions.begin(), options_.lender_jurisdictions.end(),
+                  country) == options_.lender_jurisdictions.end()) {
+      h.AddJurisdiction(customer_id, country);
+    }
+    for (const std::string& zone : facts.time_zones) h.AddTimeZone(customer_id, zone);
+    for (const std::string& point : facts.employer_emails) {
+      h.AddEmployerProvidedEmail(customer_id, point);
+    }
+    h.SetLostContact(customer_id, facts.lost_contact);
+    h.SetAttorney(customer_id, facts.attorney);
+    h.SetDeceased(customer_id, facts.deceased);
+    h.SetBankruptcy(customer_id, facts.bankruptcy);
+    h.SetResidence(customer_id, facts.residence);
+  }
+  for (const policy::CallRecord& call : facts.calls) {
+    if (call.time >= since) h.AddCall(customer_id, call);
+  }
+  for (const absl::Time visit : facts.visits) {
+    if (visit >= since) h.AddFieldVisit(customer_id, visit);
+  }
+  for (const v1::Preference& preference : facts.preferences) AddPreference(preference, h);
+  for (const CustomerFacts::ThirdParty& party : facts.third_parties) {
+    if (party.refused) h.AddThirdPartyRefusal(customer_id, party.related_contact_id);
+    for (int64_t i = party.contacts; i > 0; --i) {
+      h.AddThirdPartyContact(customer_id, party.related_contact_id);
+    }
+  }
+  for (const std::string& debt_id : debt_ids) {
+    const auto it = facts.debts.find(debt_id);
+    if (it == facts.debts.end()) {  // not read (never by contract): fail closed
+      h.SetDebtAge(debt_id, policy::DebtAge{});
+      continue;
+    }
+    const CustomerFacts::Debt& debt = it->second;
+    if (debt.open_dispute.has_value()) h.SetDispute(customer_id, debt_id, *debt.open_dispute);
+    h.SetDebtAge(debt_id, policy::DebtAge{debt.known, debt.oldest_overdue_due_date});
+  }
+  if (facts.open_complaints.has_value())
+    h.SetOpenComplaintCount(customer_id, *facts.open_complaints);
+}
+
+absl::Status SqliteContactHistory::LoadIn(SqliteTransaction& txn, absl::string_view customer_id,
+                                          absl::Span<const std::string> debt_ids, absl::Time since,
+                                          absl::Time now, policy::InMemoryContactHistory& h) const {
+  CustomerFacts facts;
+  ARREARS_RETURN_IF_ERROR(ReadFacts(txn, customer_id, debt_ids, since, facts));
+  Fill(facts, customer_id, debt_ids, since, now, h);
+  return absl::OkStatus();
+}
+
+// --- The snapshot cache ---
+//
+// Invariant: a cached snapshot with loaded_seq = s holds every committed
+// write to its customer (and debts) that was made before the write sequence
+// passed s, and no write made after it is committed without tainting the
+// snapshot's keys with a sequence number above s. Writers taint inside their
+// transaction (before it commits); a reader that saw a key tainted but not
+// yet settled waits, before reading, for every transaction of the writer
+// connection open at that point to end (an empty transaction on it: the
+// connection runs one transaction at a time), so its snapshot includes them.
+
+std::string SqliteContactHistory::DebtKey(absl::string_view debt_id) {
+  return absl::StrCat(absl::string_view(&kListSeparator, 1), debt_id);
+}
+
+void SqliteContactHistory::Taint(absl::string_view customer_id,
+                                 absl::Span<const std::string> debt_ids) {
+  if (!options_.cache_snapshots) return;
+  absl::MutexLock lock(&cache_mu_);
+  const uint64_t seq = ++write_seq_;
+  if (taints_.size() >= kMaxPendingTaints) {
+    // Bounded memory: one taint of everything stands for all of them.
+    taints_.clear();
+    taint_all_ = seq;
+    cache_.clear();
+    return;
+  }
+  taints_[customer_id] = seq;
+  cache_.erase(customer_id);
+  for (const std::string& debt_id : debt_ids) taints_[DebtKey(debt_id)] = seq;
+}
+
+void SqliteContactHistory::TaintAll() {
+  if (!options_.cache_snapshots) return;
+  absl::MutexLock lock(&cache_mu_);
+  taint_all_ = ++write_seq_;
+  cache_.clear();
+}
+
+uint64_t SqliteContactHistory::TaintOf(absl::string_view customer_id,
+                                       absl::Span<const std::string> debt_ids) const {
+  uint64_t taint = taint_all_;
+  if (const auto it = taints_.find(customer_id); it != taints_.end()) {
+    taint = std::max(taint, it->second);
+  }
+  for (const std::string& debt_id : debt_ids) {
+    if (const auto it = taints_.find(DebtKey(debt_id)); it != taints_.end()) {
+      taint = std::max(taint, it->second);
+    }
+  }
+  return taint;
+}
+
+absl::StatusOr<std::shared_ptr<const SqliteContactHistory::CustomerFacts>>
+SqliteContactHistory::CachedFacts(absl::string_view customer_id,
+                                  absl::Span<const std::string> debt_ids, absl::Time since) {
+  uint64_t start_seq = 0;
+  bool settle = false;
+  // The debts to read: the request's and those of the snapshot it replaces
+  // (callers that alternate between debts keep hitting).
+  std::vector<std::string> debts(debt_ids.begin(), debt_ids.end());
+  {
+    absl::MutexLock lock(&cache_mu_);
+    if (const auto it = cache_.find(customer_id); it != cache_.end()) {
+      const CustomerFacts& facts = *it->second;
+      bool covers = facts.since <= since && TaintOf(customer_id, debt_ids) <= facts.loaded_seq;
+      for (const std::string& debt_id : debt_ids) {
+        covers = covers && facts.debts.contains(debt_id);
+      }
+      if (covers) {
+        cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        return it->second;
+      }
+      for (const auto& [debt_id, unused] : facts.debts) {
+        if (std::find(debt_ids.begin(), debt_ids.end(), debt_id) == debt_ids.end()) {
+          debts.push_back(debt_id);
+        }
+      }
+    }
+    start_seq = write_seq_;
+    settle = TaintOf(customer_id, debts) > settled_seq_;
+  }
+  cache_misses_.fetch_add(1, std::memory_order_relaxed);
+  if (settle) {
+    // Every write numbered up to start_seq was made inside a transaction of
+    // the writer connection that had begun by then; this one starts after
+    // they all ended.
+    ARREARS_RETURN_IF_ERROR(db_->InSqliteTransaction(
+        SqliteTransactionMode::kDeferred, [](SqliteTransaction&) { return absl::OkStatus(); }));
+    absl::MutexLock lock(&cache_mu_);
+    if (start_seq > settled_seq_) {
+      settled_seq_ = start_seq;
+      // Taints now settled say nothing any more.
+      if (taints_.size() > kMaxTaints) {
+        for (auto it = taints_.begin(); it != taints_.end();) {
+          if (it->second <= settled_seq_) {
+            taints_.erase(it++);
+          } else {
+            ++it;
+          }
+        }
+      }
+    }
+  }
+  auto facts = std::make_shared<CustomerFacts>();
+  ARREARS_RETURN_IF_ERROR(NextReader().InSqliteTransaction(
+      SqliteTransactionMode::kDeferred, [&](SqliteTransaction& txn) -> absl::Status {
+        *facts = CustomerFacts();  // a retried read starts afresh
+        return ReadFacts(txn, customer_id, debts, since, *facts);
+      }));
+  facts->loaded_seq = start_seq;
+  absl::MutexLock lock(&cache_mu_);
+  if (TaintOf(customer_id, debts) <= start_seq) {
+    if (cache_.size() >= options_.cache_customers && !cache_.contains(customer_id)) {
+      cache_.erase(cache_.begin());
+    }
+    cache_[customer_id] = facts;
+  }
+  return std::shared_ptr<const CustomerFacts>(std::move(facts));
 }
 
 absl::StatusOr<std::unique_ptr<policy::InMemoryContactHistory>> SqliteContactHistory::Load(
     absl::string_view customer_id, absl::Span<const std::string> debt_ids, absl::Time since,
     absl::Time now) {
+  if (options_.cache_snapshots) {
+    ARREARS_ASSIGN_OR_RETURN(const std::shared_ptr<const CustomerFacts> facts,
+                             CachedFacts(customer_id, debt_ids, since));
+    auto history = std::make_unique<policy::InMemoryContactHistory>();
+    Fill(*facts, customer_id, debt_ids, since, now, *history);
+    return history;
+  }
   std::unique_ptr<policy::InMemoryContactHistory> history;
   ARREARS_RETURN_IF_ERROR(NextReader().InSqliteTransaction(
       SqliteTransactionMode::kDeferred, [&](SqliteTransaction& txn) -> absl::Status {
@@ -726,8 +977,12 @@ std::vector<std::string> JurisdictionsOf(const policy::ContactHistory& history,
 
 absl::StatusOr<std::vector<std::string>> SqliteContactHistory::Jurisdictions(
     absl::string_view customer_id) {
-  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<policy::InMemoryContactHistory> history,
-                           Load(customer_id, {}, absl::InfiniteFuture(), absl::UnixEpoch()));
+  std::unique_ptr<policy::InMemoryContactHistory> history;
+  ARREARS_RETURN_IF_ERROR(NextReader().InSqliteTransaction(
+      SqliteTransactionMode::kDeferred, [&](SqliteTransaction& txn) -> absl::Status {
+        history = std::make_unique<policy::InMemoryContactHistory>();
+        return LoadIn(txn, customer_id, {}, absl::InfiniteFuture(), absl::UnixEpoch(), *history);
+      }));
   return JurisdictionsOf(*history, customer_id);
 }
 

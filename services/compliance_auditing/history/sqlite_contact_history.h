@@ -28,6 +28,17 @@
 // to the reader connections given at Create (round robin), so decisions do
 // not queue behind the writer connection.
 //
+// Snapshot cache (HistoryOptions::cache_snapshots): Load() keeps the rows it
+// read per customer and answers the next Load of that customer from memory.
+// Every writer taints the customers (and debts) it changes before its
+// transaction commits; a tainted snapshot is dropped, and the next Load of a
+// tainted customer first waits for the writer connection's open transaction
+// to end, so a snapshot never misses a committed write (read-committed, as
+// a read transaction started at the same moment). Writers keyed by another
+// id (preferences, disputes, complaints: rare API calls) taint everything.
+// Only writes made through this object are seen: with another process
+// writing the same file, turn the cache off.
+//
 // Thread-safe. The databases must outlive the object.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_HISTORY_SQLITE_CONTACT_HISTORY_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_HISTORY_SQLITE_CONTACT_HISTORY_H_
@@ -39,9 +50,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -62,10 +76,12 @@ struct HistoryOptions {
   // Jurisdictions of the lender's licences: their packs apply to every
   // customer, on top of the residence's.
   std::vector<std::string> lender_jurisdictions;
-  // A debt is time-barred this many years after its oldest overdue due date
-  // (the shortest limitation period the bank operates under: when unsure,
-  // treat more debts as time-barred).
-  int limitation_years = 3;
+  // Keep each customer's snapshot in memory between CheckContacts (see
+  // "Snapshot cache" above). Only sound while this object is the only writer
+  // of the history: turn it off when another process shares the database.
+  bool cache_snapshots = true;
+  // Most customers cached at once (an arbitrary one is evicted beyond).
+  size_t cache_customers = 100000;
 };
 
 struct CustomerProfile {
@@ -123,8 +139,12 @@ class SqliteContactHistory {
                                 absl::string_view visit_id, absl::Time time);
   absl::Status PutProfile(store::Transaction& txn, absl::string_view customer_id,
                           const CustomerProfile& profile);
+  // kBankruptcy: true = filed, false = none (SetBankruptcy has the third
+  // state).
   absl::Status SetFlag(store::Transaction& txn, absl::string_view customer_id, CustomerFlag flag,
                        bool value);
+  absl::Status SetBankruptcy(store::Transaction& txn, absl::string_view customer_id,
+                             policy::BankruptcyState state);
   absl::Status RecordThirdPartyContact(store::Transaction& txn, absl::string_view customer_id,
                                        absl::string_view related_contact_id,
                                        absl::string_view attempt_id);
@@ -166,9 +186,9 @@ class SqliteContactHistory {
   // --- Readers (own read transactions on the reader connections).
 
   // Everything a CheckContact about `customer_id` and `debt_ids` evaluates,
-  // with calls and visits from `since` on. IsTimeBarred: a debt with no
-  // delinquency status known counts as time-barred (fail closed: it only
-  // forbids threatening suit).
+  // with calls and visits from `since` on. AgeOfDebt: a debt with no
+  // delinquency status stored is not `known` (the engine then counts it as
+  // time-barred: fail closed).
   absl::StatusOr<std::unique_ptr<policy::InMemoryContactHistory>> Load(
       absl::string_view customer_id, absl::Span<const std::string> debt_ids, absl::Time since,
       absl::Time now);
@@ -186,7 +206,17 @@ class SqliteContactHistory {
   absl::StatusOr<int64_t> CountOverdueComplaints(absl::Time now);
   absl::StatusOr<std::optional<v1::Preference>> ReadPreference(absl::string_view preference_id);
 
+  // Loads answered from the snapshot cache, and read from the database.
+  int64_t cache_hits() const { return cache_hits_.load(std::memory_order_relaxed); }
+  int64_t cache_misses() const { return cache_misses_.load(std::memory_order_relaxed); }
+
  private:
+  struct CustomerFacts;
+  // Settled taints are swept once there are more than this many.
+  static constexpr size_t kMaxTaints = 4096;
+  // Past this many unsettled taints, a write taints everything instead.
+  static constexpr size_t kMaxPendingTaints = 1 << 16;
+
   SqliteContactHistory(store::SqliteDatabase* db, std::vector<store::SqliteDatabase*> readers,
                        HistoryOptions options)
       : db_(db), readers_(std::move(readers)), options_(std::move(options)) {}
@@ -196,11 +226,39 @@ class SqliteContactHistory {
   absl::Status LoadIn(store::SqliteTransaction& txn, absl::string_view customer_id,
                       absl::Span<const std::string> debt_ids, absl::Time since, absl::Time now,
                       policy::InMemoryContactHistory& history) const;
+  absl::Status ReadFacts(store::SqliteTransaction& txn, absl::string_view customer_id,
+                         absl::Span<const std::string> debt_ids, absl::Time since,
+                         CustomerFacts& facts) const;
+  void Fill(const CustomerFacts& facts, absl::string_view customer_id,
+            absl::Span<const std::string> debt_ids, absl::Time since, absl::Time now,
+            policy::InMemoryContactHistory& history) const;
+
+  // The snapshot cache.
+  static std::string DebtKey(absl::string_view debt_id);
+  void Taint(absl::string_view customer_id, absl::Span<const std::string> debt_ids = {});
+  void TaintAll();
+  uint64_t TaintOf(absl::string_view customer_id, absl::Span<const std::string> debt_ids) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_);
+  absl::StatusOr<std::shared_ptr<const CustomerFacts>> CachedFacts(
+      absl::string_view customer_id, absl::Span<const std::string> debt_ids, absl::Time since);
 
   store::SqliteDatabase* const db_;
   const std::vector<store::SqliteDatabase*> readers_;
   const HistoryOptions options_;
   std::atomic<uint64_t> next_reader_{0};
+
+  mutable absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CustomerFacts>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
+  // Key (customer id, or DebtKey) -> sequence number of its latest write.
+  absl::flat_hash_map<std::string, uint64_t> taints_ ABSL_GUARDED_BY(cache_mu_);
+  uint64_t write_seq_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  // Sequence number of the latest write to every key.
+  uint64_t taint_all_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  // Every write numbered up to this one has committed or rolled back.
+  uint64_t settled_seq_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  std::atomic<int64_t> cache_hits_{0};
+  std::atomic<int64_t> cache_misses_{0};
 };
 
 }  // namespace arrears::compliance::history

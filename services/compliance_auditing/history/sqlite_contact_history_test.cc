@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/status/status_matchers.h"
 #include "common/store/testing/temp_dir.h"
@@ -21,10 +23,15 @@ using ::testing::ElementsAre;
 using ::testing::Optional;
 
 constexpr absl::string_view kCustomer = "cust-1";
+const std::vector<std::string> kAllDebts = {"loan-1",  "loan-2",  "barred",
+                                            "not-yet", "current", "unknown"};
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2025, 6, 16, 12, 0, 0), absl::UTCTimeZone());
 
-class SqliteContactHistoryTest : public ::testing::Test {
+// Every test runs with and without the snapshot cache; with it, each write
+// follows a Load that cached the customer, so a write the cache failed to
+// drop shows as a stale read.
+class SqliteContactHistoryTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
@@ -37,12 +44,16 @@ class SqliteContactHistoryTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(reader_, store::SqliteDatabase::Create(options));
     HistoryOptions history_options;
     history_options.lender_jurisdictions = {"CN"};
+    history_options.cache_snapshots = GetParam();
     ASSERT_OK_AND_ASSIGN(history_,
                          SqliteContactHistory::Create(db_.get(), {reader_.get()}, history_options));
   }
 
   // Runs `body` in a write transaction that commits.
   void Write(absl::FunctionRef<absl::Status(store::Transaction&)> body) {
+    if (GetParam()) {
+      ASSERT_THAT(history_->Load(kCustomer, kAllDebts, absl::InfinitePast(), kNow), IsOk());
+    }
     ASSERT_THAT(db_->InTransaction(body), IsOk());
   }
 
@@ -77,7 +88,7 @@ class SqliteContactHistoryTest : public ::testing::Test {
   std::unique_ptr<SqliteContactHistory> history_;
 };
 
-TEST_F(SqliteContactHistoryTest, OneCallPerAttemptWithItsHighestOutcomeAndFirstTime) {
+TEST_P(SqliteContactHistoryTest, OneCallPerAttemptWithItsHighestOutcomeAndFirstTime) {
   Write([&](store::Transaction& txn) -> absl::Status {
     ARREARS_RETURN_IF_ERROR(history_->RecordCall(
         txn, kCustomer, "att-1", Call(kNow - absl::Minutes(5), CallOutcome::kConnected)));
@@ -93,7 +104,7 @@ TEST_F(SqliteContactHistoryTest, OneCallPerAttemptWithItsHighestOutcomeAndFirstT
   EXPECT_THAT(calls[0].debt_ids, ElementsAre("loan-1", "loan-2"));
 }
 
-TEST_F(SqliteContactHistoryTest, CallsOfTheBankAndEveryAgencyAreOneHistory) {
+TEST_P(SqliteContactHistoryTest, CallsOfTheBankAndEveryAgencyAreOneHistory) {
   Write([&](store::Transaction& txn) -> absl::Status {
     ARREARS_RETURN_IF_ERROR(history_->RecordCall(
         txn, kCustomer, "bank-1", Call(kNow - absl::Hours(3), CallOutcome::kConnected)));
@@ -111,7 +122,7 @@ TEST_F(SqliteContactHistoryTest, CallsOfTheBankAndEveryAgencyAreOneHistory) {
   EXPECT_EQ(Calls(*Load({}, kNow - absl::Minutes(90))).size(), 1u);
 }
 
-TEST_F(SqliteContactHistoryTest, RolledBackWritesAreNotSeen) {
+TEST_P(SqliteContactHistoryTest, RolledBackWritesAreNotSeen) {
   EXPECT_THAT(db_->InTransaction([&](store::Transaction& txn) -> absl::Status {
     ARREARS_RETURN_IF_ERROR(
         history_->RecordCall(txn, kCustomer, "att-1", Call(kNow, CallOutcome::kConnected)));
@@ -121,7 +132,7 @@ TEST_F(SqliteContactHistoryTest, RolledBackWritesAreNotSeen) {
   EXPECT_TRUE(Calls(*Load()).empty());
 }
 
-TEST_F(SqliteContactHistoryTest, ProfileGivesJurisdictionsZonesAndEmployerEmails) {
+TEST_P(SqliteContactHistoryTest, ProfileGivesJurisdictionsZonesAndEmployerEmails) {
   Write([&](store::Transaction& txn) {
     return history_->PutProfile(
         txn, kCustomer,
@@ -133,6 +144,7 @@ TEST_F(SqliteContactHistoryTest, ProfileGivesJurisdictionsZonesAndEmployerEmails
   h->ForEachTimeZone(kCustomer, [&](absl::string_view z) { zones.emplace_back(z); });
   EXPECT_THAT(jurisdictions, ElementsAre("CN", "US"));
   EXPECT_THAT(zones, ElementsAre("America/New_York", "America/Chicago"));
+  EXPECT_EQ(h->Residence(kCustomer), "us-ny");  // packs match it case-insensitively
   EXPECT_TRUE(h->IsEmployerProvidedEmail(kCustomer, "email-2"));
   EXPECT_FALSE(h->IsEmployerProvidedEmail(kCustomer, "email-1"));
   EXPECT_THAT(history_->Jurisdictions(kCustomer),
@@ -142,7 +154,7 @@ TEST_F(SqliteContactHistoryTest, ProfileGivesJurisdictionsZonesAndEmployerEmails
               arrears::testing::IsOkAndHolds(ElementsAre("CN")));
 }
 
-TEST_F(SqliteContactHistoryTest, FlagsAndThirdParties) {
+TEST_P(SqliteContactHistoryTest, FlagsAndThirdParties) {
   Write([&](store::Transaction& txn) -> absl::Status {
     ARREARS_RETURN_IF_ERROR(history_->SetFlag(txn, kCustomer, CustomerFlag::kLostContact, true));
     ARREARS_RETURN_IF_ERROR(history_->SetFlag(txn, kCustomer, CustomerFlag::kAttorney, true));
@@ -154,6 +166,8 @@ TEST_F(SqliteContactHistoryTest, FlagsAndThirdParties) {
   auto h = Load();
   EXPECT_TRUE(h->IsLostContact(kCustomer));
   EXPECT_TRUE(h->HasAttorney(kCustomer));
+  EXPECT_FALSE(h->IsDeceased(kCustomer));
+  EXPECT_EQ(h->Bankruptcy(kCustomer), policy::BankruptcyState::kNone);
   EXPECT_EQ(h->ThirdPartyContactCount(kCustomer, "rel-1"), 2);
   EXPECT_FALSE(h->ThirdPartyRefused(kCustomer, "rel-1"));
   EXPECT_TRUE(h->ThirdPartyRefused(kCustomer, "rel-2"));
@@ -161,6 +175,17 @@ TEST_F(SqliteContactHistoryTest, FlagsAndThirdParties) {
     return history_->SetFlag(txn, kCustomer, CustomerFlag::kLostContact, false);
   });
   EXPECT_FALSE(Load()->IsLostContact(kCustomer));
+  Write([&](store::Transaction& txn) -> absl::Status {
+    ARREARS_RETURN_IF_ERROR(history_->SetFlag(txn, kCustomer, CustomerFlag::kDeceased, true));
+    return history_->SetBankruptcy(txn, kCustomer, policy::BankruptcyState::kUnknown);
+  });
+  h = Load();
+  EXPECT_TRUE(h->IsDeceased(kCustomer));
+  EXPECT_EQ(h->Bankruptcy(kCustomer), policy::BankruptcyState::kUnknown);
+  Write([&](store::Transaction& txn) {
+    return history_->SetFlag(txn, kCustomer, CustomerFlag::kBankruptcy, true);
+  });
+  EXPECT_EQ(Load()->Bankruptcy(kCustomer), policy::BankruptcyState::kFiled);
 }
 
 v1::Preference MakePreference(std::string id, v1::Preference::Type type) {
@@ -171,7 +196,7 @@ v1::Preference MakePreference(std::string id, v1::Preference::Type type) {
   return p;
 }
 
-TEST_F(SqliteContactHistoryTest, PreferencesApplyUntilRevokedAndCustomerConsentsAreReplaced) {
+TEST_P(SqliteContactHistoryTest, PreferencesApplyUntilRevokedAndCustomerConsentsAreReplaced) {
   v1::Preference opt_out = MakePreference("pref-1", v1::Preference::TYPE_DO_NOT_CONTACT);
   opt_out.set_channel(common::v1::CHANNEL_SMS);
   v1::Preference consent = MakePreference("pref-2", v1::Preference::TYPE_PRIOR_CONSENT);
@@ -224,7 +249,7 @@ TEST_F(SqliteContactHistoryTest, PreferencesApplyUntilRevokedAndCustomerConsents
   EXPECT_EQ(stored->channel(), common::v1::CHANNEL_SMS);
 }
 
-TEST_F(SqliteContactHistoryTest, OpenDisputesPerDebtPreferringOnesInTheValidationPeriod) {
+TEST_P(SqliteContactHistoryTest, OpenDisputesPerDebtPreferringOnesInTheValidationPeriod) {
   v1::Dispute outside;
   outside.set_dispute_id("disp-1");
   outside.set_customer_id(std::string(kCustomer));
@@ -251,8 +276,8 @@ TEST_F(SqliteContactHistoryTest, OpenDisputesPerDebtPreferringOnesInTheValidatio
   EXPECT_EQ(Load({"loan-1"})->FindOpenDispute(kCustomer, "loan-1"), std::nullopt);
 }
 
-TEST_F(SqliteContactHistoryTest, TimeBarredExactlyAtTheLimitationAnniversaryAndWhenUnknown) {
-  // kNow is 2025-06-16; the limitation period is 3 years.
+TEST_P(SqliteContactHistoryTest, DebtAgesAsStoredAndUnknownDebtsNotKnown) {
+  // The engine decides the time-bar per pack from these (policy tests).
   const auto debt = [](std::string id, int64_t sequence, std::optional<absl::CivilDay> oldest) {
     return DebtStatus{std::move(id), std::string(kCustomer), sequence, 2, oldest};
   };
@@ -266,13 +291,15 @@ TEST_F(SqliteContactHistoryTest, TimeBarredExactlyAtTheLimitationAnniversaryAndW
     return history_->PutDebtStatus(txn, debt("current", 0, absl::CivilDay(2000, 1, 1)));
   });
   auto h = Load({"barred", "not-yet", "current", "unknown"});
-  EXPECT_TRUE(h->IsTimeBarred("barred"));
-  EXPECT_FALSE(h->IsTimeBarred("not-yet"));
-  EXPECT_FALSE(h->IsTimeBarred("current"));
-  EXPECT_TRUE(h->IsTimeBarred("unknown")) << "unknown debts fail closed";
+  EXPECT_TRUE(h->AgeOfDebt("barred").known);
+  EXPECT_EQ(h->AgeOfDebt("barred").oldest_overdue_due_date, absl::CivilDay(2022, 6, 16));
+  EXPECT_EQ(h->AgeOfDebt("not-yet").oldest_overdue_due_date, absl::CivilDay(2022, 6, 17));
+  EXPECT_TRUE(h->AgeOfDebt("current").known);
+  EXPECT_EQ(h->AgeOfDebt("current").oldest_overdue_due_date, std::nullopt);
+  EXPECT_FALSE(h->AgeOfDebt("unknown").known) << "unknown debts fail closed in the engine";
 }
 
-TEST_F(SqliteContactHistoryTest, ComplaintsOpenCountAndOverdueListing) {
+TEST_P(SqliteContactHistoryTest, ComplaintsOpenCountAndOverdueListing) {
   const auto complaint = [](std::string id, v1::Complaint::State state, absl::Time due) {
     v1::Complaint c;
     c.set_complaint_id(std::move(id));
@@ -309,7 +336,7 @@ TEST_F(SqliteContactHistoryTest, ComplaintsOpenCountAndOverdueListing) {
   EXPECT_THAT(history_->ListComplaints(query), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(SqliteContactHistoryTest, FieldVisitsPerVisitId) {
+TEST_P(SqliteContactHistoryTest, FieldVisitsPerVisitId) {
   Write([&](store::Transaction& txn) -> absl::Status {
     ARREARS_RETURN_IF_ERROR(history_->RecordFieldVisit(txn, kCustomer, "fv-1", kNow));
     ARREARS_RETURN_IF_ERROR(history_->RecordFieldVisit(txn, kCustomer, "fv-1", kNow));
@@ -317,6 +344,77 @@ TEST_F(SqliteContactHistoryTest, FieldVisitsPerVisitId) {
   });
   EXPECT_EQ(Load()->CountFieldVisits(kCustomer, kNow, kNow + absl::Hours(2)), 2);
 }
+
+TEST_P(SqliteContactHistoryTest, AWriteCommittedWhileALoadWaitsIsSeenByThatLoad) {
+  ASSERT_THAT(history_->Load(kCustomer, {}, absl::InfinitePast(), kNow), IsOk());
+  absl::Notification written, go;
+  std::thread writer([&] {
+    EXPECT_THAT(db_->InTransaction([&](store::Transaction& txn) -> absl::Status {
+      ARREARS_RETURN_IF_ERROR(
+          history_->RecordCall(txn, kCustomer, "att-1", Call(kNow, CallOutcome::kConnected)));
+      written.Notify();
+      go.WaitForNotification();
+      return absl::OkStatus();
+    }),
+                IsOk());
+  });
+  written.WaitForNotification();
+  // Cached or not, this load must not answer from before the write once the
+  // write has committed: it either reads after the commit or is told to.
+  std::unique_ptr<policy::InMemoryContactHistory> during;
+  std::thread reader([&] { during = Load(); });
+  go.Notify();
+  writer.join();
+  reader.join();
+  const std::vector<CallRecord> after = Calls(*Load());
+  EXPECT_EQ(after.size(), 1u);
+  if (GetParam()) {
+    // The cached path waits for the open write transaction before reading.
+    EXPECT_EQ(Calls(*during).size(), 1u);
+  }
+}
+
+TEST_P(SqliteContactHistoryTest, SnapshotsAreCachedUntilAWriteOfTheirCustomerOrDebt) {
+  if (!GetParam()) GTEST_SKIP() << "cache off";
+  const absl::Time kDay = kNow - absl::Hours(24);
+  Load({"loan-1"}, kDay);
+  const int64_t misses = history_->cache_misses();
+  Load({"loan-1"}, kDay);
+  Load({"loan-1"}, kNow - absl::Hours(1));  // a later `since` is inside the cached one
+  EXPECT_EQ(history_->cache_misses(), misses);
+  EXPECT_EQ(history_->cache_hits(), 2);
+  // Another customer's write leaves the snapshot alone...
+  ASSERT_THAT(db_->InTransaction([&](store::Transaction& txn) {
+    return history_->RecordCall(txn, "cust-2", "att-9", Call(kNow, CallOutcome::kConnected));
+  }),
+              IsOk());
+  Load({"loan-1"}, kDay);
+  EXPECT_EQ(history_->cache_misses(), misses);
+  // ...but not a write of a debt it holds, whoever it is filed under.
+  ASSERT_THAT(db_->InTransaction([&](store::Transaction& txn) {
+    DebtStatus status;
+    status.debt_id = "loan-1";
+    status.customer_id = "cust-2";
+    status.sequence = 1;
+    return history_->PutDebtStatus(txn, status);
+  }),
+              IsOk());
+  EXPECT_TRUE(Load({"loan-1"}, kDay)->AgeOfDebt("loan-1").known);
+  EXPECT_EQ(history_->cache_misses(), misses + 1);
+  // An earlier `since` or a debt it has not read is read afresh...
+  Load({"loan-1"}, kNow - absl::Hours(48));
+  Load({"loan-2"}, kNow - absl::Hours(48));
+  EXPECT_EQ(history_->cache_misses(), misses + 3);
+  // ...keeping the debts read before.
+  Load({"loan-1"}, kNow - absl::Hours(48));
+  Load({"loan-1", "loan-2"}, kNow - absl::Hours(48));
+  EXPECT_EQ(history_->cache_misses(), misses + 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(CacheOnAndOff, SqliteContactHistoryTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Cached" : "Uncached";
+                         });
 
 }  // namespace
 }  // namespace arrears::compliance::history

@@ -23,6 +23,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "arrears/common/v1/contact.pb.h"
 
@@ -92,6 +93,24 @@ struct OpenDispute {
   bool within_validation_period = false;
 };
 
+// Whether the debtor is in bankruptcy proceedings.
+enum class BankruptcyState {
+  kNone,
+  // A petition is filed and not discharged or dismissed (a stay / hold).
+  kFiled,
+  // The bank was told of proceedings without their stage: fail closed.
+  kUnknown,
+};
+
+// How old a debt is, for the time-bar (limitation) rule.
+struct DebtAge {
+  // Whether a delinquency status is known for the debt; an unknown debt
+  // counts as time-barred (fail closed: it only forbids threatening suit).
+  bool known = false;
+  // The oldest overdue due date; unset when nothing is overdue.
+  std::optional<absl::CivilDay> oldest_overdue_due_date;
+};
+
 // A written request to cease communication.
 struct CeaseRequest {
   std::string preference_id;
@@ -146,7 +165,14 @@ class ContactHistory {
   // Location contacts already made with this third party.
   virtual int ThirdPartyContactCount(absl::string_view customer_id,
                                      absl::string_view related_contact_id) const = 0;
-  virtual bool IsTimeBarred(absl::string_view debt_id) const = 0;
+  virtual bool IsDeceased(absl::string_view customer_id) const = 0;
+  virtual BankruptcyState Bankruptcy(absl::string_view customer_id) const = 0;
+  // The residence as stored ("US-NY", "CN"); empty when unknown. Selects a
+  // pack's per-jurisdiction limitation period.
+  virtual std::string Residence(absl::string_view customer_id) const = 0;
+  // Whether a debt is time-barred depends on the pack's limitation period:
+  // the engine decides from the debt's age.
+  virtual DebtAge AgeOfDebt(absl::string_view debt_id) const = 0;
   virtual bool IsEmployerProvidedEmail(absl::string_view customer_id,
                                        absl::string_view contact_point_id) const = 0;
 };

@@ -102,13 +102,32 @@ void InMemoryContactHistory::AddThirdPartyContact(absl::string_view customer_id,
   ++Mutable(customer_id).third_party_contacts[related_contact_id];
 }
 
-void InMemoryContactHistory::SetTimeBarred(absl::string_view debt_id, bool time_barred) {
+void InMemoryContactHistory::SetDebtAge(absl::string_view debt_id, DebtAge age) {
   absl::MutexLock lock(&mu_);
-  if (time_barred) {
-    time_barred_debts_.emplace(debt_id);
-  } else {
-    time_barred_debts_.erase(debt_id);
-  }
+  debt_ages_[debt_id] = std::move(age);
+}
+
+void InMemoryContactHistory::SetTimeBarred(absl::string_view debt_id, bool time_barred) {
+  DebtAge age;
+  age.known = true;
+  if (time_barred) age.oldest_overdue_due_date = absl::CivilDay(1900, 1, 1);
+  SetDebtAge(debt_id, std::move(age));
+}
+
+void InMemoryContactHistory::SetDeceased(absl::string_view customer_id, bool deceased) {
+  absl::MutexLock lock(&mu_);
+  Mutable(customer_id).deceased = deceased;
+}
+
+void InMemoryContactHistory::SetBankruptcy(absl::string_view customer_id, BankruptcyState state) {
+  absl::MutexLock lock(&mu_);
+  Mutable(customer_id).bankruptcy = state;
+}
+
+void InMemoryContactHistory::SetResidence(absl::string_view customer_id,
+                                          absl::string_view residence) {
+  absl::MutexLock lock(&mu_);
+  Mutable(customer_id).residence = std::string(residence);
 }
 
 void InMemoryContactHistory::AddEmployerProvidedEmail(absl::string_view customer_id,
@@ -249,9 +268,31 @@ int InMemoryContactHistory::ThirdPartyContactCount(absl::string_view customer_id
   return it == c->third_party_contacts.end() ? 0 : it->second;
 }
 
-bool InMemoryContactHistory::IsTimeBarred(absl::string_view debt_id) const {
+bool InMemoryContactHistory::IsDeceased(absl::string_view customer_id) const {
   absl::ReaderMutexLock lock(&mu_);
-  return time_barred_debts_.contains(debt_id);
+  const Customer* c = Find(customer_id);
+  return c != nullptr && c->deceased;
+}
+
+BankruptcyState InMemoryContactHistory::Bankruptcy(absl::string_view customer_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const Customer* c = Find(customer_id);
+  return c != nullptr ? c->bankruptcy : BankruptcyState::kNone;
+}
+
+std::string InMemoryContactHistory::Residence(absl::string_view customer_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const Customer* c = Find(customer_id);
+  return c != nullptr ? c->residence : std::string();
+}
+
+DebtAge InMemoryContactHistory::AgeOfDebt(absl::string_view debt_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const auto it = debt_ages_.find(debt_id);
+  if (it != debt_ages_.end()) return it->second;
+  DebtAge never_set;
+  never_set.known = true;
+  return never_set;
 }
 
 bool InMemoryContactHistory::IsEmployerProvidedEmail(absl::string_view customer_id,

@@ -49,7 +49,14 @@ class InMemoryContactHistory final : public ContactHistory {
   void SetLostContact(absl::string_view customer_id, bool lost);
   void AddThirdPartyRefusal(absl::string_view customer_id, absl::string_view related_contact_id);
   void AddThirdPartyContact(absl::string_view customer_id, absl::string_view related_contact_id);
+  // A debt whose age was never set is known and not overdue (never
+  // time-barred). SetTimeBarred is a shorthand: overdue since long ago
+  // (barred under any limitation period), or not overdue.
+  void SetDebtAge(absl::string_view debt_id, DebtAge age);
   void SetTimeBarred(absl::string_view debt_id, bool time_barred);
+  void SetDeceased(absl::string_view customer_id, bool deceased);
+  void SetBankruptcy(absl::string_view customer_id, BankruptcyState state);
+  void SetResidence(absl::string_view customer_id, absl::string_view residence);
   void AddEmployerProvidedEmail(absl::string_view customer_id, absl::string_view contact_point_id);
 
   // ContactHistory.
@@ -81,7 +88,10 @@ class InMemoryContactHistory final : public ContactHistory {
                          absl::string_view related_contact_id) const override;
   int ThirdPartyContactCount(absl::string_view customer_id,
                              absl::string_view related_contact_id) const override;
-  bool IsTimeBarred(absl::string_view debt_id) const override;
+  bool IsDeceased(absl::string_view customer_id) const override;
+  BankruptcyState Bankruptcy(absl::string_view customer_id) const override;
+  std::string Residence(absl::string_view customer_id) const override;
+  DebtAge AgeOfDebt(absl::string_view debt_id) const override;
   bool IsEmployerProvidedEmail(absl::string_view customer_id,
                                absl::string_view contact_point_id) const override;
 
@@ -96,6 +106,9 @@ class InMemoryContactHistory final : public ContactHistory {
     std::vector<PriorConsent> prior_consents;
     std::optional<CeaseRequest> cease;
     bool attorney = false;
+    bool deceased = false;
+    BankruptcyState bankruptcy = BankruptcyState::kNone;
+    std::string residence;
     absl::flat_hash_map<std::string, OpenDispute> open_disputes;  // by debt id
     int open_complaints = 0;
     bool lost_contact = false;
@@ -109,7 +122,7 @@ class InMemoryContactHistory final : public ContactHistory {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Customer> customers_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> time_barred_debts_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, DebtAge> debt_ages_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace arrears::compliance::policy

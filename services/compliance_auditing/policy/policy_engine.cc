@@ -76,12 +76,29 @@ bool Mentions(const std::vector<std::string>& debt_ids, absl::string_view debt_i
   return std::find(debt_ids.begin(), debt_ids.end(), debt_id) != debt_ids.end();
 }
 
+template <typename Enum>
+bool Listed(const std::vector<Enum>& list, Enum value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// Time-barred from the day the limitation period has run from the oldest
+// overdue due date (its anniversary, `years` later); a debt of unknown age
+// is (fail closed).
+bool IsTimeBarred(const DebtAge& age, int years, absl::CivilDay today) {
+  if (!age.known) return true;
+  if (!age.oldest_overdue_due_date.has_value()) return false;
+  const absl::CivilDay oldest = *age.oldest_overdue_due_date;
+  return today >= absl::CivilDay(oldest.year() + years, oldest.month(), oldest.day());
+}
+
 // Everything about the request that every pack reads, computed once.
 struct RequestFacts {
   const v1::CheckContactRequest& request;
   const ContactHistory& history;
   const ContentScreen* screen;
   absl::Time proposed;
+  // The decision's day (UTC), for the time-bar.
+  absl::CivilDay today;
   // Candidate zones; zones[0] is the primary zone for day counters.
   absl::InlinedVector<absl::TimeZone, 2> zones;
   std::vector<ScreenMatch> matches;
@@ -89,7 +106,8 @@ struct RequestFacts {
 
 class PackEvaluator {
  public:
-  PackEvaluator(const PolicyPack& pack, const RequestFacts& facts) : pack_(pack), facts_(facts) {}
+  PackEvaluator(const PolicyPack& pack, const RequestFacts& facts, int limitation_years)
+      : pack_(pack), facts_(facts), limitation_years_(limitation_years) {}
 
   // The earliest instant >= t worth re-checking: t itself when no time rule
   // blocks the contact at t. Blocking rules add their codes to `codes` and
@@ -103,6 +121,16 @@ class PackEvaluator {
 
   // Rules that deny the contact outright.
   void Denials(CodeList& codes) const;
+
+  // Whether one of the request's debts is time-barred under this pack.
+  bool AnyDebtTimeBarred() const {
+    for (const std::string& debt_id : req().debt_ids()) {
+      if (IsTimeBarred(facts_.history.AgeOfDebt(debt_id), limitation_years_, facts_.today)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
  private:
   const v1::CheckContactRequest& req() const { return facts_.request; }
@@ -126,9 +154,11 @@ class PackEvaluator {
   absl::Time CallFrequencyRetry(absl::Time t, CodeList* codes, std::string* consent) const;
   void CounterpartyDenials(CodeList& codes) const;
   void ScreeningDenials(CodeList& codes) const;
+  void DeceasedAndBankruptcyDenials(CodeList& codes) const;
 
   const PolicyPack& pack_;
   const RequestFacts& facts_;
+  const int limitation_years_;
 };
 
 absl::Time PackEvaluator::WindowRetry(absl::Time t, CodeList* codes, std::string* consent) const {
@@ -332,8 +362,15 @@ void PackEvaluator::CounterpartyDenials(CodeList& codes) const {
 
 void PackEvaluator::ScreeningDenials(CodeList& codes) const {
   if (!pack_.screen_content) return;
+  // Screened once for every pack, as time-barred when any pack deems a debt
+  // so: rules for time-barred debts only count where this pack does too.
+  std::optional<bool> time_barred;
   for (const ScreenMatch& match : facts_.matches) {
     const ScreenRule& rule = *match.rule;
+    if (rule.condition == ScreenCondition::kTimeBarredOnly) {
+      if (!time_barred.has_value()) time_barred = AnyDebtTimeBarred();
+      if (!*time_barred) continue;
+    }
     if (rule.category == "SUIT_THREAT") {
       if (!pack_.time_barred_no_suit_threat) continue;
       codes.Add(reason::kTimeBarredSuitThreat);
@@ -391,6 +428,33 @@ void PackEvaluator::Denials(CodeList& codes) const {
     codes.Add(reason::kMissingOptOutNotice);
   }
   ScreeningDenials(codes);
+  DeceasedAndBankruptcyDenials(codes);
+}
+
+void PackEvaluator::DeceasedAndBankruptcyDenials(CodeList& codes) const {
+  const ContactHistory& history = facts_.history;
+  if (pack_.deceased_denies_contact && history.IsDeceased(customer())) {
+    // Never the debtor's own contact points; others only as listed.
+    const bool allowed = req().counterparty() != common::v1::COUNTERPARTY_DEBTOR &&
+                         Listed(pack_.deceased_allowed_counterparties, req().counterparty()) &&
+                         Listed(pack_.deceased_allowed_purposes, req().purpose());
+    if (!allowed) codes.Add(reason::kDebtorDeceased);
+  }
+  if (pack_.bankruptcy_effect != BankruptcyEffect::kNone &&
+      !Listed(pack_.bankruptcy_allowed_purposes, req().purpose())) {
+    switch (history.Bankruptcy(customer())) {
+      case BankruptcyState::kFiled:
+        codes.Add(pack_.bankruptcy_effect == BankruptcyEffect::kStay ? reason::kBankruptcyStay
+                                                                     : reason::kBankruptcyHold);
+        break;
+      case BankruptcyState::kUnknown:
+        // Told of proceedings without their stage: maybe a stay.
+        codes.AddQualified(reason::kUnknownInput, "bankruptcy_status");
+        break;
+      case BankruptcyState::kNone:
+        break;
+    }
+  }
 }
 
 }  // namespace
@@ -491,27 +555,39 @@ void SetPolicyRef(const PolicyPack& pack, v1::PolicyRef& ref) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PolicyEngine>> PolicyEngine::Create(
-    std::vector<PolicyPack> packs, std::unique_ptr<ContentScreen> screen) {
+    std::vector<PolicyPack> packs, std::unique_ptr<ContentScreen> screen,
+    PolicyEngineOptions options) {
   if (packs.empty()) return absl::InvalidArgumentError("packs: at least one pack is required");
   if (screen == nullptr) return absl::InvalidArgumentError("screen: required");
+  if (options.limitation_years_override < 0) {
+    return absl::InvalidArgumentError("limitation_years_override: must not be negative");
+  }
   absl::flat_hash_set<std::string> ids;
   for (const PolicyPack& pack : packs) {
     if (!ids.insert(pack.pack_id).second) {
       return absl::InvalidArgumentError(absl::StrCat("packs: duplicate pack_id ", pack.pack_id));
     }
   }
-  return std::unique_ptr<PolicyEngine>(new PolicyEngine(std::move(packs), std::move(screen)));
+  return std::unique_ptr<PolicyEngine>(
+      new PolicyEngine(std::move(packs), std::move(screen), options));
+}
+
+int PolicyEngine::LimitationYears(const PolicyPack& pack, absl::string_view residence) const {
+  if (options_.limitation_years_override > 0) return options_.limitation_years_override;
+  const int years = pack.LimitationYears(residence);
+  return years > 0 ? years : kFallbackLimitationYears;
 }
 
 absl::StatusOr<std::unique_ptr<PolicyEngine>> PolicyEngine::Load(
-    const std::vector<std::string>& pack_paths, const std::string& screening_rules_path) {
+    const std::vector<std::string>& pack_paths, const std::string& screening_rules_path,
+    PolicyEngineOptions options) {
   std::vector<PolicyPack> packs;
   for (const std::string& path : pack_paths) {
     ARREARS_ASSIGN_OR_RETURN(PolicyPack pack, LoadPolicyPack(path));
     packs.push_back(std::move(pack));
   }
   ARREARS_ASSIGN_OR_RETURN(auto screen, ContentScreen::LoadFile(screening_rules_path));
-  return Create(std::move(packs), std::move(screen));
+  return Create(std::move(packs), std::move(screen), options);
 }
 
 v1::ContactDecision PolicyEngine::CheckContact(const v1::CheckContactRequest& request,
@@ -535,8 +611,14 @@ v1::ContactDecision PolicyEngine::CheckContact(const v1::CheckContactRequest& re
                      history,
                      screen_.get(),
                      request.has_proposed_time() ? FromTimestamp(request.proposed_time()) : now,
+                     time::LocalDate(now, absl::UTCTimeZone()),
                      {},
                      {}};
+  absl::InlinedVector<PackEvaluator, 4> evaluators;
+  const std::string residence = history.Residence(request.customer_id());
+  for (const PolicyPack* pack : applicable) {
+    evaluators.emplace_back(*pack, facts, LimitationYears(*pack, residence));
+  }
   CodeList input_codes;
   if (applicable.empty()) {
     input_codes.Add(reason::kNoApplicablePack);
@@ -546,8 +628,8 @@ v1::ContactDecision PolicyEngine::CheckContact(const v1::CheckContactRequest& re
   ResolveZones(request, history, facts.zones, input_codes);
   if (input_codes.empty() && !request.message_text().empty()) {
     bool any_time_barred = false;
-    for (const std::string& debt_id : request.debt_ids()) {
-      any_time_barred = any_time_barred || history.IsTimeBarred(debt_id);
+    for (const PackEvaluator& evaluator : evaluators) {
+      any_time_barred = any_time_barred || evaluator.AnyDebtTimeBarred();
     }
     const ScreenContext context{
         request.counterparty() == common::v1::COUNTERPARTY_UNRELATED_THIRD_PARTY, any_time_barred};
@@ -573,9 +655,6 @@ v1::ContactDecision PolicyEngine::CheckContact(const v1::CheckContactRequest& re
     }
     return decision;
   }
-
-  absl::InlinedVector<PackEvaluator, 4> evaluators;
-  for (const PolicyPack* pack : applicable) evaluators.emplace_back(*pack, facts);
 
   v1::Verdict combined = v1::VERDICT_ALLOW;
   CodeList combined_codes;

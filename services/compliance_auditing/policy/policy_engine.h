@@ -45,15 +45,34 @@
 
 namespace arrears::compliance::policy {
 
+// The shortest limitation period in common use: a pack that sets none time-
+// bars debts after this many years (when unsure, treat more debts as
+// time-barred: the rule only forbids threatening suit).
+inline constexpr int kFallbackLimitationYears = 3;
+
+struct PolicyEngineOptions {
+  // > 0: every pack's limitation period is this many years (an operator
+  // override); 0: each pack's own (PolicyPack::LimitationYears), else
+  // kFallbackLimitationYears.
+  int limitation_years_override = 0;
+};
+
 class PolicyEngine {
  public:
-  // InvalidArgument on no packs, duplicate pack ids or a null screen.
-  static absl::StatusOr<std::unique_ptr<PolicyEngine>> Create(
-      std::vector<PolicyPack> packs, std::unique_ptr<ContentScreen> screen);
+  // InvalidArgument on no packs, duplicate pack ids, a null screen or a
+  // negative override.
+  static absl::StatusOr<std::unique_ptr<PolicyEngine>> Create(std::vector<PolicyPack> packs,
+                                                              std::unique_ptr<ContentScreen> screen,
+                                                              PolicyEngineOptions options = {});
   // Loads pack files and the screening-rule file (errors name the file and
   // field).
   static absl::StatusOr<std::unique_ptr<PolicyEngine>> Load(
-      const std::vector<std::string>& pack_paths, const std::string& screening_rules_path);
+      const std::vector<std::string>& pack_paths, const std::string& screening_rules_path,
+      PolicyEngineOptions options = {});
+
+  // The limitation period `pack` applies to a debtor residing in
+  // `residence` (the override, the pack's, or the fallback).
+  int LimitationYears(const PolicyPack& pack, absl::string_view residence) const;
 
   v1::ContactDecision CheckContact(const v1::CheckContactRequest& request,
                                    const ContactHistory& history, absl::Time now) const;
@@ -71,11 +90,13 @@ class PolicyEngine {
   const ContentScreen& screen() const { return *screen_; }
 
  private:
-  PolicyEngine(std::vector<PolicyPack> packs, std::unique_ptr<ContentScreen> screen)
-      : packs_(std::move(packs)), screen_(std::move(screen)) {}
+  PolicyEngine(std::vector<PolicyPack> packs, std::unique_ptr<ContentScreen> screen,
+               PolicyEngineOptions options)
+      : packs_(std::move(packs)), screen_(std::move(screen)), options_(options) {}
 
   std::vector<PolicyPack> packs_;
   std::unique_ptr<ContentScreen> screen_;
+  PolicyEngineOptions options_;
 };
 
 }  // namespace arrears::compliance::policy

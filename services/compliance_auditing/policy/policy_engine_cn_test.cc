@@ -48,7 +48,7 @@ TEST_F(CnDefaultTest, ContactWindowBoundaries) {
     EXPECT_THAT(d, VerdictIs(c.verdict));
     ASSERT_EQ(d.pack_verdicts_size(), 1);
     EXPECT_EQ(d.pack_verdicts(0).policy().pack_id(), "cn-default");
-    EXPECT_EQ(d.pack_verdicts(0).policy().version(), "2026.2");
+    EXPECT_EQ(d.pack_verdicts(0).policy().version(), "2026.3");
     if (c.verdict == v1::VERDICT_DEFER) {
       EXPECT_THAT(d, HasCode("QUIET_HOURS"));
       EXPECT_EQ(DeferUntil(d), Sh(2026, 5, c.next_day ? 5 : 4, 8));

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -51,6 +53,89 @@ absl::StatusOr<std::vector<common::v1::Counterparty>> Counterparties(const YAML:
   return out;
 }
 
+absl::StatusOr<std::vector<common::v1::ContactPurpose>> Purposes(const YAML::Node& parent,
+                                                                 absl::string_view key,
+                                                                 absl::string_view path) {
+  ARREARS_ASSIGN_OR_RETURN(auto names, yaml::StringList(parent, key, path, false));
+  std::vector<common::v1::ContactPurpose> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    common::v1::ContactPurpose purpose;
+    if (!common::v1::ContactPurpose_Parse("CONTACT_PURPOSE_" + names[i], &purpose) ||
+        purpose == common::v1::CONTACT_PURPOSE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(yaml::Join(path, key), "[", i, "]: \"",
+                                                     names[i], "\" is not a contact purpose"));
+    }
+    out.push_back(purpose);
+  }
+  return out;
+}
+
+absl::Status ParseLimitation(const YAML::Node& root, PolicyPack& pack) {
+  ARREARS_ASSIGN_OR_RETURN(YAML::Node limitation,
+                           yaml::Section(root, "limitation", "", {"years", "by_jurisdiction"}));
+  ARREARS_ASSIGN_OR_RETURN(pack.limitation_years,
+                           yaml::OptionalInt(limitation, "years", "limitation", 0, 1, 100));
+  const YAML::Node overrides = limitation["by_jurisdiction"];
+  if (!overrides.IsDefined() || overrides.IsNull()) return absl::OkStatus();
+  if (!overrides.IsMap()) {
+    return absl::InvalidArgumentError("limitation.by_jurisdiction: expected a mapping");
+  }
+  for (const auto& item : overrides) {
+    const std::string jurisdiction = absl::AsciiStrToUpper(item.first.as<std::string>());
+    const std::string path = absl::StrCat("limitation.by_jurisdiction.", jurisdiction);
+    if (jurisdiction.empty() || !absl::StartsWith(jurisdiction, pack.jurisdiction)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a jurisdiction of ", pack.jurisdiction));
+    }
+    int years = 0;
+    if (!item.second.IsScalar() || !absl::SimpleAtoi(item.second.Scalar(), &years) || years < 1 ||
+        years > 100) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": expected years in 1..100"));
+    }
+    pack.limitation_years_by_jurisdiction.emplace_back(jurisdiction, years);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDeceasedAndBankruptcy(const YAML::Node& root, PolicyPack& pack) {
+  ARREARS_ASSIGN_OR_RETURN(
+      YAML::Node deceased,
+      yaml::Section(root, "deceased", "",
+                    {"denies_contact", "allowed_counterparties", "allowed_purposes"}));
+  ARREARS_ASSIGN_OR_RETURN(pack.deceased_denies_contact,
+                           yaml::OptionalBool(deceased, "denies_contact", "deceased", false));
+  if (deceased["allowed_counterparties"].IsDefined()) {
+    ARREARS_ASSIGN_OR_RETURN(pack.deceased_allowed_counterparties,
+                             Counterparties(deceased, "allowed_counterparties", "deceased"));
+  }
+  ARREARS_ASSIGN_OR_RETURN(pack.deceased_allowed_purposes,
+                           Purposes(deceased, "allowed_purposes", "deceased"));
+  for (const common::v1::Counterparty counterparty : pack.deceased_allowed_counterparties) {
+    if (counterparty == common::v1::COUNTERPARTY_DEBTOR) {
+      return absl::InvalidArgumentError(
+          "deceased.allowed_counterparties: DEBTOR is never allowed once deceased");
+    }
+  }
+
+  ARREARS_ASSIGN_OR_RETURN(YAML::Node bankruptcy,
+                           yaml::Section(root, "bankruptcy", "", {"effect", "allowed_purposes"}));
+  ARREARS_ASSIGN_OR_RETURN(const std::string effect,
+                           yaml::OptionalString(bankruptcy, "effect", "bankruptcy", "NONE"));
+  if (effect == "NONE") {
+    pack.bankruptcy_effect = BankruptcyEffect::kNone;
+  } else if (effect == "STAY") {
+    pack.bankruptcy_effect = BankruptcyEffect::kStay;
+  } else if (effect == "HOLD") {
+    pack.bankruptcy_effect = BankruptcyEffect::kHold;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bankruptcy.effect: \"", effect, "\" is not NONE, STAY or HOLD"));
+  }
+  ARREARS_ASSIGN_OR_RETURN(pack.bankruptcy_allowed_purposes,
+                           Purposes(bankruptcy, "allowed_purposes", "bankruptcy"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> RequiredTimeOfDay(const YAML::Node& parent, absl::string_view key,
                                       absl::string_view path) {
   ARREARS_ASSIGN_OR_RETURN(std::string text, yaml::RequiredString(parent, key, path));
@@ -78,7 +163,10 @@ absl::Status Parse(const YAML::Node& root, PolicyPack& pack) {
                                            "time_barred_no_suit_threat",
                                            "employer_email_denied",
                                            "screen_content",
-                                           "complaints"}));
+                                           "complaints",
+                                           "deceased",
+                                           "bankruptcy",
+                                           "limitation"}));
   ARREARS_ASSIGN_OR_RETURN(pack.pack_id, yaml::RequiredString(root, "pack_id", ""));
   ARREARS_ASSIGN_OR_RETURN(pack.version, yaml::RequiredString(root, "version", ""));
   ARREARS_ASSIGN_OR_RETURN(pack.jurisdiction, yaml::RequiredString(root, "jurisdiction", ""));
@@ -216,7 +304,8 @@ absl::Status Parse(const YAML::Node& root, PolicyPack& pack) {
   ARREARS_ASSIGN_OR_RETURN(
       pack.complaint_resolution_days,
       yaml::OptionalInt(complaints, "resolve_within_days", "complaints", 0, 0, 365));
-  return absl::OkStatus();
+  ARREARS_RETURN_IF_ERROR(ParseDeceasedAndBankruptcy(root, pack));
+  return ParseLimitation(root, pack);
 }
 
 }  // namespace
@@ -232,6 +321,13 @@ bool PolicyPack::IsDeniedPrivateChannel(common::v1::Channel channel) const {
 }
 bool PolicyPack::NeedsOptOutNotice(common::v1::Channel channel) const {
   return Contains(opt_out_notice_channels, channel);
+}
+int PolicyPack::LimitationYears(absl::string_view residence) const {
+  const std::string key = absl::AsciiStrToUpper(residence);
+  for (const auto& [jurisdiction, years] : limitation_years_by_jurisdiction) {
+    if (jurisdiction == key) return years;
+  }
+  return limitation_years;
 }
 
 absl::StatusOr<int> ParseTimeOfDay(absl::string_view text, absl::string_view field) {

@@ -13,6 +13,7 @@
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_POLICY_POLICY_PACK_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,15 @@ struct DailyWindow {
   bool Contains(int second_of_day) const {
     return second_of_day >= start_second && second_of_day < end_second;
   }
+};
+
+// What a filed bankruptcy does to collection under a pack.
+enum class BankruptcyEffect {
+  kNone,
+  // An automatic stay (US, 11 U.S.C. 362): BANKRUPTCY_STAY.
+  kStay,
+  // A hold on collection while the proceedings run: BANKRUPTCY_HOLD.
+  kHold,
 };
 
 struct PolicyPack {
@@ -87,10 +97,30 @@ struct PolicyPack {
   // SLA from this pack).
   int complaint_resolution_days = 0;
 
+  // A deceased debtor: every contact is denied (DEBTOR_DECEASED) except the
+  // allowed purposes to the allowed counterparties (the estate's
+  // representative); contact to the debtor's own contact points never.
+  bool deceased_denies_contact = false;
+  std::vector<common::v1::Counterparty> deceased_allowed_counterparties;
+  std::vector<common::v1::ContactPurpose> deceased_allowed_purposes;
+
+  // A filed bankruptcy: every contact but the allowed purposes is denied.
+  BankruptcyEffect bankruptcy_effect = BankruptcyEffect::kNone;
+  std::vector<common::v1::ContactPurpose> bankruptcy_allowed_purposes;
+
+  // Limitation period (time-bar) in years: the pack's default and overrides
+  // per residence jurisdiction ("US-NY"); 0 = the pack sets none.
+  int limitation_years = 0;
+  std::vector<std::pair<std::string, int>> limitation_years_by_jurisdiction;
+
   bool WindowApplies(common::v1::Channel channel) const;
   bool CounterpartyAllowed(common::v1::Counterparty counterparty) const;
   bool IsDeniedPrivateChannel(common::v1::Channel channel) const;
   bool NeedsOptOutNotice(common::v1::Channel channel) const;
+  // The limitation period for a debtor residing in `residence` ("US-NY"):
+  // its override when listed (case-insensitive), else the pack's default
+  // (0 when the pack sets none).
+  int LimitationYears(absl::string_view residence) const;
 };
 
 // Parses and validates a pack; errors name `source` and the field.

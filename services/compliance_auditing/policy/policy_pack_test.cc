@@ -13,7 +13,7 @@ using ::testing::HasSubstr;
 TEST(PolicyPackTest, ShippedCnDefault) {
   const PolicyPack pack = ShippedPack("cn-default.yaml");
   EXPECT_EQ(pack.pack_id, "cn-default");
-  EXPECT_EQ(pack.version, "2026.2");
+  EXPECT_EQ(pack.version, "2026.3");
   EXPECT_EQ(pack.jurisdiction, "CN");
   EXPECT_EQ(pack.retention_years, 5);
   EXPECT_EQ(pack.contact_window.start_second, 8 * 3600);
@@ -70,7 +70,7 @@ TEST(PolicyPackTest, ValidationNamesTheField) {
       {"start: \"08:00\"", "start: \"8am\"", "contact_window.start"},
       {"end: \"22:00\"", "end: \"07:00\"", "contact_window.end"},
       {"pack_id: cn-default", "pack_id: \"\"", "pack_id"},
-      {"version: \"2026.2\"", "", "version"},
+      {"version: \"2026.3\"", "", "version"},
       {"retention_years: 5", "retention_years: 0", "retention_years"},
       {"unanswered_dials_per_contact_point: 6", "unanswered_dials_per_contact_point: -1",
        "daily_caps.unanswered_dials_per_contact_point"},

@@ -53,6 +53,9 @@ inline constexpr absl::string_view kAttorneyRepresented = "ATTORNEY_REPRESENTED"
 inline constexpr absl::string_view kTimeBarredSuitThreat = "TIME_BARRED_SUIT_THREAT";
 inline constexpr absl::string_view kEmployerEmail = "EMPLOYER_EMAIL";
 inline constexpr absl::string_view kProhibitedWording = "PROHIBITED_WORDING";
+inline constexpr absl::string_view kDebtorDeceased = "DEBTOR_DECEASED";
+inline constexpr absl::string_view kBankruptcyStay = "BANKRUPTCY_STAY";
+inline constexpr absl::string_view kBankruptcyHold = "BANKRUPTCY_HOLD";
 
 // "CODE:detail".
 inline std::string Qualified(absl::string_view code, absl::string_view detail) {

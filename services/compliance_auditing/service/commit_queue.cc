@@ -36,6 +36,7 @@ class WaitedUnit final : public CommitQueue::Unit {
 CommitQueue::CommitQueue(TransactionRunnerWithOutbox run, size_t max_group)
     : run_(std::move(run)), max_group_(max_group < 1 ? 1 : max_group) {
   thread_ = std::thread([this] { Loop(); });
+  completion_thread_ = std::thread([this] { CompletionLoop(); });
 }
 
 CommitQueue::~CommitQueue() {
@@ -44,6 +45,7 @@ CommitQueue::~CommitQueue() {
     stopping_ = true;
   }
   thread_.join();
+  completion_thread_.join();
 }
 
 void CommitQueue::Submit(Unit* unit) {
@@ -60,7 +62,7 @@ absl::Status CommitQueue::Run(
 
 size_t CommitQueue::queued() const {
   absl::MutexLock lock(&mu_);
-  return queue_.size() + committing_;
+  return queue_.size() + committing_ + finishing_;
 }
 
 absl::Status CommitQueue::RunGroup(const std::vector<Unit*>& group, bool isolate,
@@ -94,7 +96,10 @@ void CommitQueue::Loop() {
       auto ready = [this]()
                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // stopping, and everything is done
+      if (queue_.empty()) {  // stopping, and everything is committed
+        committer_done_ = true;
+        return;
+      }
       while (!queue_.empty() && group.size() < max_group_) {
         group.push_back(queue_.front());
         queue_.pop_front();
@@ -107,13 +112,37 @@ void CommitQueue::Loop() {
     bool unit_failed = false;
     for (const absl::Status& status : statuses) unit_failed = unit_failed || !status.ok();
     if (!committed.ok() && unit_failed) committed = RunGroup(group, /*isolate=*/true, statuses);
+    FinishedGroup finished;
+    finished.statuses.resize(group.size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      finished.statuses[i] = committed.ok() ? std::move(statuses[i]) : committed;
+    }
+    finished.units = std::move(group);
+    absl::MutexLock lock(&mu_);
+    committing_ = 0;
+    finishing_ += finished.units.size();
+    finished_.push_back(std::move(finished));
+  }
+}
+
+void CommitQueue::CompletionLoop() {
+  while (true) {
+    FinishedGroup finished;
     {
       absl::MutexLock lock(&mu_);
-      committing_ = 0;
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return committer_done_ || !finished_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (finished_.empty()) return;  // the committer ended and everything is told
+      finished = std::move(finished_.front());
+      finished_.pop_front();
     }
-    for (size_t i = 0; i < group.size(); ++i) {
-      group[i]->Done(committed.ok() ? std::move(statuses[i]) : committed);
+    for (size_t i = 0; i < finished.units.size(); ++i) {
+      finished.units[i]->Done(std::move(finished.statuses[i]));
     }
+    absl::MutexLock lock(&mu_);
+    finishing_ -= finished.units.size();
   }
 }
 

@@ -18,7 +18,10 @@
 // the group is stored.
 //
 // Units run on the queue's thread, in submission order, and must not block
-// on callers. Destruction finishes every submitted unit first. Thread-safe.
+// on callers. Their Done calls run on a second thread of the queue, group by
+// group in commit order, so that answering one group's callers (a gRPC
+// Finish each) overlaps the next group's transaction. Destruction finishes
+// every submitted unit first. Thread-safe.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_COMMIT_QUEUE_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_COMMIT_QUEUE_H_
 
@@ -51,9 +54,10 @@ class CommitQueue {
     // The unit's writes, inside the group's transaction (maybe more than
     // once; see above).
     virtual absl::Status Apply(store::Transaction& txn, store::OutboxWriter& outbox) = 0;
-    // Called once, on the queue's thread, when the group is over: OK when
-    // the unit's writes committed. The unit may delete itself here; it must
-    // be quick (it holds up the next group).
+    // Called once, on the queue's completion thread, when the group is over:
+    // OK when the unit's writes committed. The unit may delete itself here;
+    // it must be quick (it holds up the answers of the next groups) and must
+    // not wait for the queue (Run() from here never returns).
     virtual void Done(absl::Status status) = 0;
   };
 
@@ -70,7 +74,7 @@ class CommitQueue {
   // transaction's.
   absl::Status Run(absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> work);
 
-  // Units waiting or committing now (a gauge for metrics).
+  // Units waiting, committing or being answered now (a gauge for metrics).
   size_t queued() const;
   // Transactions run, and the units they carried, since construction.
   int64_t groups() const { return groups_.load(std::memory_order_relaxed); }
@@ -78,6 +82,12 @@ class CommitQueue {
 
  private:
   void Loop();
+  // Calls Done of the finished groups, in order.
+  void CompletionLoop();
+  struct FinishedGroup {
+    std::vector<Unit*> units;
+    std::vector<absl::Status> statuses;
+  };
   // Runs `group` in one transaction (a savepoint per unit when `isolate`);
   // fills `statuses` with each unit's own status.
   absl::Status RunGroup(const std::vector<Unit*>& group, bool isolate,
@@ -89,9 +99,14 @@ class CommitQueue {
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);
   size_t committing_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Groups committed (or failed) whose units have not been told yet.
+  std::deque<FinishedGroup> finished_ ABSL_GUARDED_BY(mu_);
+  size_t finishing_ ABSL_GUARDED_BY(mu_) = 0;
+  bool committer_done_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int64_t> groups_{0};
   std::atomic<int64_t> units_{0};
   std::thread thread_;
+  std::thread completion_thread_;
 };
 
 }  // namespace arrears::compliance::service

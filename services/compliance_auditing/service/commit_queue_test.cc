@@ -223,5 +223,38 @@ TEST(PeriodicJobsTest, RunsEachJobAtStartAndStopsPromptly) {
   EXPECT_EQ(a.load(), 1);
 }
 
+// Callers are answered off the committing thread (the next group commits
+// meanwhile), in commit order.
+TEST_F(CommitQueueTest, DoneRunsOffTheCommittingThreadInOrder) {
+  CommitQueue queue(Runner(), 100);
+  class ChainedUnit final : public CommitQueue::Unit {
+   public:
+    ChainedUnit(std::vector<int>* order, int id) : order_(order), id_(id) {}
+    absl::Status Apply(store::Transaction&, store::OutboxWriter&) override {
+      apply_thread_ = std::this_thread::get_id();
+      return absl::OkStatus();
+    }
+    void Done(absl::Status) override {
+      done_thread_ = std::this_thread::get_id();
+      order_->push_back(id_);
+      done_.Notify();
+    }
+    std::vector<int>* order_;
+    int id_;
+    std::thread::id apply_thread_, done_thread_;
+    absl::Notification done_;
+  };
+  std::vector<int> order;
+  std::vector<std::unique_ptr<ChainedUnit>> units;
+  for (int i = 0; i < 3; ++i) units.push_back(std::make_unique<ChainedUnit>(&order, i));
+  for (auto& unit : units) queue.Submit(unit.get());
+  for (auto& unit : units) {
+    ASSERT_TRUE(unit->done_.WaitForNotificationWithTimeout(absl::Seconds(10)))
+        << "unit " << unit->id_ << " was never answered";
+    EXPECT_NE(unit->done_thread_, unit->apply_thread_);
+  }
+  EXPECT_EQ(order, std::vector<int>({0, 1, 2}));
+}
+
 }  // namespace
 }  // namespace arrears::compliance::service

@@ -17,7 +17,8 @@ absl::StatusOr<std::unique_ptr<ComplianceApp>> ComplianceApp::Create(
   }
   std::unique_ptr<ComplianceApp> app(new ComplianceApp());
   ARREARS_ASSIGN_OR_RETURN(
-      app->engine_, policy::PolicyEngine::Load(options.pack_paths, options.screening_rules_path));
+      app->engine_,
+      policy::PolicyEngine::Load(options.pack_paths, options.screening_rules_path, options.engine));
   app->terms_ = std::make_unique<PackTerms>(app->engine_->packs());
 
   std::vector<store::SqliteDatabase*> readers;

@@ -39,6 +39,8 @@ struct ComplianceAppOptions {
   std::vector<std::string> pack_paths;
   std::string screening_rules_path;
   history::HistoryOptions history;
+  // The time-bar's limitation period override (packs decide by default).
+  policy::PolicyEngineOptions engine;
   ServiceAuditOptions audit;
   ComplianceCoreOptions core;
   // Extra read connections for CheckContact's history snapshots.

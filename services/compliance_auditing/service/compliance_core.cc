@@ -13,6 +13,7 @@
 #include "common/status/status_macros.h"
 #include "common/time/civil_date.h"
 #include "common/topics/topics.h"
+#include "services/compliance_auditing/audit/audit_export.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 #include "services/compliance_auditing/policy/history_convert.h"
 #include "services/compliance_auditing/service/audit_records.h"
@@ -183,6 +184,10 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     }
     evaluated_ = deps.engine->CheckContact(request_, **history, now_);
     evaluated_.set_decision_id(deps.ids->NewId());
+    // What recording needs, built here rather than on the queue's thread
+    // (one thread commits for every caller).
+    record_ = DecisionRecord(request_, evaluated_);
+    event_ = DecisionEvent(request_, evaluated_);
     core_->queue_.Submit(this);
   }
 
@@ -194,9 +199,9 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
       if (found) return absl::OkStatus();
     }
     decision_ = evaluated_;
-    ARREARS_ASSIGN_OR_RETURN(const uint64_t index,
-                             deps.audit->Append(txn, DecisionRecord(request_, decision_)));
+    ARREARS_ASSIGN_OR_RETURN(const uint64_t index, deps.audit->Append(txn, record_));
     decision_.set_audit_index(index);
+    event_.mutable_decision()->set_audit_index(index);
     if (!check_key_.empty()) {
       ARREARS_RETURN_IF_ERROR(deps.requests->Put(txn, check_key_, decision_));
     }
@@ -208,7 +213,7 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     event.envelope.source = core_->options_.event_source;
     event.envelope.time = now_;
     event.envelope.traceparent = traceparent_;
-    DecisionEvent(request_, decision_).SerializeToString(&event.payload);
+    event_.SerializeToString(&event.payload);
     recorded_ = true;
     return outbox.Enqueue(event);
   }
@@ -232,6 +237,10 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
   const std::string check_key_;
   const std::string traceparent_;
   v1::ContactDecision evaluated_;
+  // The audit record and the event of evaluated_ (the event without its
+  // audit index until Apply).
+  audit::AuditAppend record_;
+  v1::ComplianceDecisionEvent event_;
   v1::ContactDecision decision_;
   bool recorded_ = false;
 };
@@ -601,10 +610,9 @@ absl::StatusOr<v1::VerifyLogResponse> ComplianceCore::VerifyLog(
 absl::Status ComplianceCore::ExportAudit(
     const v1::ExportAuditRequest& request,
     absl::FunctionRef<absl::Status(const v1::ExportAuditChunk&)> emit) {
-  if (request.format() != v1::EXPORT_FORMAT_UNSPECIFIED &&
-      request.format() != v1::EXPORT_FORMAT_JSONL) {
+  if (!v1::ExportFormat_IsValid(request.format())) {
     return absl::InvalidArgumentError(
-        "format: only EXPORT_FORMAT_JSONL is supported (arrears-audit-export/v1)");
+        absl::StrCat("format: unknown value ", static_cast<int>(request.format())));
   }
   if (request.reveal_personal_data() && !options_.allow_reveal_personal_data) {
     return absl::PermissionDeniedError("reveal_personal_data: not permitted for this caller");
@@ -627,15 +635,19 @@ absl::Status ComplianceCore::ExportAudit(
   }
   options.include_proofs = request.include_proofs();
   options.reveal_personal_data = request.reveal_personal_data();
+  const bool csv = request.format() == v1::EXPORT_FORMAT_CSV;
+  options.format = csv ? audit::ExportFormat::kCsv : audit::ExportFormat::kJsonLines;
 
   v1::ExportAuditChunk chunk;
   bool first = true;
   const absl::Time now = deps_.clock->Now();
+  const std::string base_name =
+      absl::StrCat("audit-export-", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+  const std::string file_name = absl::StrCat(base_name, csv ? ".csv" : ".jsonl");
   auto flush = [&]() -> absl::Status {
     if (first) {
-      chunk.set_content_type(std::string(audit::kExportContentType));
-      chunk.set_file_name(absl::StrCat(
-          "audit-export-", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()), ".jsonl"));
+      chunk.set_content_type(std::string(csv ? audit::kCsvContentType : audit::kExportContentType));
+      chunk.set_file_name(file_name);
       first = false;
     }
     absl::Status status = emit(chunk);
@@ -652,6 +664,16 @@ absl::Status ComplianceCore::ExportAudit(
   *chunk.mutable_checkpoint() = summary.checkpoint;
   chunk.set_entry_count(summary.entry_count);
   chunk.set_file_sha256(summary.file_sha256.ToString());
+  audit::ManifestInfo manifest;
+  manifest.file_name = file_name;
+  manifest.generated_at = now;
+  for (const policy::PolicyPack& pack : deps_.engine->packs()) {
+    manifest.packs.emplace_back(pack.pack_id, pack.version);
+  }
+  ARREARS_ASSIGN_OR_RETURN(
+      *chunk.mutable_manifest(),
+      audit::BuildExportManifest(summary, options, manifest, deps_.audit->signer()));
+  chunk.set_manifest_file_name(absl::StrCat(base_name, ".manifest.json"));
   return flush();
 }
 

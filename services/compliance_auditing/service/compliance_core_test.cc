@@ -14,6 +14,7 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/compliance_auditing/audit/audit_export.h"
 #include "services/compliance_auditing/audit/sha256.h"
 #include "services/compliance_auditing/service/testing/compliance_test_env.h"
 #include "services/compliance_auditing/service/testing/test_builders.h"
@@ -441,7 +442,37 @@ TEST_F(ComplianceCoreTest, ExportStreamsARegulatorReadyFile) {
   EXPECT_EQ(chunks.back().file_sha256(), audit::Sha256(file).ToString());
   EXPECT_TRUE(chunks.back().has_checkpoint());
   EXPECT_FALSE(absl::StrContains(file, "+8613812345678"));
+  // The manifest in the last chunk verifies the file against the log's key.
+  const audit::Ed25519PublicKey& key = env_->app().audit().signer().public_key();
+  EXPECT_TRUE(absl::EndsWith(chunks.back().manifest_file_name(), ".manifest.json"));
+  ASSERT_OK_AND_ASSIGN(const audit::VerifiedExport verified,
+                       audit::VerifyExport(chunks.back().manifest(), file, &key));
+  EXPECT_EQ(verified.entry_count, 21u);
+  EXPECT_THAT(chunks.back().manifest(), HasSubstr("cn-default@"));
+
+  // CSV: the same entries, its own manifest.
   request.set_format(v1::EXPORT_FORMAT_CSV);
+  chunks.clear();
+  ASSERT_THAT(core().ExportAudit(request,
+                                 [&](const v1::ExportAuditChunk& chunk) {
+                                   chunks.push_back(chunk);
+                                   return absl::OkStatus();
+                                 }),
+              IsOk());
+  EXPECT_EQ(chunks.front().content_type(), "text/csv");
+  EXPECT_TRUE(absl::EndsWith(chunks.front().file_name(), ".csv"));
+  std::string csv;
+  for (const v1::ExportAuditChunk& chunk : chunks) csv += chunk.data();
+  EXPECT_TRUE(absl::StartsWith(csv, "index,record_time,kind,customer_id"));
+  ASSERT_OK_AND_ASSIGN(const audit::VerifiedExport csv_verified,
+                       audit::VerifyExport(chunks.back().manifest(), csv, &key));
+  EXPECT_EQ(csv_verified.entry_count, 21u);
+  EXPECT_EQ(csv_verified.format, "arrears-audit-export-csv/v1");
+  csv.back() = 'x';
+  EXPECT_THAT(audit::VerifyExport(chunks.back().manifest(), csv, &key),
+              StatusIs(absl::StatusCode::kDataLoss));
+
+  request.set_format(static_cast<v1::ExportFormat>(99));
   EXPECT_THAT(
       core().ExportAudit(request, [](const v1::ExportAuditChunk&) { return absl::OkStatus(); }),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format")));

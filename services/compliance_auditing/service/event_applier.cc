@@ -20,6 +20,20 @@
 namespace arrears::compliance::service {
 namespace {
 
+// A notified stage of the proceedings; an unstated one may be a stay (fail
+// closed).
+policy::BankruptcyState BankruptcyStateOf(customer::v1::BankruptcyNotified::Status status) {
+  switch (status) {
+    case customer::v1::BankruptcyNotified::STATUS_FILED:
+      return policy::BankruptcyState::kFiled;
+    case customer::v1::BankruptcyNotified::STATUS_DISCHARGED:
+    case customer::v1::BankruptcyNotified::STATUS_DISMISSED:
+      return policy::BankruptcyState::kNone;
+    default:
+      return policy::BankruptcyState::kUnknown;
+  }
+}
+
 using contact::v1::ContactEvent;
 using contact::v1::ContactOutcome;
 
@@ -236,9 +250,8 @@ absl::Status ComplianceEventApplier::ApplyCustomerEvent(const events::Event& raw
           history_->SetFlag(txn, customer, history::CustomerFlag::kDeceased, true));
       break;
     case customer::v1::CustomerEvent::kBankruptcyNotified:
-      ARREARS_RETURN_IF_ERROR(history_->SetFlag(
-          txn, customer, history::CustomerFlag::kBankruptcy,
-          event.bankruptcy_notified().status() == customer::v1::BankruptcyNotified::STATUS_FILED));
+      ARREARS_RETURN_IF_ERROR(history_->SetBankruptcy(
+          txn, customer, BankruptcyStateOf(event.bankruptcy_notified().status())));
       break;
     case customer::v1::CustomerEvent::EVENT_NOT_SET:
       return absl::InvalidArgumentError("event: exactly one member must be set");

@@ -217,6 +217,39 @@ TEST_F(EventApplierTest, LostContactAndThirdParties) {
   EXPECT_TRUE(HasCode(again, "THIRD_PARTY_REFUSED"));
 }
 
+TEST_F(EventApplierTest, DeceasedAndBankruptcyNoticesReachTheRules) {
+  const v1::CheckContactRequest call = CallRequest(kCustomer, kMorning);
+  v1::CheckContactRequest legal = call;
+  legal.set_purpose(common::v1::CONTACT_PURPOSE_LEGAL_NOTICE);
+  ASSERT_EQ(Check(call).verdict(), v1::VERDICT_ALLOW);  // and cached
+
+  customer::v1::CustomerEvent bankruptcy;
+  bankruptcy.set_customer_id(std::string(kCustomer));
+  bankruptcy.mutable_bankruptcy_notified()->set_case_number("2025-bk-1");
+  // A notice without the stage of the proceedings fails closed.
+  ASSERT_THAT(env_->Consume(CustomerTopic(), kCustomer, bankruptcy, "cust-ev-2"), IsOk());
+  EXPECT_TRUE(HasCode(Check(call), "UNKNOWN_INPUT:bankruptcy_status"));
+  EXPECT_EQ(Check(legal).verdict(), v1::VERDICT_ALLOW);
+  bankruptcy.mutable_bankruptcy_notified()->set_status(
+      customer::v1::BankruptcyNotified::STATUS_FILED);
+  ASSERT_THAT(env_->Consume(CustomerTopic(), kCustomer, bankruptcy, "cust-ev-3"), IsOk());
+  v1::ContactDecision held = Check(call);
+  EXPECT_EQ(held.verdict(), v1::VERDICT_DENY);
+  EXPECT_TRUE(HasCode(held, "BANKRUPTCY_HOLD"));
+  bankruptcy.mutable_bankruptcy_notified()->set_status(
+      customer::v1::BankruptcyNotified::STATUS_DISMISSED);
+  ASSERT_THAT(env_->Consume(CustomerTopic(), kCustomer, bankruptcy, "cust-ev-4"), IsOk());
+  EXPECT_EQ(Check(call).verdict(), v1::VERDICT_ALLOW);
+
+  customer::v1::CustomerEvent deceased;
+  deceased.set_customer_id(std::string(kCustomer));
+  deceased.mutable_deceased_notified()->set_source("registry");
+  ASSERT_THAT(env_->Consume(CustomerTopic(), kCustomer, deceased, "cust-ev-5"), IsOk());
+  const v1::ContactDecision denied = Check(legal);  // the debtor's own number
+  EXPECT_EQ(denied.verdict(), v1::VERDICT_DENY);
+  EXPECT_TRUE(HasCode(denied, "DEBTOR_DECEASED"));
+}
+
 TEST_F(EventApplierTest, DelinquencyAndCaseEventsAreAuditedPerLoan) {
   delinquency::v1::DelinquencyEvent delinquency;
   delinquency.set_loan_id("loan-1");
