@@ -42,15 +42,15 @@ delinquency::v1::DelinquencySnapshot LoanSnapshot(const CollectionCase& c, const
   s.set_loan_id(loan.loan_id);
   s.set_customer_id(c.customer_id());
   s.set_product_code(loan.product_code);
-  s.set_currency_code(std::string(c.currency().code()));
-  s.set_time_zone(std::string(c.time_zone().name()));
+  s.set_currency_code(std::string(loan.currency.code()));
+  s.set_time_zone(loan.time_zone.empty() ? std::string(c.time_zone().name()) : loan.time_zone);
   *s.mutable_business_date() = arrears::ToProto(loan.snapshot_date);
   s.set_state(loan.state);
   s.set_dpd(loan.dpd);
   s.mutable_bucket()->set_ordinal(loan.bucket_ordinal);
   s.mutable_bucket()->set_code(loan.bucket_code);
   *s.mutable_total_overdue() =
-      arrears::ToProto(money::Money::FromMinor(loan.total_overdue_minor, c.currency()));
+      arrears::ToProto(money::Money::FromMinor(loan.total_overdue_minor, loan.currency));
   return s;
 }
 
@@ -224,7 +224,9 @@ v1::Case CaseCodec::ToProto(const CaseRecord& r) {
       proto.mutable_max_bucket()->set_code(loan.bucket_code);
     }
   }
-  *proto.add_total_overdue() = arrears::ToProto(c.total_overdue());
+  for (const money::Money& total : c.total_overdue_by_currency()) {
+    *proto.add_total_overdue() = arrears::ToProto(total);
+  }
   proto.set_max_dpd(c.max_dpd());
   proto.set_contactability(c.contactability());
   proto.set_broken_promise_count(c.broken_promise_count());
@@ -289,6 +291,7 @@ v1::Case CaseCodec::ToProto(const CaseRecord& r) {
   *proto.mutable_amount_recovered() = arrears::ToProto(c.amount_recovered());
   for (const v1::RepaymentPlan& plan : r.plans) *proto.add_plans() = plan;
   proto.set_field_visit_count(r.field_visit_count);
+  proto.set_case_ordinal(r.ordinal);
   return proto;
 }
 
@@ -321,10 +324,13 @@ absl::StatusOr<CaseRecord> CaseCodec::FromProto(const v1::Case& proto, const Cas
     loan.loan_id = in.loan_id().empty() ? s.loan_id() : in.loan_id();
     if (loan.loan_id.empty())
       return absl::InvalidArgumentError(absl::StrCat(field, ".loan_id: required"));
-    if (!s.currency_code().empty() && s.currency_code() != c.currency_.code()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".snapshot.currency_code: ", s.currency_code(), ", case in ", c.currency_.code()));
+    loan.currency = c.currency_;
+    if (!s.currency_code().empty()) {
+      ARREARS_ASSIGN_OR_RETURN(loan.currency,
+                               WithField(money::Currency::FromCode(s.currency_code()),
+                                         absl::StrCat(field, ".snapshot.currency_code")));
     }
+    loan.time_zone = s.time_zone().empty() ? c.time_zone_name_ : s.time_zone();
     loan.product_code = s.product_code();
     loan.state = s.state();
     loan.dpd = s.dpd();
@@ -343,6 +349,9 @@ absl::StatusOr<CaseRecord> CaseCodec::FromProto(const v1::Case& proto, const Cas
       latest_snapshot = loan.snapshot_date;
     c.loans_.push_back(std::move(loan));
   }
+  // Cases stored before loans were kept sorted.
+  std::sort(c.loans_.begin(), c.loans_.end(),
+            [](const CaseLoan& a, const CaseLoan& b) { return a.loan_id < b.loan_id; });
   ARREARS_ASSIGN_OR_RETURN(std::optional<absl::CivilDay> business_date,
                            OptionalDay(proto.business_date(), "business_date"));
   c.business_date_ = business_date.value_or(*latest_snapshot);
@@ -431,6 +440,7 @@ absl::StatusOr<CaseRecord> CaseCodec::FromProto(const v1::Case& proto, const Cas
   record.pending_field_visits.assign(proto.pending_field_visits().begin(),
                                      proto.pending_field_visits().end());
   record.field_visit_count = proto.field_visit_count();
+  record.ordinal = proto.case_ordinal();
   ARREARS_ASSIGN_OR_RETURN(
       record.next_decision_date,
       OptionalDay(proto.strategy().next_decision_date(), "strategy.next_decision_date"));

@@ -109,6 +109,13 @@ struct CaseManager::Work {
   // A contact was due but could not go out (visit data, roster): decide
   // again the next business day.
   bool retry_tomorrow = false;
+  // The business date is not settled: no decision now, the agenda decides
+  // the case on this date once it is.
+  std::optional<absl::CivilDay> deferred_to;
+  // Set when a decision moved the case to another version of its strategy.
+  int64_t migrated_from_version = 0;
+  int64_t migrated_to_version = 0;
+  MigrationRule migration_rule = MigrationRule::kKeepVersion;
 
   v1::CaseEvent& AddEvent() { return events.emplace_back(); }
 };
@@ -131,7 +138,8 @@ absl::Status CaseManager::ApplyDelinquencyEvent(store::Transaction& txn,
   if (event.customer_id().empty()) return absl::InvalidArgumentError("customer_id: required");
   if (!event.has_snapshot()) return absl::InvalidArgumentError("snapshot: required");
   const std::string& zone = event.snapshot().time_zone();
-  ARREARS_RETURN_IF_ERROR(Annotate(time::LoadTimeZone(zone).status(), "snapshot.time_zone"));
+  const absl::StatusOr<absl::TimeZone> time_zone = time::LoadTimeZone(zone);
+  ARREARS_RETURN_IF_ERROR(Annotate(time_zone.status(), "snapshot.time_zone"));
   ARREARS_ASSIGN_OR_RETURN(absl::CivilDay day, CivilDayFromProto(event.snapshot().business_date(),
                                                                  "snapshot.business_date"));
 
@@ -145,22 +153,34 @@ absl::Status CaseManager::ApplyDelinquencyEvent(store::Transaction& txn,
                            store_->LoadOpenCase(txn, event.customer_id()));
   if (record) {
     const CollectionCase before = record->kase;
-    ARREARS_RETURN_IF_ERROR(record->kase.OnDelinquency(event));
+    // Not settled: the case stays open even if this event cured its last
+    // delinquent loan, so that another loan of the customer turning
+    // delinquent on the same close joins it in either order; it closes when
+    // the date settles (DecideAndFinish).
+    ARREARS_RETURN_IF_ERROR(record->kase.OnDelinquency(
+        event, Settled(record->kase.time_zone(), std::max(day, record->kase.business_date()))));
     ARREARS_RETURN_IF_ERROR(DecideAndFinish(txn, outbox, *record, &before, work, cause));
   } else {
     ARREARS_ASSIGN_OR_RETURN(record, OpenCase(txn, event, cause, work));
     if (record)
       ARREARS_RETURN_IF_ERROR(DecideAndFinish(txn, outbox, *record, nullptr, work, cause));
   }
-  if (advanced && options_.inline_agenda_limit > 0) {
+  if (advanced && options_.inline_agenda_limit > 0 && Settled(*time_zone, day)) {
     ARREARS_RETURN_IF_ERROR(
         RunAgenda(txn, outbox, zone, day, options_.inline_agenda_limit).status());
   }
   return absl::OkStatus();
 }
 
-std::string CaseManager::CaseIdFor(absl::string_view customer_id, const Cause& opening) {
-  return ids::DeriveTimeOrderedId(customer_id, absl::StrCat("case/", opening.id), opening.time);
+std::string CaseManager::CaseIdFor(absl::string_view customer_id, int ordinal,
+                                   absl::CivilDay opened_on) {
+  return ids::DeriveTimeOrderedId(customer_id, absl::StrCat("case/", ordinal),
+                                  absl::FromCivil(opened_on, absl::UTCTimeZone()));
+}
+
+bool CaseManager::Settled(const absl::TimeZone& zone, absl::CivilDay day) const {
+  if (!options_.settle_after || options_.clock == nullptr) return true;
+  return options_.clock->Now() >= time::StartOfDay(day, zone) + *options_.settle_after;
 }
 
 absl::StatusOr<std::optional<CaseRecord>> CaseManager::OpenCase(store::Transaction& txn,
@@ -184,10 +204,17 @@ absl::StatusOr<std::optional<CaseRecord>> CaseManager::OpenCase(store::Transacti
       return std::optional<CaseRecord>();
     }
   }
-  const std::string case_id = CaseIdFor(event.customer_id(), cause);
+  // Cases stored before ordinals existed count as 0: their ids follow the
+  // old scheme, so the next one (1) cannot collide with them.
+  const int ordinal = previous ? std::max(previous->ordinal, 0) + 1 : 1;
+  ARREARS_ASSIGN_OR_RETURN(
+      const absl::CivilDay opened_on,
+      CivilDayFromProto(event.snapshot().business_date(), "snapshot.business_date"));
+  const std::string case_id = CaseIdFor(event.customer_id(), ordinal, opened_on);
   ARREARS_ASSIGN_OR_RETURN(CollectionCase opened,
                            CollectionCase::Open(case_id, event, options_.policy));
   CaseRecord record(std::move(opened));
+  record.ordinal = ordinal;
   record.open_time = cause.time;
   if (previous) record.kase.set_prior_complaint_count(previous->kase.prior_complaint_count());
   ARREARS_ASSIGN_OR_RETURN(std::optional<CustomerProfile> profile,
@@ -307,6 +334,7 @@ absl::StatusOr<int> CaseManager::RunAgenda(store::Transaction& txn, store::Outbo
                                            int limit) {
   if (limit <= 0) return 0;
   ARREARS_ASSIGN_OR_RETURN(absl::TimeZone zone, time::LoadTimeZone(time_zone));
+  if (!Settled(zone, day)) return 0;
   ARREARS_ASSIGN_OR_RETURN(std::vector<std::string> due,
                            store_->DueCases(txn, time_zone, day, limit));
   const Cause cause{.id = absl::StrCat("agenda/", time_zone, "/", time::FormatCivilDay(day)),
@@ -330,6 +358,8 @@ absl::StatusOr<int> CaseManager::RunDueAgendas(store::Transaction& txn, store::O
   int decided = 0;
   for (const auto& [zone, day] : dates) {
     if (decided >= limit) break;
+    // An unsettled date waits (RunAgenda returns 0); cases due earlier are
+    // decided with it once it settles.
     ARREARS_ASSIGN_OR_RETURN(int n, RunAgenda(txn, outbox, zone, day, limit - decided));
     decided += n;
   }
@@ -352,7 +382,13 @@ absl::Status CaseManager::DecideAndFinish(store::Transaction& txn, store::Outbox
                                           Work& work, const Cause& cause) {
   ARREARS_ASSIGN_OR_RETURN(const absl::CivilDay day, BusinessDateFor(txn, record));
   record.kase.AdvanceBusinessDate(day);
-  ARREARS_RETURN_IF_ERROR(Decide(txn, record, record.kase.business_date(), work, cause));
+  const absl::CivilDay business_date = record.kase.business_date();
+  if (Settled(record.kase.time_zone(), business_date)) {
+    record.kase.CloseIfDone();  // a close deferred while the date settled
+    ARREARS_RETURN_IF_ERROR(Decide(txn, record, business_date, work, cause));
+  } else if (!record.kase.closed()) {
+    work.deferred_to = business_date;
+  }
   Diff(before, record, work, cause);
   return Finish(txn, outbox, record, work, cause);
 }
@@ -386,9 +422,11 @@ absl::Status CaseManager::Decide(store::Transaction& txn, CaseRecord& record, ab
       decision.segment != c.strategy().segment) {
     work.reasons.insert(v1::CaseUpdated::REASON_SEGMENT_CHANGED);
   }
-  if (c.strategy().version != 0 && decision.strategy_version != 0 &&
-      decision.strategy_version != c.strategy().version) {
+  if (decision.migrated_from_version != 0) {
     work.reasons.insert(v1::CaseUpdated::REASON_STRATEGY_MIGRATED);
+    work.migrated_from_version = decision.migrated_from_version;
+    work.migrated_to_version = decision.strategy_version;
+    work.migration_rule = decision.migration_rule;
   }
   std::vector<ContactDecision> sent;
   for (const ContactDecision& contact : decision.contacts) {
@@ -678,12 +716,19 @@ std::optional<absl::CivilDay> CaseManager::NextDecisionDate(const CaseRecord& re
 absl::Status CaseManager::Finish(store::Transaction& txn, store::OutboxWriter& outbox,
                                  CaseRecord& record, Work& work, const Cause& cause) {
   CollectionCase& c = record.kase;
-  record.next_decision_date = NextDecisionDate(record, c.business_date(), work.retry_tomorrow);
+  record.next_decision_date =
+      work.deferred_to ? work.deferred_to
+                       : NextDecisionDate(record, c.business_date(), work.retry_tomorrow);
   if (!work.reasons.empty()) {
     v1::CaseUpdated* updated = work.AddEvent().mutable_case_updated();
     for (int reason : work.reasons)
       updated->add_reasons(static_cast<v1::CaseUpdated::Reason>(reason));
     for (const std::string& id : work.step_request_ids) updated->add_request_ids(id);
+    if (work.migrated_from_version != 0) {
+      updated->set_migrated_from_version(work.migrated_from_version);
+      updated->set_migrated_to_version(work.migrated_to_version);
+      updated->set_migration_policy(MigrationPolicyToProto(work.migration_rule));
+    }
   }
   const bool changed = !work.events.empty();
   if (changed) {

@@ -47,20 +47,50 @@
 // dates its promise grace, holds and agency placement end (or the next day
 // when a field visit waits for data or capacity). A time zone's business date
 // is the latest snapshot business date seen on any delinquency event of that
-// zone (INSTALLMENT_DUE_SOON included). When an event advances it, the cases
-// of the zone due on or before the new date are decided in the same
-// transaction, up to `inline_agenda_limit`, in (date, case id) order, as of
-// the start of that business day (Cause "agenda/<zone>/<date>"); the rest are
-// left to RunDueAgendas, which the service's agenda worker calls until
-// nothing is due. A case is also brought to its zone's business date
-// whenever it is touched, so it never decides on a stale date.
+// zone (INSTALLMENT_DUE_SOON included). When an event advances it (and the
+// new date is settled, see below), the cases of the zone due on or before
+// the new date are decided in the same transaction, up to
+// `inline_agenda_limit`, in (date, case id) order, as of the start of that
+// business day (Cause "agenda/<zone>/<date>"); the rest are left to
+// RunDueAgendas, which the service's agenda worker calls until nothing is
+// due. RunAgenda / RunDueAgendas decide nothing for a date not yet settled. A case is also brought
+// to its zone's business date whenever it is touched, so it never decides on a stale date.
 //
-// Replay safety: ids are derived from the inputs (case id from the opening
-// event, request ids from case, strategy step and date, hold / promise / plan
-// ids from the case and the event or idempotency key), event times are cause
-// times, and a step once applied is never emitted again: replaying the same
-// events (deduped upstream or not) or re-running after a crash at any point
-// yields the same requests once each.
+// Case ids (CaseIdFor): derived from the customer id, the case's ordinal
+// among the customer's cases (1st, 2nd, ...) and the opening business date,
+// never from the opening event: which of a customer's loans reaches the
+// service first depends on partition interleaving (the delinquency topic is
+// keyed by loan id), and the case id decides the variant (stable hash), the
+// agency and every request id.
+//
+// Arrival-order independence ("settled business dates"): with
+// `settle_after` and a clock set (the service binary sets both), a decision
+// on business date D of a time zone is taken only once D is settled, i.e.
+// the clock has passed local D 00:00 + settle_after: by then the close of D
+// has published all of D's delinquency events. Before that, any event or
+// command updates the case and emits what is not a decision (case events,
+// withdrawals) but decides nothing: the case goes on the agenda for D, and
+// the agenda (RunDueAgendas, the agenda worker) decides it once D is
+// settled, as of the start of D (Cause "agenda/<zone>/<date>"). So a
+// customer whose loans fall overdue on the same close gets one decision over
+// all of them, with the same segment, step, request ids, channels and
+// payloads in whatever order the loans' events arrived. Without
+// settle_after (unit tests), every change is decided at once (the first
+// event of the day decides on what it knows). Closing waits too: a case
+// whose last delinquent loan cures before D settled stays open until then
+// (and closes at the settling decision), so another loan of the customer
+// turning delinquent on the same close joins it in either order instead of
+// opening a second case. Limits: events of D arriving after D settled are
+// decided on arrival; the case events emitted on arrival (CaseOpened's
+// loan_id, snapshots) still show the order; agreement needs each close to
+// publish its events before local D 00:00 + settle_after.
+//
+// Replay safety: ids are derived from the inputs (case id as above, request
+// ids from case, strategy step and date, hold / promise / plan ids from the
+// case and the event or idempotency key), event times are cause times, and
+// a step once applied is never emitted again: replaying the same events
+// (deduped upstream or not) or re-running after a crash at any point yields
+// the same requests once each.
 //
 // Thread-safety: thread-safe (no mutable state of its own; the store and the
 // strategy book are); concurrent calls need distinct transactions.
@@ -84,6 +114,7 @@
 #include "arrears/strategy/v1/strategy_service.pb.h"
 #include "common/store/outbox_writer.h"
 #include "common/store/transaction.h"
+#include "common/time/clock.h"
 #include "services/strategy_routing/case_store.h"
 #include "services/strategy_routing/field_roster.h"
 #include "services/strategy_routing/outbound_events.h"
@@ -103,6 +134,11 @@ struct CaseManagerOptions {
   // Agenda cases decided inside the transaction of the event that advanced
   // the business date (see "Agenda"); 0 = none inline.
   int inline_agenda_limit = 500;
+  // Settled business dates (see above): decisions on business date D wait
+  // until `clock` passes local D 00:00 + settle_after. Unset (or no clock):
+  // decide at once. The clock is not owned and must outlive the manager.
+  std::optional<absl::Duration> settle_after;
+  const Clock* clock = nullptr;
 };
 
 // API inputs (validated by the caller for presence; values are checked here).
@@ -194,9 +230,16 @@ class CaseManager {
   CaseStore& store() { return *store_; }
   const CasePolicy& policy() const { return options_.policy; }
 
-  // The id of the case a delinquency event with `opening` as its cause opens
-  // for `customer_id` (deterministic, so a replay opens the same case).
-  static std::string CaseIdFor(absl::string_view customer_id, const Cause& opening);
+  // The id of the customer's `ordinal`-th case (1 = first), opened on
+  // business date `opened_on`: DeriveTimeOrderedId(customer_id,
+  // "case/<ordinal>", UTC midnight of opened_on). The same whichever loan's
+  // event opens it, in every process and replay.
+  static std::string CaseIdFor(absl::string_view customer_id, int ordinal,
+                               absl::CivilDay opened_on);
+
+  // Whether decisions on `day` of `zone` may be taken now (see "settled
+  // business dates"); always true without settle_after.
+  bool Settled(const absl::TimeZone& zone, absl::CivilDay day) const;
 
  private:
   struct Work;

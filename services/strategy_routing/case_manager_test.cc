@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/strategy_routing/case_codec.h"
+#include "services/strategy_routing/strategy_book.h"
 #include "services/strategy_routing/testing/events.h"
 #include "services/strategy_routing/testing/testbed.h"
 
@@ -52,8 +53,7 @@ class CaseManagerTest : public ::testing::Test {
     for (int i = 0;; ++i) {
       customer_ = absl::StrCat("cust-", i);
       loan_ = customer_ + "-loan";
-      const Cause opening{.id = absl::StrCat("dlq-", loan_, "-1"), .time = CloseTime(Day(dpd))};
-      if (strategy.AssignVariant(CaseManager::CaseIdFor(customer_, opening)) == variant) break;
+      if (strategy.AssignVariant(CaseManager::CaseIdFor(customer_, 1, Day(dpd))) == variant) break;
     }
     Loan(dpd, overdue);
   }
@@ -174,6 +174,31 @@ TEST_F(CaseManagerTest, AgendaRunsDayOffsetStepsWithoutEventsOfTheCase) {
   Clock(9);  // a skipped business day still runs what fell due on the 7th
   EXPECT_THAT(NewRequests(), ElementsAre("d7-education"));
   EXPECT_EQ(OpenCase().kase.max_dpd(), 9);
+}
+
+TEST_F(CaseManagerTest, MigrationToANewVersionIsRecordedOnTheCaseAndTheRequest) {
+  Start(1);
+  EXPECT_THAT(NewRequests(), ElementsAre("d1-sms"));
+  Strategy v2 = bed_->book().Find("default-retail", 1)->strategy;
+  v2.version = 2;
+  v2.effective_from = Day(2);
+  v2.migration = MigrationRule::kMigrateAtNextStep;
+  ASSERT_OK(bed_->book().Add(
+      StrategyVersion{v2, MakeStoredStrategy(v2, "v2", "test", CloseTime(Day(1)))}));
+  Clock(2);  // the case's own next decision (a DPD boundary)
+  EXPECT_EQ(OpenCase().kase.strategy().version, 2);
+  const v1::CaseEvent updated = bed_->CaseEvents().back();
+  ASSERT_TRUE(updated.has_case_updated());
+  EXPECT_THAT(updated.case_updated().reasons(),
+              Contains(v1::CaseUpdated::REASON_STRATEGY_MIGRATED));
+  EXPECT_EQ(updated.case_updated().migrated_from_version(), 1);
+  EXPECT_EQ(updated.case_updated().migrated_to_version(), 2);
+  EXPECT_EQ(updated.case_updated().migration_policy(), v1::MIGRATION_POLICY_MIGRATE_AT_NEXT_STEP);
+  Clock(3);
+  EXPECT_THAT(NewRequests(), ElementsAre("d3-call"));
+  EXPECT_EQ(LastRequest().contact().reason().strategy_version(), 2);
+  // Migrated once: later updates do not repeat it.
+  EXPECT_FALSE(bed_->CaseEvents().back().case_updated().migrated_from_version() != 0);
 }
 
 TEST_F(CaseManagerTest, TwoLoansOneCaseAndCureOfBothClosesIt) {

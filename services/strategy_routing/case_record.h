@@ -50,6 +50,8 @@ struct CaseRecord {
   // Planned visits without a final outcome yet.
   std::vector<v1::FieldVisitOrder> pending_field_visits;
   int field_visit_count = 0;
+  // 1 for the customer's first case, 2 for the next... (part of the case id).
+  int ordinal = 0;
   // The agenda (see CaseManager): unset = only events move the case.
   std::optional<absl::CivilDay> next_decision_date;
   std::optional<CaseScore> score;

@@ -42,6 +42,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "arrears/strategy/v1/case.pb.h"
+#include "arrears/strategy/v1/strategy_service.pb.h"
 #include "common/store/transaction.h"
 #include "services/strategy_routing/case_record.h"
 #include "services/strategy_routing/customer_profile.h"
@@ -53,8 +54,10 @@ struct StoredStrategy {
   std::string strategy_id;
   int64_t version = 0;
   absl::CivilDay effective_from;
-  // The YAML as submitted, and its lowercase hex SHA-256.
+  // The file as submitted (YAML or textproto, `format`), and its lowercase
+  // hex SHA-256.
   std::string source;
+  v1::StrategyFormat format = v1::STRATEGY_FORMAT_YAML;
   std::string source_sha256;
   std::string author;
   absl::Time create_time = absl::UnixEpoch();

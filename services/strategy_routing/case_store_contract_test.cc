@@ -292,8 +292,16 @@ TYPED_TEST(CaseStoreContractTest, BusinessDatesProfilesBookingsAndStrategies) {
     EXPECT_THAT(s.SaveStrategy(txn, v1), StatusIs(absl::StatusCode::kAlreadyExists));
     ARREARS_ASSIGN_OR_RETURN(std::optional<StoredStrategy> back, s.LoadStrategy(txn, "s", 1));
     EXPECT_EQ(back, v1);
+    StoredStrategy v2 = v1;
+    v2.version = 2;
+    v2.format = v1::STRATEGY_FORMAT_TEXTPROTO;
+    ARREARS_RETURN_IF_ERROR(s.SaveStrategy(txn, v2));
     ARREARS_ASSIGN_OR_RETURN(std::vector<StoredStrategy> all, s.LoadStrategies(txn));
-    EXPECT_EQ(all.size(), 1u);
+    EXPECT_EQ(all.size(), 2u);
+    if (all.size() == 2u) {
+      EXPECT_EQ(all[0].format, v1::STRATEGY_FORMAT_YAML);
+      EXPECT_EQ(all[1], v2);
+    }
     return absl::OkStatus();
   }));
 }

@@ -1,6 +1,7 @@
 #include "services/strategy_routing/collection_case.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids/id_generator.h"
@@ -62,7 +63,7 @@ absl::StatusOr<CollectionCase> CollectionCase::Open(std::string case_id,
   return c;
 }
 
-absl::Status CollectionCase::OnDelinquency(const DelinquencyEvent& event) {
+absl::Status CollectionCase::OnDelinquency(const DelinquencyEvent& event, bool may_close) {
   if (closed_) return absl::FailedPreconditionError(absl::StrCat("case ", case_id_, " is closed"));
   if (event.kind() == delinquency::v1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON) {
     return absl::OkStatus();
@@ -74,7 +75,7 @@ absl::Status CollectionCase::OnDelinquency(const DelinquencyEvent& event) {
   ARREARS_RETURN_IF_ERROR(ApplySnapshot(event));
   RecomputeAggregates();
   JudgePromiseOnRepayment();
-  CloseIfDone();
+  if (may_close) CloseIfDone();
   return absl::OkStatus();
 }
 
@@ -83,20 +84,27 @@ absl::Status CollectionCase::ApplySnapshot(const DelinquencyEvent& event) {
   auto it = std::find_if(loans_.begin(), loans_.end(),
                          [&](const CaseLoan& loan) { return loan.loan_id == event.loan_id(); });
   if (it != loans_.end() && event.loan_sequence() <= it->sequence) return absl::OkStatus();
-  if (snapshot.currency_code() != currency_.code()) {
-    return absl::InvalidArgumentError(absl::StrCat("snapshot.currency_code: loan ", event.loan_id(),
-                                                   " is in ", snapshot.currency_code(), ", case ",
-                                                   case_id_, " in ", currency_.code()));
-  }
+  const absl::StatusOr<money::Currency> parsed_currency =
+      money::Currency::FromCode(snapshot.currency_code());
+  ARREARS_RETURN_IF_ERROR(Annotate(parsed_currency.status(), "snapshot.currency_code"));
+  const money::Currency currency = *parsed_currency;
+  ARREARS_RETURN_IF_ERROR(
+      Annotate(time::LoadTimeZone(snapshot.time_zone()).status(), "snapshot.time_zone"));
   ARREARS_ASSIGN_OR_RETURN(
       money::Money overdue,
       NonNegativeMoneyFromProto(snapshot.total_overdue(), "snapshot.total_overdue"));
   ARREARS_ASSIGN_OR_RETURN(absl::CivilDay business_date,
                            CivilDayFromProto(snapshot.business_date(), "snapshot.business_date"));
   if (it == loans_.end()) {
-    loans_.push_back(CaseLoan{.loan_id = event.loan_id()});
-    it = loans_.end() - 1;
-  } else if (overdue.minor_units() < it->total_overdue_minor &&
+    // Loans stay sorted by id: the order the loans' events arrived in (any
+    // interleaving of the loan-keyed topic) must not show in requests.
+    it = loans_.insert(std::lower_bound(loans_.begin(), loans_.end(), event.loan_id(),
+                                        [](const CaseLoan& loan, const std::string& id) {
+                                          return loan.loan_id < id;
+                                        }),
+                       CaseLoan{.loan_id = event.loan_id()});
+  } else if (overdue.minor_units() < it->total_overdue_minor && it->currency == currency_ &&
+             currency == currency_ &&
              (event.kind() == delinquency::v1::DELINQUENCY_EVENT_KIND_CHANGED ||
               event.kind() == delinquency::v1::DELINQUENCY_EVENT_KIND_CURED)) {
     recovered_minor_ += it->total_overdue_minor - overdue.minor_units();
@@ -109,8 +117,36 @@ absl::Status CollectionCase::ApplySnapshot(const DelinquencyEvent& event) {
   it->total_overdue_minor = overdue.minor_units();
   it->sequence = event.loan_sequence();
   it->snapshot_date = business_date;
+  it->currency = currency;
+  it->time_zone = snapshot.time_zone();
   business_date_ = std::max(business_date_, business_date);
+  return ChoosePrimaryLoan();
+}
+
+absl::Status CollectionCase::ChoosePrimaryLoan() {
+  if (!strategy_.strategy_id.empty() || loans_.empty()) return absl::OkStatus();
+  const CaseLoan& primary = loans_.front();  // sorted by id
+  if (primary.time_zone != time_zone_name_) {
+    ARREARS_ASSIGN_OR_RETURN(time_zone_, time::LoadTimeZone(primary.time_zone));
+    time_zone_name_ = primary.time_zone;
+  }
+  currency_ = primary.currency;
   return absl::OkStatus();
+}
+
+std::vector<money::Money> CollectionCase::total_overdue_by_currency() const {
+  std::map<std::string, money::Money> totals;
+  totals.emplace(std::string(currency_.code()), money::Money::Zero(currency_));
+  for (const CaseLoan& loan : loans_) {
+    if (!IsDelinquent(loan.state)) continue;
+    auto [it, inserted] =
+        totals.emplace(std::string(loan.currency.code()), money::Money::Zero(loan.currency));
+    it->second =
+        money::Money::FromMinor(it->second.minor_units() + loan.total_overdue_minor, loan.currency);
+  }
+  std::vector<money::Money> out;
+  for (const auto& [code, total] : totals) out.push_back(total);
+  return out;
 }
 
 void CollectionCase::RecomputeAggregates() {
@@ -119,7 +155,7 @@ void CollectionCase::RecomputeAggregates() {
   max_bucket_ordinal_ = 0;
   for (const CaseLoan& loan : loans_) {
     if (!IsDelinquent(loan.state)) continue;
-    total_overdue_minor_ += loan.total_overdue_minor;
+    if (loan.currency == currency_) total_overdue_minor_ += loan.total_overdue_minor;
     const int64_t days_since = time::DaysBetween(loan.snapshot_date, business_date_);
     max_dpd_ = std::max(max_dpd_, loan.dpd + static_cast<int>(std::max<int64_t>(0, days_since)));
     max_bucket_ordinal_ = std::max(max_bucket_ordinal_, loan.bucket_ordinal);
@@ -165,16 +201,18 @@ void CollectionCase::ResolvePromise(v1::Promise::State state) {
   open_promise_.reset();
 }
 
-void CollectionCase::CloseIfDone() {
+bool CollectionCase::CloseIfDone() {
+  if (closed_) return false;
   bool charged_off = false;
   for (const CaseLoan& loan : loans_) {
-    if (IsDelinquent(loan.state)) return;
+    if (IsDelinquent(loan.state)) return false;
     charged_off |= loan.state == delinquency::v1::DELINQUENCY_STATE_CHARGED_OFF;
   }
   closed_ = true;
   closed_on_ = business_date_;
   close_reason_ = charged_off ? "CHARGED_OFF_HANDED_OVER" : "ALL_CURED";
   if (open_promise_) ResolvePromise(v1::Promise::STATE_CANCELLED);
+  return true;
 }
 
 absl::Status CollectionCase::OnContactOutcome(const contact::v1::ContactEvent& event) {

@@ -11,9 +11,19 @@
 //  - Delinquency events apply per loan in loan_sequence order; an event whose
 //    sequence is not above the loan's applied one is ignored (replays are
 //    harmless).
-//  - All loans of a case share one currency (the first loan's); a loan in
-//    another currency is rejected with InvalidArgument. Amounts are exact
-//    integer minor units.
+//  - Currencies and time zones: a customer's loans may be in several
+//    currencies and time zones; they are still one case. Amounts are never
+//    summed across currencies: total_overdue_by_currency() has one total per
+//    currency, max_dpd() is the max over all loans. The case has one primary
+//    currency and one time zone, those of its loan with the smallest id
+//    until the case's first decision (a rule over the set of loans, so the
+//    order their events arrived in does not matter), fixed from then on:
+//    promises, plans, total_overdue(), amount_recovered(), overdue amount
+//    conditions and the score are in the primary currency (loans in other
+//    currencies count in their own totals only); business dates, holds and
+//    contact windows are in the case's time zone (a loan of another zone
+//    contributes its snapshot's business date as a civil date). Amounts are
+//    exact integer minor units.
 //  - Promise to pay: kept when the case's total overdue has fallen by at
 //    least the promised amount since the promise was recorded (or the case
 //    cured) by grace_until = promised date + grace days; broken when a
@@ -72,6 +82,8 @@ struct CaseLoan {
   int64_t sequence = 0;
   // Business date of the snapshot `dpd` was measured on.
   absl::CivilDay snapshot_date;
+  money::Currency currency = money::Currency::Of("CNY");
+  std::string time_zone;
 };
 
 struct Hold {
@@ -144,9 +156,14 @@ class CollectionCase {
                                              CasePolicy policy = {});
 
   // Applies a delinquency event of one of the customer's loans: updates the
-  // loan, the aggregates, judges the open promise and closes the case when
-  // nothing is delinquent any more. INSTALLMENT_DUE_SOON is ignored.
-  absl::Status OnDelinquency(const delinquency::v1::DelinquencyEvent& event);
+  // loan, the aggregates, judges the open promise and, if `may_close`,
+  // closes the case when nothing is delinquent any more (the caller defers
+  // that while the business date is not settled and calls CloseIfDone
+  // later). INSTALLMENT_DUE_SOON is ignored.
+  absl::Status OnDelinquency(const delinquency::v1::DelinquencyEvent& event, bool may_close = true);
+
+  // Closes an open case none of whose loans is delinquent; true when it did.
+  bool CloseIfDone();
 
   // Applies a contact outcome: updates the treatment it answers,
   // contactability, refusal, hardship; records promises; places DISPUTE /
@@ -205,11 +222,17 @@ class CollectionCase {
   absl::CivilDay opened_on() const { return opened_on_; }
   std::optional<absl::CivilDay> closed_on() const { return closed_on_; }
   absl::CivilDay business_date() const { return business_date_; }
+  // Sorted by loan id.
   const std::vector<CaseLoan>& loans() const { return loans_; }
+  // The primary currency (see above).
   money::Currency currency() const { return currency_; }
+  // Delinquent loans' overdue in the primary currency.
   money::Money total_overdue() const {
     return money::Money::FromMinor(total_overdue_minor_, currency_);
   }
+  // Delinquent loans' overdue per currency, by currency code; the primary
+  // currency is always listed (zero if nothing is overdue in it).
+  std::vector<money::Money> total_overdue_by_currency() const;
   int max_dpd() const { return max_dpd_; }
   int max_bucket_ordinal() const { return max_bucket_ordinal_; }
   const absl::TimeZone& time_zone() const { return time_zone_; }
@@ -245,7 +268,9 @@ class CollectionCase {
   void RecomputeAggregates();
   void JudgePromiseOnRepayment();
   void ResolvePromise(v1::Promise::State state);
-  void CloseIfDone();
+  // Before the first decision: primary currency and zone from the loan with
+  // the smallest id.
+  absl::Status ChoosePrimaryLoan();
 
   std::string case_id_;
   std::string customer_id_;

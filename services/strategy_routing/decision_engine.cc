@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/ids/id_generator.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/time/civil_date.h"
@@ -99,9 +100,14 @@ std::optional<absl::CivilDay> DecisionEngine::NextDecisionDate(const CollectionC
   };
   const std::string& id =
       c.strategy().strategy_id.empty() ? default_strategy_id_ : c.strategy().strategy_id;
-  // A version becoming effective may migrate the case or give it a first one.
+  // A version becoming effective may migrate the case or give it a first
+  // one; a migrate_at_next_step version waits for the case's own next
+  // decision instead.
+  const bool running = c.strategy().version != 0;
   for (const Strategy& s : strategies_) {
-    if (s.id == id) consider(s.effective_from);
+    if (s.id != id) continue;
+    if (running && s.migration == MigrationRule::kMigrateAtNextStep) continue;
+    consider(s.effective_from);
   }
   const Strategy* strategy = StrategyFor(c, business_date);
   if (strategy == nullptr) return next;
@@ -144,7 +150,7 @@ const Strategy* DecisionEngine::StrategyFor(const CollectionCase& c,
   }
   if (own == nullptr) return effective;
   if (effective != nullptr && effective->version > own->version &&
-      effective->migration == MigrationRule::kMigrateImmediately) {
+      effective->migration != MigrationRule::kKeepVersion) {
     return effective;
   }
   return own;
@@ -188,6 +194,11 @@ Decision DecisionEngine::Decide(const CollectionCase& c, absl::CivilDay business
   }
   decision.strategy_id = strategy->id;
   decision.strategy_version = strategy->version;
+  if (c.strategy().strategy_id == strategy->id && c.strategy().version != 0 &&
+      c.strategy().version != strategy->version) {
+    decision.migrated_from_version = c.strategy().version;
+    decision.migration_rule = strategy->migration;
+  }
   decision.variant = c.strategy().strategy_id == strategy->id && !c.strategy().variant.empty()
                          ? c.strategy().variant
                          : strategy->AssignVariant(c.case_id());
@@ -268,6 +279,10 @@ Decision DecisionEngine::Decide(const CollectionCase& c, absl::CivilDay business
                    chosen->id, ": ", AnchorName(chosen->anchor), " ",
                    chosen->anchor == StepAnchor::kDpd ? c.max_dpd() : days_in_segment,
                    " >= ", chosen->offset_days);
+  if (decision.migrated_from_version != 0) {
+    absl::StrAppend(&contact.explanation, "; strategy version ", decision.migrated_from_version,
+                    " -> ", strategy->version, " (", MigrationRuleName(strategy->migration), ")");
+  }
   decision.contacts.push_back(std::move(contact));
   return decision;
 }
@@ -314,6 +329,18 @@ v1::ContactRequest ToContactRequest(const CollectionCase& c, const Decision& dec
   auto& parameters = *instruction->mutable_template_parameters();
   parameters["total_overdue"] = c.total_overdue().ToString();
   parameters["max_dpd"] = absl::StrCat(c.max_dpd());
+  // Loans in several currencies: each total on its own, never summed.
+  const bool several_currencies =
+      std::any_of(c.loans().begin(), c.loans().end(),
+                  [&](const CaseLoan& loan) { return loan.currency != c.currency(); });
+  if (several_currencies) {
+    const std::vector<money::Money> totals = c.total_overdue_by_currency();
+    if (totals.size() > 1) {
+      parameters["total_overdue_by_currency"] = absl::StrJoin(
+          totals, ", ",
+          [](std::string* out, const money::Money& total) { out->append(total.ToString()); });
+    }
+  }
   if (contact.plan_offer != PlanOffer::kNone) {
     parameters["plan_offer"] =
         contact.plan_offer == PlanOffer::kDeferral ? "DEFERRAL" : "NEW_SCHEDULE";

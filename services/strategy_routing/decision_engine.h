@@ -10,9 +10,16 @@
 //  - Strategy version rule: a new case takes the latest version of the
 //    default strategy effective on the business date; a running case keeps
 //    its version as long as the engine holds it, unless the latest effective
-//    version of its strategy says migrate_immediately (then it runs that one),
-//    and migrates to the effective version when the engine no longer holds
-//    its own.
+//    version of its strategy says migrate_at_next_step or
+//    migrate_immediately (then it runs that one), and migrates to the
+//    effective version when the engine no longer holds its own. The two
+//    migration rules differ in when: migrate_immediately puts the effective
+//    date on every running case's agenda (all move on that day);
+//    migrate_at_next_step does not, so a case moves at its next decision for
+//    its own reasons (its next step or DPD boundary falling due, an event or
+//    command on the case). A migrating decision says so: migrated_from_version
+//    is set and the contact's explanation ends with "strategy version
+//    <from> -> <to> (<rule>)".
 //  - Step selection, per segment: among the steps after the last one emitted
 //    (in file order) that are due, apply to the case's variant and whose
 //    conditions hold, the latest is emitted: a case entering a path late
@@ -82,6 +89,10 @@ struct Decision {
   std::string segment;
   absl::CivilDay segment_entered_on;
   std::vector<ContactDecision> contacts;
+  // The version the case ran before this decision, when this decision moves
+  // it to `strategy_version` (0 otherwise), and the rule that moved it.
+  int64_t migrated_from_version = 0;
+  MigrationRule migration_rule = MigrationRule::kKeepVersion;
   // Why nothing was requested, when `contacts` is empty: "closed", "hold",
   // "promise", "no segment", "nothing due".
   std::string idle_reason;

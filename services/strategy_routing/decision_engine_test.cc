@@ -428,6 +428,57 @@ TEST(DecisionEngineTest, MigrateImmediatelyMovesRunningCasesOnTheEffectiveDate) 
   for (const ContactDecision& c : on_the_day.contacts) EXPECT_NE(c.step, "d1-sms");
 }
 
+// migrate_at_next_step: no wake-up on the effective date; the case moves at
+// its own next decision, which says so.
+TEST(DecisionEngineTest, MigrateAtNextStepMovesRunningCasesAtTheirNextDecision) {
+  auto engine_with = [](MigrationRule rule) {
+    Strategy v2 = DefaultStrategy();
+    v2.version = 2;
+    v2.effective_from = kDueDate + 5;
+    v2.migration = rule;
+    absl::StatusOr<std::unique_ptr<DecisionEngine>> engine =
+        DecisionEngine::Create({DefaultStrategy(), v2}, "default-retail");
+    EXPECT_OK(engine.status());
+    return std::move(engine).value();
+  };
+  const std::unique_ptr<DecisionEngine> next_step = engine_with(MigrationRule::kMigrateAtNextStep);
+  const std::unique_ptr<DecisionEngine> immediately =
+      engine_with(MigrationRule::kMigrateImmediately);
+  const std::unique_ptr<DecisionEngine> keep = engine_with(MigrationRule::kKeepVersion);
+  ASSERT_OK_AND_ASSIGN(CollectionCase running,
+                       CollectionCase::Open(CaseIdFor("champion"),
+                                            LoanEvent("loan-1", 1, kDueDate + 1, 1, 100'000)));
+  ApplyDecision(next_step->Decide(running, kDueDate + 1), kDueDate + 1, &running);
+  ASSERT_OK(running.OnDelinquency(LoanEvent("loan-1", 2, kDueDate + 3, 3, 100'000)));
+  const Decision d3 = next_step->Decide(running, kDueDate + 3);
+  EXPECT_EQ(d3.strategy_version, 1);
+  EXPECT_EQ(d3.migrated_from_version, 0);
+  ApplyDecision(d3, kDueDate + 3, &running);
+  ASSERT_EQ(running.strategy().version, 1);
+
+  // Immediately: the effective date is on the agenda; at the next step: the
+  // case's own next date (d7) is.
+  EXPECT_EQ(immediately->NextDecisionDate(running, kDueDate + 3), kDueDate + 5);
+  EXPECT_EQ(next_step->NextDecisionDate(running, kDueDate + 3), kDueDate + 7);
+  EXPECT_EQ(keep->NextDecisionDate(running, kDueDate + 3), kDueDate + 5);
+
+  running.AdvanceBusinessDate(kDueDate + 7);
+  const Decision moved = next_step->Decide(running, kDueDate + 7);
+  EXPECT_EQ(moved.strategy_version, 2);
+  EXPECT_EQ(moved.migrated_from_version, 1);
+  EXPECT_EQ(moved.migration_rule, MigrationRule::kMigrateAtNextStep);
+  ASSERT_THAT(moved.contacts, SizeIs(1));
+  EXPECT_THAT(moved.contacts[0].explanation,
+              ::testing::HasSubstr("strategy version 1 -> 2 (migrate_at_next_step)"));
+  const Decision kept = keep->Decide(running, kDueDate + 7);
+  EXPECT_EQ(kept.strategy_version, 1);
+  EXPECT_EQ(kept.migrated_from_version, 0);
+  ApplyDecision(moved, kDueDate + 7, &running);
+  EXPECT_EQ(running.strategy().version, 2);
+  // Moved once: the next decision is on v2 without migrating again.
+  EXPECT_EQ(next_step->Decide(running, kDueDate + 8).migrated_from_version, 0);
+}
+
 TEST(DecisionEngineTest, NextDecisionDateIsTheNextStepOrDpdBoundary) {
   Script s;
   EXPECT_THAT(s.Day(1), ElementsAre("d1-sms"));

@@ -1,6 +1,6 @@
 // strategy-routing: collection cases, strategy decisions and contact requests.
-// Wires the parts (flags, config files, ServiceHost, store, case manager,
-// consumer, gRPC API, agenda worker); the logic lives in the library.
+// Flags to StrategyAssemblyOptions and a ServiceHost; StrategyAssembly wires
+// the parts and the logic lives in the library.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -14,17 +14,11 @@
 #include "common/runtime/shutdown.h"
 #include "common/service/service_host.h"
 #include "common/status/status_macros.h"
-#include "services/strategy_routing/agenda_worker.h"
-#include "services/strategy_routing/case_manager.h"
-#include "services/strategy_routing/sqlite_case_store.h"
-#include "services/strategy_routing/strategy_event_applier.h"
-#include "services/strategy_routing/strategy_grpc_service.h"
-#include "services/strategy_routing/strategy_loader.h"
-#include "services/strategy_routing/unit_of_work.h"
-#include "services/strategy_routing/yaml_util.h"
+#include "services/strategy_routing/strategy_assembly.h"
 
 ABSL_FLAG(std::string, strategy_file, "services/strategy_routing/config/default_strategy.yaml",
-          "The default strategy (YAML); stored as a version at start-up if new.");
+          "The default strategy (YAML, or textproto when named *.textproto, *.txtpb or "
+          "*.pbtxt); stored as a version at start-up if new.");
 ABSL_FLAG(std::string, scorecard_file, "services/strategy_routing/config/default_scorecard.yaml",
           "The self-cure scorecard (YAML).");
 ABSL_FLAG(std::string, field_roster_file, "services/strategy_routing/config/field_roster.yaml",
@@ -36,6 +30,10 @@ ABSL_FLAG(std::string, legal_firm, "legal-department", "Firm that receives legal
 ABSL_FLAG(int, promise_grace_days, 3, "Days after a promised date before it counts as broken.");
 ABSL_FLAG(int, inline_agenda_limit, 500,
           "Due cases decided inside the event that advances a business date.");
+ABSL_FLAG(absl::Duration, settle_after, absl::Hours(6),
+          "Decisions on business date D wait until local D 00:00 + this, when the close of D has "
+          "published all of D's delinquency events (arrival order of a customer's loans cannot "
+          "change them); negative = decide on arrival.");
 ABSL_FLAG(int, agenda_batch, 500, "Due cases per agenda worker transaction.");
 ABSL_FLAG(absl::Duration, agenda_interval, absl::Seconds(1), "Agenda worker period.");
 
@@ -46,64 +44,28 @@ absl::Status RunService(runtime::ShutdownSignal& signal) {
   ARREARS_ASSIGN_OR_RETURN(runtime::RuntimeConfig config, runtime::RuntimeConfigFromFlags());
   runtime::ConfigureLogging({.service = config.service_name, .min_level = config.log_level});
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<Clock> clock, runtime::ProcessClock(config));
-
-  const std::string strategy_file = absl::GetFlag(FLAGS_strategy_file);
-  ARREARS_ASSIGN_OR_RETURN(std::string strategy_source, ReadConfigFile(strategy_file));
-  absl::StatusOr<Strategy> strategy = LoadStrategy(strategy_source);
-  if (!strategy.ok()) return Annotate(strategy.status(), "--strategy_file=" + strategy_file);
-  ARREARS_ASSIGN_OR_RETURN(std::string scorecard_yaml,
-                           ReadConfigFile(absl::GetFlag(FLAGS_scorecard_file)));
-  absl::StatusOr<std::unique_ptr<Scorecard>> scorecard = Scorecard::Create(scorecard_yaml);
-  if (!scorecard.ok()) return Annotate(scorecard.status(), "--scorecard_file");
-  absl::StatusOr<std::unique_ptr<FieldRoster>> roster =
-      FieldRoster::CreateFromFile(absl::GetFlag(FLAGS_field_roster_file));
-  if (!roster.ok()) return Annotate(roster.status(), "--field_roster_file");
-
   ARREARS_ASSIGN_OR_RETURN(
       std::unique_ptr<service::ServiceHost> host,
       service::ServiceHost::Create(config, StrategyRoutingMigrations(), clock.get()));
-  const CasePolicy policy{.promise_grace_days = absl::GetFlag(FLAGS_promise_grace_days)};
-  SqliteCaseStore case_store(&host->database(), policy);
-
-  // The file's version joins the stored ones (the store is the record of
-  // what ran); a changed file under an old version number is refused.
-  std::vector<StoredStrategy> stored;
-  const StoredStrategy from_file =
-      MakeStoredStrategy(*strategy, strategy_source, "strategy-file", clock->Now());
-  ARREARS_RETURN_IF_ERROR(Annotate(
-      host->InTransaction([&](store::Transaction& txn, store::OutboxWriter&) -> absl::Status {
-        ARREARS_ASSIGN_OR_RETURN(stored, RegisterStrategyFile(case_store, txn, from_file));
-        return absl::OkStatus();
-      }),
-      "--strategy_file=" + strategy_file));
-  const std::vector<int> boundaries = (*scorecard)->DpdBoundaries();
-  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<StrategyBook> book,
-                           StrategyBook::Create(strategy->id, stored, boundaries));
-
-  CaseManager manager(&case_store, book.get(), scorecard->get(), roster->get(),
-                      CaseManagerOptions{
-                          .policy = policy,
-                          .agencies = absl::GetFlag(FLAGS_agencies),
-                          .agency_placement_days = absl::GetFlag(FLAGS_agency_placement_days),
-                          .legal_firm_id = absl::GetFlag(FLAGS_legal_firm),
-                          .inline_agenda_limit = absl::GetFlag(FLAGS_inline_agenda_limit),
-                      });
-  StrategyEventApplier applier(&manager);
-  ARREARS_RETURN_IF_ERROR(host->AddConsumer({.group_id = "strategy-routing",
-                                             .topics = StrategyEventApplier::Topics(),
-                                             .applier = &applier}));
-  HostUnitOfWork<service::ServiceHost> unit_of_work(host.get());
-  StrategyGrpcService grpc_service(&manager, book.get(), &unit_of_work, clock.get(), boundaries);
-  host->AddGrpcService(runtime::GrpcServiceBinding::Of<v1::StrategyService>(&grpc_service));
-
-  // Started before the host serves and stopped after its drain: a unit the
-  // worker commits after the relay stopped stays in the outbox and goes out
-  // at the next start (the outbox is at-least-once by design).
-  AgendaWorker agenda(&manager, &unit_of_work, absl::GetFlag(FLAGS_agenda_interval),
-                      absl::GetFlag(FLAGS_agenda_batch));
-  agenda.Start();
+  ARREARS_ASSIGN_OR_RETURN(
+      std::unique_ptr<StrategyAssembly> assembly,
+      StrategyAssembly::Create(*host, clock.get(),
+                               {.strategy_file = absl::GetFlag(FLAGS_strategy_file),
+                                .scorecard_file = absl::GetFlag(FLAGS_scorecard_file),
+                                .field_roster_file = absl::GetFlag(FLAGS_field_roster_file),
+                                .agencies = absl::GetFlag(FLAGS_agencies),
+                                .agency_placement_days = absl::GetFlag(FLAGS_agency_placement_days),
+                                .legal_firm = absl::GetFlag(FLAGS_legal_firm),
+                                .promise_grace_days = absl::GetFlag(FLAGS_promise_grace_days),
+                                .inline_agenda_limit = absl::GetFlag(FLAGS_inline_agenda_limit),
+                                .settle_after = absl::GetFlag(FLAGS_settle_after),
+                                .agenda_batch = absl::GetFlag(FLAGS_agenda_batch),
+                                .agenda_interval = absl::GetFlag(FLAGS_agenda_interval)}));
+  // Started before the host serves and stopped after its drain (see
+  // strategy_assembly.h).
+  assembly->StartBackground();
   absl::Status status = host->Run(signal);
-  agenda.Stop();
+  assembly->StopBackground();
   return status;
 }
 

@@ -110,6 +110,12 @@ CREATE TABLE strategy_versions (
   PRIMARY KEY (strategy_id, version));
 )sql";
 
+// A strategy's source format (arrears.strategy.v1.StrategyFormat number);
+// versions stored before textproto support are YAML.
+constexpr char kStrategyFormatSchema[] = R"sql(
+ALTER TABLE strategy_versions ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 constexpr char kSelectCase[] = "SELECT body FROM cases WHERE case_id = ?1";
 constexpr char kSelectOpenCase[] = "SELECT body FROM cases WHERE customer_id = ?1 AND is_open = 1";
 constexpr char kSelectLatestCase[] =
@@ -188,14 +194,14 @@ constexpr char kAddBooking[] =
     "INSERT INTO field_visit_bookings (staff_id, visit_date, visits) VALUES (?1, ?2, 1)"
     " ON CONFLICT (staff_id, visit_date) DO UPDATE SET visits = visits + 1";
 constexpr char kSelectStrategies[] =
-    "SELECT strategy_id, version, effective_from, source, source_sha256, author, create_time_us"
-    " FROM strategy_versions ORDER BY strategy_id, version";
+    "SELECT strategy_id, version, effective_from, source, source_sha256, author, create_time_us,"
+    " format FROM strategy_versions ORDER BY strategy_id, version";
 constexpr char kSelectStrategy[] =
-    "SELECT strategy_id, version, effective_from, source, source_sha256, author, create_time_us"
-    " FROM strategy_versions WHERE strategy_id = ?1 AND version = ?2";
+    "SELECT strategy_id, version, effective_from, source, source_sha256, author, create_time_us,"
+    " format FROM strategy_versions WHERE strategy_id = ?1 AND version = ?2";
 constexpr char kInsertStrategy[] =
     "INSERT INTO strategy_versions (strategy_id, version, effective_from, source, source_sha256,"
-    " author, create_time_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    " author, create_time_us, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 std::string Day(absl::CivilDay day) { return time::FormatCivilDay(day); }
 
@@ -214,6 +220,12 @@ absl::StatusOr<StoredStrategy> StrategyFromRow(const SqliteStatement& row) {
   s.source_sha256 = std::string(row.ColumnText(4));
   s.author = std::string(row.ColumnText(5));
   s.create_time = absl::FromUnixMicros(row.ColumnInt64(6));
+  const int64_t format = row.ColumnInt64(7);
+  if (!v1::StrategyFormat_IsValid(static_cast<int>(format)) ||
+      format == v1::STRATEGY_FORMAT_UNSPECIFIED) {
+    return absl::DataLossError(absl::StrCat("strategy_versions.format: unknown format ", format));
+  }
+  s.format = static_cast<v1::StrategyFormat>(format);
   return s;
 }
 
@@ -226,6 +238,7 @@ std::vector<store::Migration> StrategyRoutingMigrations() {
       {base + 1, "strategy routing: promises, holds, plans, treatments", kHistorySchema},
       {base + 2, "strategy routing: business dates, profiles, visit bookings, strategies",
        kServiceSchema},
+      {base + 3, "strategy routing: strategy source formats", kStrategyFormatSchema},
   };
 }
 
@@ -598,6 +611,7 @@ absl::Status SqliteCaseStore::SaveStrategy(store::Transaction& txn,
   insert.BindText(5, strategy.source_sha256);
   insert.BindText(6, strategy.author);
   insert.BindInt64(7, absl::ToUnixMicros(strategy.create_time));
+  insert.BindInt64(8, strategy.format);
   return insert.Run();
 }
 

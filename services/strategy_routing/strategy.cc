@@ -2,6 +2,18 @@
 
 namespace arrears::strategy {
 
+const char* MigrationRuleName(MigrationRule rule) {
+  switch (rule) {
+    case MigrationRule::kKeepVersion:
+      return "keep_version";
+    case MigrationRule::kMigrateAtNextStep:
+      return "migrate_at_next_step";
+    case MigrationRule::kMigrateImmediately:
+      return "migrate_immediately";
+  }
+  return "keep_version";
+}
+
 uint64_t Fnv1a64(absl::string_view bytes) {
   uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : bytes) {

@@ -13,10 +13,12 @@
 //    process and every version of this code. Percentages sum to 100.
 //  - Migration: how cases running an older version of the same strategy id
 //    treat this version once it is effective: kKeepVersion (the default:
-//    they finish on the version they started with) or kMigrateImmediately
-//    (they switch on the first decision on or after effective_from, keeping
-//    their segment, variant and treatment history; steps are matched by
-//    segment id and position in the path).
+//    they finish on the version they started with), kMigrateAtNextStep
+//    (they switch at their next decision on or after effective_from taken
+//    for their own reasons: next step due, DPD boundary, event, command) or
+//    kMigrateImmediately (all are decided on effective_from and switch then).
+//    Switching keeps the segment, variant and treatment history; steps are
+//    matched by segment id and position in the path.
 //  - A Strategy is immutable once loaded (see strategy_loader.h); value type,
 //    safe to share between threads for reading.
 #ifndef ARREARS_SERVICES_STRATEGY_ROUTING_STRATEGY_H_
@@ -41,6 +43,7 @@ struct IntRange {
   std::optional<int64_t> max;
 
   bool Contains(int64_t value) const { return (!min || value >= *min) && (!max || value <= *max); }
+  friend bool operator==(const IntRange&, const IntRange&) = default;
 };
 
 // Conditions of a segment. Every set member must hold.
@@ -60,6 +63,7 @@ struct SegmentConditions {
   std::optional<bool> hardship;
   std::optional<IntRange> prior_complaints;
   std::optional<bool> refusing;
+  friend bool operator==(const SegmentConditions&, const SegmentConditions&) = default;
 };
 
 enum class StepAnchor { kSegmentEntry, kDpd };
@@ -73,6 +77,7 @@ struct StepConditions {
   // Only if the previous treatment of the case got no answer (no outcome
   // yet, no answer, failed, left message).
   bool previous_unanswered = false;
+  friend bool operator==(const StepConditions&, const StepConditions&) = default;
 };
 
 struct Step {
@@ -95,6 +100,7 @@ struct Step {
   PlanOffer plan_offer = PlanOffer::kNone;
   // Variants this step applies to; empty = all.
   std::vector<std::string> variants;
+  friend bool operator==(const Step&, const Step&) = default;
 };
 
 struct Segment {
@@ -102,15 +108,21 @@ struct Segment {
   std::string description;
   SegmentConditions conditions;
   std::vector<Step> steps;
+  friend bool operator==(const Segment&, const Segment&) = default;
 };
 
 struct Variant {
   std::string id;
   int percent = 0;
   bool champion = false;
+  friend bool operator==(const Variant&, const Variant&) = default;
 };
 
-enum class MigrationRule { kKeepVersion, kMigrateImmediately };
+enum class MigrationRule { kKeepVersion, kMigrateAtNextStep, kMigrateImmediately };
+
+// "keep_version", "migrate_at_next_step", "migrate_immediately" (the file
+// spelling).
+const char* MigrationRuleName(MigrationRule rule);
 
 struct Strategy {
   std::string id;
@@ -127,6 +139,9 @@ struct Strategy {
   // The variant of `case_id`: stable hash bucket 0..99 mapped onto the
   // cumulative percentages in file order.
   std::string AssignVariant(absl::string_view case_id) const;
+
+  // Field by field (a YAML and a textproto file of one strategy load equal).
+  friend bool operator==(const Strategy&, const Strategy&) = default;
 };
 
 // FNV-1a 64-bit hash of the bytes. Stable forever (variant assignment rests

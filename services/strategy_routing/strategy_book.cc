@@ -10,6 +10,18 @@
 
 namespace arrears::strategy {
 
+v1::MigrationPolicy MigrationPolicyToProto(MigrationRule rule) {
+  switch (rule) {
+    case MigrationRule::kKeepVersion:
+      return v1::MIGRATION_POLICY_KEEP_VERSION;
+    case MigrationRule::kMigrateAtNextStep:
+      return v1::MIGRATION_POLICY_MIGRATE_AT_NEXT_STEP;
+    case MigrationRule::kMigrateImmediately:
+      return v1::MIGRATION_POLICY_MIGRATE_IMMEDIATELY;
+  }
+  return v1::MIGRATION_POLICY_UNSPECIFIED;
+}
+
 std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -19,8 +31,9 @@ std::string Sha256Hex(absl::string_view bytes) {
 }
 
 StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, std::string author,
-                                  absl::Time create_time) {
+                                  absl::Time create_time, v1::StrategyFormat format) {
   StoredStrategy stored;
+  stored.format = format == v1::STRATEGY_FORMAT_UNSPECIFIED ? DetectStrategyFormat(source) : format;
   stored.strategy_id = strategy.id;
   stored.version = strategy.version;
   stored.effective_from = strategy.effective_from;
@@ -56,11 +69,9 @@ v1::Strategy StrategyToProto(const StrategyVersion& version) {
   // UTC (cases use their own zone's business date).
   *proto.mutable_effective_time() =
       ToTimestamp(absl::FromCivil(absl::CivilSecond(s.effective_from), absl::UTCTimeZone()));
-  proto.set_migration_policy(s.migration == MigrationRule::kMigrateImmediately
-                                 ? v1::MIGRATION_POLICY_MIGRATE_IMMEDIATELY
-                                 : v1::MIGRATION_POLICY_KEEP_VERSION);
+  proto.set_migration_policy(MigrationPolicyToProto(s.migration));
   proto.set_description(s.description);
-  proto.set_format(v1::STRATEGY_FORMAT_YAML);
+  proto.set_format(version.stored.format);
   proto.set_source(version.stored.source);
   proto.set_source_sha256(version.stored.source_sha256);
   for (const Segment& segment : s.segments) proto.add_segments(segment.id);
@@ -88,7 +99,7 @@ absl::StatusOr<std::unique_ptr<StrategyBook>> StrategyBook::Create(
       new StrategyBook(std::move(default_strategy_id), std::move(extra_dpd_boundaries)));
   absl::MutexLock lock(&book->mu_);
   for (const StoredStrategy& s : stored) {
-    absl::StatusOr<Strategy> parsed = LoadStrategy(s.source);
+    absl::StatusOr<Strategy> parsed = LoadStrategy(s.source, s.format);
     if (!parsed.ok()) {
       return absl::DataLossError(absl::StrCat("stored strategy ", s.strategy_id, " version ",
                                               s.version,

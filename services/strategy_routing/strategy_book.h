@@ -10,7 +10,8 @@
 // Version rule (see decision_engine.h): a new case runs the latest version
 // of the default strategy effective on its business date; a running case
 // keeps its version unless the newer effective version says
-// `migration: migrate_immediately` (MIGRATION_POLICY_MIGRATE_IMMEDIATELY).
+// `migration: migrate_at_next_step` (moves at its next decision) or
+// `migration: migrate_immediately` (moves on the effective date).
 //
 // Several replicas sharing one store each hold their own book: a version put
 // through one replica reaches the others when they restart (documented
@@ -80,9 +81,11 @@ class StrategyBook {
 // Lowercase hex SHA-256 of `bytes` (StoredStrategy::source_sha256).
 std::string Sha256Hex(absl::string_view bytes);
 
-// A StoredStrategy for a parsed source.
+// A StoredStrategy for a parsed source in `format` (UNSPECIFIED: detected,
+// see DetectStrategyFormat).
 StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, std::string author,
-                                  absl::Time create_time);
+                                  absl::Time create_time,
+                                  v1::StrategyFormat format = v1::STRATEGY_FORMAT_UNSPECIFIED);
 
 // Start-up: stores `from_file` (the configured strategy file) unless its
 // (id, version) is stored already, and returns every stored version.
@@ -91,6 +94,9 @@ StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, 
 absl::StatusOr<std::vector<StoredStrategy>> RegisterStrategyFile(CaseStore& store,
                                                                  store::Transaction& txn,
                                                                  const StoredStrategy& from_file);
+
+// The API form of a migration rule.
+v1::MigrationPolicy MigrationPolicyToProto(MigrationRule rule);
 
 // The API form of a version (resource "strategies/{id}/versions/{version}").
 v1::Strategy StrategyToProto(const StrategyVersion& version);

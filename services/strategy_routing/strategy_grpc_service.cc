@@ -291,21 +291,19 @@ grpc::Status StrategyGrpcService::PutStrategy(grpc::ServerContext*,
                                               const v1::PutStrategyRequest* request,
                                               v1::PutStrategyResponse* response) {
   if (request->source().empty()) return runtime::ToGrpcStatus(Required("source"));
-  if (request->format() == v1::STRATEGY_FORMAT_TEXTPROTO) {
-    AddErrors({ConfigError{.field = "format",
-                           .message = "TEXTPROTO is not supported; submit the strategy as YAML"}},
-              response->mutable_errors());
-    return grpc::Status::OK;
-  }
-  StrategyParseResult parsed = ParseStrategy(request->source());
+  // Unspecified: detected (strategy_loader.h, DetectStrategyFormat).
+  const v1::StrategyFormat format = request->format() == v1::STRATEGY_FORMAT_UNSPECIFIED
+                                        ? DetectStrategyFormat(request->source())
+                                        : request->format();
+  StrategyParseResult parsed = ParseStrategy(request->source(), format);
   if (!parsed.errors.empty()) {
     AddErrors(parsed.errors, response->mutable_errors());
     return grpc::Status::OK;
   }
   Strategy& strategy = *parsed.strategy;
   const std::string author = request->author().empty() ? "api" : request->author();
-  StrategyVersion version{strategy,
-                          MakeStoredStrategy(strategy, request->source(), author, clock_->Now())};
+  StrategyVersion version{
+      strategy, MakeStoredStrategy(strategy, request->source(), author, clock_->Now(), format)};
   bool already_stored = false;
   absl::Status status = unit_of_work_->Run([&](store::Transaction& txn, store::OutboxWriter&) {
     ARREARS_ASSIGN_OR_RETURN(std::vector<StoredStrategy> stored,
@@ -387,12 +385,7 @@ grpc::Status StrategyGrpcService::SimulateStrategy(grpc::ServerContext*,
     }
     strategy = std::move(version->strategy);
   } else {
-    if (request->source_format() == v1::STRATEGY_FORMAT_TEXTPROTO) {
-      AddErrors({ConfigError{.field = "source_format", .message = "TEXTPROTO is not supported"}},
-                response->mutable_errors());
-      return grpc::Status::OK;
-    }
-    StrategyParseResult parsed = ParseStrategy(request->source());
+    StrategyParseResult parsed = ParseStrategy(request->source(), request->source_format());
     if (!parsed.errors.empty()) {
       AddErrors(parsed.errors, response->mutable_errors());
       return grpc::Status::OK;

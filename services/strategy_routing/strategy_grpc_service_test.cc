@@ -61,6 +61,12 @@ class StrategyGrpcServiceTest : public ::testing::Test {
   std::string CaseName(int i) {
     return CaseCodec::CaseName(bed_->OpenCaseOf(Customer(i))->kase.case_id());
   }
+  static std::string DefaultTextProto() {
+    absl::StatusOr<std::string> text =
+        ReadConfigFile(absl::StrCat(STRATEGY_CONFIG_DIR, "/default_strategy.textproto"));
+    EXPECT_OK(text.status());
+    return text.ok() ? *text : "";
+  }
   static std::string DefaultYaml() {
     absl::StatusOr<std::string> text = ReadConfigFile(testing::DefaultStrategyFile());
     EXPECT_OK(text.status());
@@ -216,6 +222,44 @@ TEST_F(StrategyGrpcServiceTest, ProposeAndAcceptPlanPublishesPlanAgreed) {
   EXPECT_EQ(bed_->PlanEvents()[0].plan_agreed().terms().deferral().months(), 2);
 }
 
+TEST_F(StrategyGrpcServiceTest, PutStrategyTakesTextProto) {
+  v1::PutStrategyRequest put;
+  // Detected (no format given), validated by the same rules: the error names
+  // the textproto's line and the field.
+  put.set_source(absl::StrReplaceAll(
+      DefaultTextProto(), {{"version: 1", "version: 2"}, {"percent: 80", "percent: 85"}}));
+  v1::PutStrategyResponse response;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(stub_->PutStrategy(&c1, put, &response).ok());
+  ASSERT_THAT(response.errors(), SizeIs(1));
+  EXPECT_EQ(response.errors(0).field(), "variants");
+  EXPECT_THAT(response.errors(0).message(), HasSubstr("sum to 105"));
+  EXPECT_EQ(response.errors(0).line(), 19);
+
+  put.set_source(absl::StrReplaceAll(DefaultTextProto(), {{"version: 1", "version: 2"}}));
+  put.set_format(v1::STRATEGY_FORMAT_TEXTPROTO);
+  response.Clear();
+  grpc::ClientContext c2;
+  ASSERT_TRUE(stub_->PutStrategy(&c2, put, &response).ok());
+  EXPECT_THAT(response.errors(), IsEmpty());
+  EXPECT_TRUE(response.stored());
+  EXPECT_EQ(response.strategy().format(), v1::STRATEGY_FORMAT_TEXTPROTO);
+  std::optional<StrategyVersion> v2 = bed_->book().Find("default-retail", 2);
+  ASSERT_TRUE(v2.has_value());
+  EXPECT_EQ(v2->stored.format, v1::STRATEGY_FORMAT_TEXTPROTO);
+  Strategy as_v1 = v2->strategy;
+  as_v1.version = 1;
+  EXPECT_TRUE(as_v1 == bed_->book().Find("default-retail", 1)->strategy);
+
+  v1::GetStrategyRequest get;
+  get.set_name("strategies/default-retail/versions/2");
+  v1::Strategy strategy;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(stub_->GetStrategy(&c3, get, &strategy).ok());
+  EXPECT_EQ(strategy.format(), v1::STRATEGY_FORMAT_TEXTPROTO);
+  EXPECT_EQ(strategy.source(), put.source());
+}
+
 TEST_F(StrategyGrpcServiceTest, PutStrategyValidatesStoresAndServesVersions) {
   v1::PutStrategyRequest put;
   put.set_source("strategy: x\nversion: 0\nsegments: []\nbogus: 1\n");
@@ -278,11 +322,14 @@ TEST_F(StrategyGrpcServiceTest, PutStrategyValidatesStoresAndServesVersions) {
   ASSERT_THAT(response.errors(), SizeIs(1));
   EXPECT_EQ(response.errors(0).field(), "version");
   EXPECT_THAT(response.errors(0).message(), HasSubstr("above the latest stored version 5"));
+  // Said to be textproto, a YAML file is a syntax error with its line.
   put.set_format(v1::STRATEGY_FORMAT_TEXTPROTO);
   response.Clear();
   grpc::ClientContext c7;
   ASSERT_TRUE(stub_->PutStrategy(&c7, put, &response).ok());
-  EXPECT_EQ(response.errors(0).field(), "format");
+  ASSERT_FALSE(response.errors().empty());
+  EXPECT_GT(response.errors(0).line(), 0);
+  EXPECT_FALSE(response.stored());
 
   v1::GetStrategyRequest get;
   get.set_name("strategies/default-retail/versions/2");

@@ -1,5 +1,6 @@
 #include "services/strategy_routing/strategy_loader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/money/currency.h"
 #include "common/time/civil_date.h"
+#include "services/strategy_routing/strategy_textproto.h"
 
 namespace arrears::strategy {
 namespace {
@@ -45,7 +47,14 @@ class StrategyParser {
   std::optional<Strategy> Parse(absl::string_view text) {
     std::optional<YAML::Node> root = reader_.Parse(text);
     if (!root) return std::nullopt;
-    const YAML::Node& doc = *root;
+    return ParseDocument(*root);
+  }
+
+  std::optional<Strategy> ParseDocument(const YAML::Node& doc) {
+    if (!doc.IsMap()) {
+      errors_->push_back({1, 1, "", "document must be a mapping"});
+      return std::nullopt;
+    }
     reader_.CheckKeys(doc, "",
                       {"strategy", "version", "effective_from", "currency", "description",
                        "variants", "segments", "migration"});
@@ -74,10 +83,13 @@ class StrategyParser {
     if (std::optional<std::string> migration = reader_.String(doc, "", "migration", false)) {
       if (*migration == "migrate_immediately") {
         strategy.migration = MigrationRule::kMigrateImmediately;
+      } else if (*migration == "migrate_at_next_step") {
+        strategy.migration = MigrationRule::kMigrateAtNextStep;
       } else if (*migration != "keep_version") {
         reader_.Error(
             doc["migration"], "migration",
-            absl::StrCat("unknown rule '", *migration, "' (keep_version or migrate_immediately)"));
+            absl::StrCat("unknown rule '", *migration,
+                         "' (keep_version, migrate_at_next_step or migrate_immediately)"));
       }
     }
     ParseVariants(doc, &strategy);
@@ -318,15 +330,51 @@ class StrategyParser {
 
 }  // namespace
 
-StrategyParseResult ParseStrategy(absl::string_view yaml) {
+StrategyParseResult ParseStrategyDocument(const YAML::Node& doc) {
   StrategyParseResult result;
   StrategyParser parser(&result.errors);
-  result.strategy = parser.Parse(yaml);
+  result.strategy = parser.ParseDocument(doc);
   return result;
 }
 
-absl::StatusOr<Strategy> LoadStrategy(absl::string_view yaml) {
-  StrategyParseResult result = ParseStrategy(yaml);
+v1::StrategyFormat DetectStrategyFormat(absl::string_view source) {
+  for (absl::string_view line : absl::StrSplit(source, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::StartsWith(line, "# proto-message:") || absl::StartsWith(line, "# proto-file:")) {
+      return v1::STRATEGY_FORMAT_TEXTPROTO;
+    }
+    if (line.empty() || line[0] == '#' || line.back() != '{') continue;
+    // "segments {": a message block, which YAML has no form for (its flow
+    // mappings follow a "key:").
+    line.remove_suffix(1);
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty() && std::all_of(line.begin(), line.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+        })) {
+      return v1::STRATEGY_FORMAT_TEXTPROTO;
+    }
+  }
+  return v1::STRATEGY_FORMAT_YAML;
+}
+
+v1::StrategyFormat StrategyFormatForPath(absl::string_view path) {
+  for (absl::string_view ext : {".textproto", ".txtpb", ".pbtxt"}) {
+    if (absl::EndsWith(path, ext)) return v1::STRATEGY_FORMAT_TEXTPROTO;
+  }
+  return v1::STRATEGY_FORMAT_YAML;
+}
+
+StrategyParseResult ParseStrategy(absl::string_view source, v1::StrategyFormat format) {
+  if (format == v1::STRATEGY_FORMAT_UNSPECIFIED) format = DetectStrategyFormat(source);
+  if (format == v1::STRATEGY_FORMAT_TEXTPROTO) return ParseStrategyTextProto(source);
+  StrategyParseResult result;
+  StrategyParser parser(&result.errors);
+  result.strategy = parser.Parse(source);
+  return result;
+}
+
+absl::StatusOr<Strategy> LoadStrategy(absl::string_view source, v1::StrategyFormat format) {
+  StrategyParseResult result = ParseStrategy(source, format);
   if (!result.errors.empty()) return ErrorsToStatus("invalid strategy", result.errors);
   return std::move(*result.strategy);
 }
@@ -336,7 +384,7 @@ absl::StatusOr<Strategy> LoadStrategyFile(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read strategy file '", path, "'"));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  absl::StatusOr<Strategy> strategy = LoadStrategy(buffer.str());
+  absl::StatusOr<Strategy> strategy = LoadStrategy(buffer.str(), StrategyFormatForPath(path));
   if (!strategy.ok()) {
     return absl::Status(strategy.status().code(),
                         absl::StrCat(path, ": ", strategy.status().message()));

@@ -1,4 +1,6 @@
-// Loads and validates a strategy file (YAML). Every problem is reported with
+// Loads and validates a strategy file, YAML or textproto (the same fields
+// under the same names as arrears.strategy.v1.StrategyDefinition; see
+// strategy_textproto.h and config/default_strategy.textproto). Every problem is reported with
 // its line, column and field path, all at once, so an author fixes a file in
 // one round trip (PutStrategy returns them as StrategyValidationError).
 //
@@ -8,7 +10,8 @@
 //   variants: [{id, percent, champion}]   (optional; percentages sum to 100,
 //                                          exactly one champion)
 //   segments: [{id, description, conditions: {...}, steps: [{...}]}]
-//   migration: keep_version | migrate_immediately   (optional; see strategy.h)
+//   migration: keep_version | migrate_at_next_step | migrate_immediately
+//              (optional; see strategy.h)
 // Condition keys: dpd, bucket, overdue_minor, self_cure_permille,
 // broken_promises, prior_complaints ({min, max}); products, contactability
 // (lists); hardship, refusing (bools).
@@ -27,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "arrears/strategy/v1/strategy_service.pb.h"
 #include "services/strategy_routing/strategy.h"
 #include "services/strategy_routing/yaml_util.h"
 
@@ -38,14 +42,30 @@ struct StrategyParseResult {
   std::vector<ConfigError> errors;
 };
 
-// Parses and validates; never fails as a call, problems are in `errors`.
-StrategyParseResult ParseStrategy(absl::string_view yaml);
+// Parses and validates a source in `format` (UNSPECIFIED: detected, see
+// DetectStrategyFormat); never fails as a call, problems are in `errors`.
+StrategyParseResult ParseStrategy(absl::string_view source,
+                                  v1::StrategyFormat format = v1::STRATEGY_FORMAT_UNSPECIFIED);
 
 // ParseStrategy as a StatusOr: InvalidArgument listing every error.
-absl::StatusOr<Strategy> LoadStrategy(absl::string_view yaml);
+absl::StatusOr<Strategy> LoadStrategy(absl::string_view source,
+                                      v1::StrategyFormat format = v1::STRATEGY_FORMAT_UNSPECIFIED);
 
-// Reads the file at `path` and loads it; NotFound when unreadable.
+// Reads the file at `path` and loads it in the format its name says
+// (StrategyFormatForPath); NotFound when unreadable.
 absl::StatusOr<Strategy> LoadStrategyFile(const std::string& path);
+
+// The validator both formats share: a strategy document as a YAML node tree
+// (parsed from YAML, or converted from a StrategyDefinition). Errors carry
+// the nodes' line and column (0 for nodes built in memory).
+StrategyParseResult ParseStrategyDocument(const YAML::Node& doc);
+
+// TEXTPROTO when the source has a "# proto-message:" / "# proto-file:"
+// header line or a message block line ("segments {"), which YAML has no
+// form for; YAML otherwise.
+v1::StrategyFormat DetectStrategyFormat(absl::string_view source);
+// TEXTPROTO for names ending in .textproto, .txtpb or .pbtxt; YAML otherwise.
+v1::StrategyFormat StrategyFormatForPath(absl::string_view path);
 
 }  // namespace arrears::strategy
 

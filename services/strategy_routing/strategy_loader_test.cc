@@ -6,6 +6,7 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/strategy_routing/strategy_textproto.h"
 
 namespace arrears::strategy {
 namespace {
@@ -173,6 +174,117 @@ TEST(StrategyLoaderTest, MigrationRule) {
   EXPECT_EQ(migrate.migration, MigrationRule::kMigrateImmediately);
   EXPECT_THAT(LoadStrategy(absl::StrCat(kValid, "migration: sometimes\n")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("migration: unknown rule")));
+}
+
+// The textproto twin of kValid.
+constexpr char kValidTextProto[] = R"(# proto-message: arrears.strategy.v1.StrategyDefinition
+strategy: "s"
+version: 3
+effective_from: "2026-01-01"
+currency: "CNY"
+variants { id: "a" percent: 70 champion: true }
+variants { id: "b" percent: 30 }
+segments {
+  id: "early"
+  conditions {
+    dpd { min: 1 max: 30 }
+    contactability: [CONTACTABILITY_REACHABLE, CONTACTABILITY_UNKNOWN]
+    products: "CAR_LOAN"
+  }
+  steps {
+    id: "sms"
+    anchor: STRATEGY_STEP_ANCHOR_DPD
+    offset_days: 1
+    channel: CHANNEL_SMS
+    template_id: "t1"
+    window { start: "08:30" end: "21:00" }
+  }
+  steps {
+    id: "call"
+    offset_days: 2
+    channel: CHANNEL_VOICE_CALL
+    variants: ["b"]
+    only_if_previous_unanswered: true
+  }
+}
+)";
+
+std::string MutateTextProto(const std::string& from, const std::string& to) {
+  std::string text = kValidTextProto;
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+std::vector<ConfigError> TextProtoErrors(const std::string& text) {
+  StrategyParseResult result = ParseStrategy(text, v1::STRATEGY_FORMAT_TEXTPROTO);
+  EXPECT_FALSE(result.strategy.has_value());
+  return result.errors;
+}
+
+TEST(StrategyTextProtoTest, LoadsToTheSameStrategyAsYaml) {
+  ASSERT_OK_AND_ASSIGN(Strategy yaml, LoadStrategy(kValid, v1::STRATEGY_FORMAT_YAML));
+  ASSERT_OK_AND_ASSIGN(Strategy text, LoadStrategy(kValidTextProto, v1::STRATEGY_FORMAT_TEXTPROTO));
+  EXPECT_TRUE(text == yaml);
+  // A difference shows.
+  ASSERT_OK_AND_ASSIGN(Strategy other,
+                       LoadStrategy(MutateTextProto("offset_days: 2", "offset_days: 3")));
+  EXPECT_FALSE(other == yaml);
+}
+
+TEST(StrategyTextProtoTest, DefaultStrategyTextProtoEqualsTheYamlOne) {
+  ASSERT_OK_AND_ASSIGN(Strategy yaml, LoadStrategyFile(STRATEGY_DEFAULT_YAML));
+  ASSERT_OK_AND_ASSIGN(Strategy text, LoadStrategyFile(STRATEGY_DEFAULT_TEXTPROTO));
+  EXPECT_EQ(text.segments.size(), yaml.segments.size());
+  EXPECT_TRUE(text == yaml);
+}
+
+TEST(StrategyTextProtoTest, FormatIsDetected) {
+  EXPECT_EQ(DetectStrategyFormat(kValid), v1::STRATEGY_FORMAT_YAML);
+  EXPECT_EQ(DetectStrategyFormat(kValidTextProto), v1::STRATEGY_FORMAT_TEXTPROTO);
+  // Without the header, a message block gives it away.
+  EXPECT_EQ(DetectStrategyFormat("strategy: \"s\"\nsegments {\n  id: \"x\"\n}\n"),
+            v1::STRATEGY_FORMAT_TEXTPROTO);
+  EXPECT_EQ(StrategyFormatForPath("a/b.textproto"), v1::STRATEGY_FORMAT_TEXTPROTO);
+  EXPECT_EQ(StrategyFormatForPath("a/b.yaml"), v1::STRATEGY_FORMAT_YAML);
+  EXPECT_TRUE(LoadStrategy(kValidTextProto).ok());
+}
+
+// The validator's errors, located in the textproto by their field path.
+TEST(StrategyTextProtoTest, ValidationErrorsNameLineAndField) {
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("offset_days: 1", "offset_days: 5000")),
+              Contains(ErrorAt(18, "segments[0].steps[0].offset_days", "must be 0..3650")));
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("{ min: 1 max: 30 }", "{ min: 31 max: 30 }")),
+              Contains(ErrorAt(11, "segments[0].conditions.dpd", "min 31 > max 30")));
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("percent: 30", "percent: 20")),
+              Contains(ErrorAt(6, "variants", "sum to 90")));
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("variants: [\"b\"]", "variants: [\"c\"]")),
+              Contains(ErrorAt(27, "segments[0].steps[1].variants", "unknown variant 'c'")));
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("end: \"21:00\"", "end: \"07:00\"")),
+              Contains(ErrorAt(21, "segments[0].steps[0].window", "start must be before end")));
+  // A required field left out: the enclosing element's line.
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("    channel: CHANNEL_SMS\n", "")),
+              Contains(ErrorAt(15, "segments[0].steps[0].channel", "required")));
+  EXPECT_THAT(TextProtoErrors(MutateTextProto("version: 3\n", "")),
+              Contains(Field(&ConfigError::field, "version")));
+}
+
+TEST(StrategyTextProtoTest, SyntaxAndUnknownFieldErrorsHaveLineAndColumn) {
+  std::vector<ConfigError> errors =
+      TextProtoErrors(MutateTextProto("template_id: \"t1\"", "templat: \"t1\""));
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_EQ(errors[0].line, 20);
+  EXPECT_GT(errors[0].column, 1);
+  EXPECT_THAT(errors[0].message, HasSubstr("templat"));
+  errors = TextProtoErrors(MutateTextProto("channel: CHANNEL_SMS", "channel: CHANNEL_FAX"));
+  ASSERT_THAT(errors, SizeIs(1));
+  // TextFormat reports an unknown enum value at the token that follows it.
+  EXPECT_THAT(errors[0].line, ::testing::AnyOf(19, 20));
+  EXPECT_THAT(errors[0].message, HasSubstr("CHANNEL_FAX"));
+  errors = TextProtoErrors("strategy: \"s\"\nsegments {\n");
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_GE(errors[0].line, 2);
 }
 
 }  // namespace
