@@ -25,44 +25,47 @@ struct EventSpec {
   // The status before the event; unused for a loan's first event.
   StatusSummary previous;
   int32_t previous_dpd = 0;
-  std::string cause_event_id;
+  // Views: the strings outlive the spec (the caller's).
+  absl::string_view cause_event_id;
   // ids::DeriveTimeOrderedId namespace and time: the source event's id and
   // time, or "close:<date>:<loan>" and the start of the date.
-  std::string id_namespace;
+  absl::string_view id_namespace;
   absl::Time id_time;
   absl::optional<absl::CivilDay> recomputed_from;
   const DueSoonNotice* notice = nullptr;
 };
 
-EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
-                        const LoanPosition& position, const EventSpec& spec, absl::Time now) {
-  const int64_t previous_sequence = record->event_sequence++;
+// `event_sequence` is the loan's, advanced by one.
+EmittedEvent BuildEvent(int64_t* event_sequence, const LoanIdentity& loan,
+                        const ProductConfig& product, const SnapshotFigures& figures,
+                        const EventSpec& spec, absl::Time now) {
+  const int64_t previous_sequence = (*event_sequence)++;
   EmittedEvent out;
   dv1::DelinquencyEvent& e = out.event;
-  e.set_loan_id(record->loan.loan_id());
-  e.set_customer_id(record->loan.customer_id());
+  e.set_loan_id(loan.loan_id.data(), loan.loan_id.size());
+  e.set_customer_id(loan.customer_id.data(), loan.customer_id.size());
   e.set_kind(spec.transition.kind);
   for (dv1::ChangeReason reason : spec.transition.reasons) {
     e.add_change_reasons(reason);
   }
-  *e.mutable_snapshot() = BuildSnapshot(record->loan, product, position);
+  BuildSnapshot(loan, product, figures, e.mutable_snapshot());
   if (previous_sequence > 0) {
-    *e.mutable_previous_bucket() = BucketProto(product, spec.previous.bucket_ordinal);
+    SetBucket(product, spec.previous.bucket_ordinal, e.mutable_previous_bucket());
     e.set_previous_regulatory_class(spec.previous.regulatory_class);
     e.set_previous_dpd(spec.previous_dpd);
   }
-  e.set_loan_sequence(record->event_sequence);
+  e.set_loan_sequence(*event_sequence);
   *e.mutable_computed_at() = ToTimestamp(now);
-  e.set_cause_event_id(spec.cause_event_id);
-  std::string name = dv1::DelinquencyEventKind_Name(spec.transition.kind);
+  e.set_cause_event_id(spec.cause_event_id.data(), spec.cause_event_id.size());
+  const std::string& kind_name = dv1::DelinquencyEventKind_Name(spec.transition.kind);
+  std::string notice_name;
   if (spec.notice != nullptr) {
     dv1::InstallmentDueSoon* due_soon = e.mutable_installment_due_soon();
     due_soon->set_installment_number(spec.notice->installment_number);
     *due_soon->mutable_due_date() = ToProto(spec.notice->due_date);
-    *due_soon->mutable_amount_due() =
-        ToProto(money::Money::FromMinor(spec.notice->amount_minor, record->loan.currency()));
+    SetMoney(spec.notice->amount_minor, loan.currency_code, due_soon->mutable_amount_due());
     due_soon->set_days_until_due(spec.notice->days_until_due);
-    absl::StrAppend(&name, ":", spec.notice->installment_number);
+    notice_name = absl::StrCat(kind_name, ":", spec.notice->installment_number);
   }
   if (spec.transition.kind == dv1::DELINQUENCY_EVENT_KIND_CORRECTED) {
     dv1::Correction* correction = e.mutable_correction();
@@ -71,12 +74,48 @@ EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
     }
     correction->set_superseded_sequence(previous_sequence);
   }
-  out.event_id = ids::DeriveTimeOrderedId(spec.id_namespace, name, spec.id_time);
+  out.event_id = ids::DeriveTimeOrderedId(
+      spec.id_namespace, spec.notice != nullptr ? notice_name : kind_name, spec.id_time);
   out.time = spec.id_time;
   return out;
 }
 
+EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
+                        const LoanPosition& position, const EventSpec& spec, absl::Time now) {
+  if (spec.notice == nullptr) record->last_changed_at = now;
+  return BuildEvent(&record->event_sequence, LoanIdentity::Of(record->loan), product,
+                    SnapshotFigures::Of(position), spec, now);
+}
+
+// The notice event of a day's close, from the status it leaves unchanged.
+EventSpec NoticeSpec(const StatusSummary& status, const DueSoonNotice& notice,
+                     absl::string_view cause, absl::string_view id_namespace, absl::Time id_time) {
+  EventSpec spec;
+  spec.transition.kind = dv1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON;
+  spec.previous = status;
+  spec.previous_dpd = status.dpd;
+  spec.cause_event_id = cause;
+  spec.id_namespace = id_namespace;
+  spec.id_time = id_time;
+  spec.notice = &notice;
+  return spec;
+}
+
 }  // namespace
+
+void RecordEvaluation(const ProductConfig& product, LoanPosition position, LoanRecord* record) {
+  record->status = StatusSummary::Of(position);
+  record->evaluated_on = position.as_of;
+  // A current loan's notices before its next status change are planned now
+  // and emitted without a full evaluation; any other loan is evaluated on
+  // each notice day.
+  const bool plan = position.state == dv1::DELINQUENCY_STATE_CURRENT;
+  record->status_boundary = NextBoundary(record->loan, product, position, /*notice_days=*/!plan);
+  record->planned_notices.clear();
+  if (plan) record->planned_notices = PlanNotices(product, position, record->status_boundary);
+  record->next_boundary = WakeDay(record->status_boundary, record->planned_notices);
+  record->history = std::move(position.history);
+}
 
 DelinquencyEngine::DelinquencyEngine(Options options)
     : products_(std::move(options.products)),
@@ -162,6 +201,7 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
   if (change.duplicate) {
     return std::vector<EmittedEvent>();
   }
+  record.last_changed_at = clock_->Now();
   LoanPosition after = ComputePosition(record.loan, *product, today);
 
   const absl::optional<absl::CivilDay> corrected_from =
@@ -175,16 +215,13 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::Apply(
     spec.transition = std::move(*transition);
     spec.previous = previous;
     spec.previous_dpd = before.dpd;
-    spec.cause_event_id = std::string(source_event_id);
-    spec.id_namespace = std::string(source_event_id);
+    spec.cause_event_id = source_event_id;
+    spec.id_namespace = source_event_id;
     spec.id_time = source_time;
     spec.recomputed_from = corrected_from.has_value() ? corrected_from : change.effective_date;
     events.push_back(BuildEvent(&record, *product, after, spec, clock_->Now()));
   }
-  record.status = current;
-  record.evaluated_on = today;
-  record.next_boundary = NextBoundary(record.loan, *product, after);
-  record.history = std::move(after.history);
+  RecordEvaluation(*product, std::move(after), &record);
   ARREARS_RETURN_IF_ERROR(store_->Update(*handle, record));
   Hint(*handle, record.next_boundary);
   return events;
@@ -206,21 +243,19 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::ApplyOpening(
   const absl::CivilDay today = business_date_;
   LoanPosition position = ComputePosition(loan, *product, today);
   LoanRecord record(std::move(loan));
-  record.status = StatusSummary::Of(position);
-  record.evaluated_on = today;
-  record.next_boundary = NextBoundary(record.loan, *product, position);
+  record.last_changed_at = clock_->Now();
   std::vector<EmittedEvent> events;
   if (absl::optional<Transition> transition =
-          DecideTransition(nullptr, record.status, /*compare_penalty=*/true,
+          DecideTransition(nullptr, StatusSummary::Of(position), /*compare_penalty=*/true,
                            /*history_corrected=*/false)) {
     EventSpec spec;
     spec.transition = std::move(*transition);
-    spec.cause_event_id = std::string(source_event_id);
-    spec.id_namespace = std::string(source_event_id);
+    spec.cause_event_id = source_event_id;
+    spec.id_namespace = source_event_id;
     spec.id_time = source_time;
     events.push_back(BuildEvent(&record, *product, position, spec, clock_->Now()));
   }
-  record.history = std::move(position.history);
+  RecordEvaluation(*product, std::move(position), &record);
   ARREARS_ASSIGN_OR_RETURN(LoanHandle handle, store_->Insert(record));
   Hint(handle, record.next_boundary);
   return events;
@@ -241,18 +276,32 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
     return result;
   }
   for (absl::CivilDay day = business_date_ + 1; day <= date; ++day) {
-    for (LoanHandle handle : calendar_.TakeDue(day)) {
-      absl::StatusOr<LoanRecord> record = store_->Load(handle);
+    const CloseDay close_day(day);
+    const std::vector<LoanHandle> due = calendar_.TakeDue(day);
+    result.events.reserve(result.events.size() + due.size());
+    for (LoanHandle handle : due) {
+      absl::StatusOr<LoanBrief> brief = store_->LoadBrief(handle);
       // A hint left by a rolled-back insert, or by a reschedule (the loan's
       // boundary moved later, or away: its real hint is on that day).
-      if (record.status().code() == absl::StatusCode::kNotFound ||
-          (record.ok() && (!record->next_boundary.has_value() || *record->next_boundary > day))) {
+      if (brief.status().code() == absl::StatusCode::kNotFound ||
+          (brief.ok() && (!brief->next_boundary.has_value() || *brief->next_boundary > day))) {
         ++result.stale_hints;
         continue;
       }
-      ARREARS_RETURN_IF_ERROR(record.status());
-      ARREARS_RETURN_IF_ERROR(EvaluateOnClose(handle, *std::move(record), day, &result.events));
+      ARREARS_RETURN_IF_ERROR(brief.status());
       ++result.loans_evaluated;
+      const bool status_unchanged =
+          !brief->status_boundary.has_value() || *brief->status_boundary > day;
+      if (status_unchanged && !brief->planned_notices.empty() &&
+          brief->planned_notices.front().day() == day) {
+        ARREARS_RETURN_IF_ERROR(
+            EmitPlannedNotices(handle, *std::move(brief), close_day, &result.events));
+        ++result.planned_notice_loans;
+        continue;
+      }
+      ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(handle));
+      ARREARS_RETURN_IF_ERROR(
+          EvaluateOnClose(handle, std::move(record), close_day, &result.events));
     }
     business_date_ = day;
   }
@@ -260,17 +309,61 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
   return result;
 }
 
+DelinquencyEngine::CloseDay::CloseDay(absl::CivilDay day)
+    : day(day),
+      cause(absl::StrCat("close/", time::FormatCivilDay(day))),
+      id_prefix(absl::StrCat("close:", time::FormatCivilDay(day), ":")),
+      id_time(absl::FromCivil(day, absl::UTCTimeZone())),
+      id_namespace(id_prefix) {}
+
+absl::Status DelinquencyEngine::EmitPlannedNotices(LoanHandle handle, LoanBrief brief,
+                                                   const CloseDay& close,
+                                                   std::vector<EmittedEvent>* events) {
+  const ProductConfig* product = products_->Find(brief.product_code);
+  if (product == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("product_code: product ", brief.product_code,
+                                                      " of loan ", brief.loan_id,
+                                                      " is not configured"));
+  }
+  const LoanIdentity identity = brief.identity();
+  const absl::Time now = clock_->Now();
+  // The day's prefix plus the loan id, in a buffer reused across loans.
+  std::string& id_namespace = close.id_namespace;
+  id_namespace.resize(close.id_prefix.size());
+  id_namespace.append(brief.loan_id);
+  size_t emitted = 0;
+  for (const PlannedNotice& planned : brief.planned_notices) {
+    if (planned.day() != close.day) break;
+    // The loan is current and unchanged since it was planned: the status
+    // the notice reports as "previous" is the one it carries.
+    StatusSummary status;
+    status.state = planned.figures.state;
+    status.dpd = planned.figures.dpd;
+    status.bucket_ordinal = planned.figures.bucket_ordinal;
+    status.regulatory_class = planned.figures.regulatory_class;
+    const EventSpec spec =
+        NoticeSpec(status, planned.notice, close.cause, id_namespace, close.id_time);
+    events->push_back(
+        BuildEvent(&brief.event_sequence, identity, *product, planned.figures, spec, now));
+    ++emitted;
+  }
+  brief.planned_notices.erase(brief.planned_notices.begin(),
+                              brief.planned_notices.begin() + emitted);
+  brief.next_boundary = WakeDay(brief.status_boundary, brief.planned_notices);
+  ARREARS_RETURN_IF_ERROR(store_->UpdateBrief(handle, brief));
+  Hint(handle, brief.next_boundary);
+  return absl::OkStatus();
+}
+
 absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, LoanRecord record,
-                                                absl::CivilDay day,
+                                                const CloseDay& close,
                                                 std::vector<EmittedEvent>* events) {
   ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
+  const absl::CivilDay day = close.day;
   LoanPosition position = ComputePosition(record.loan, *product, day);
   const StatusSummary previous = record.status;
   const StatusSummary current = StatusSummary::Of(position);
-  const std::string day_text = time::FormatCivilDay(day);
-  const std::string cause = absl::StrCat("close/", day_text);
-  const std::string id_namespace = absl::StrCat("close:", day_text, ":", record.loan.loan_id());
-  const absl::Time id_time = absl::FromCivil(day, absl::UTCTimeZone());
+  const std::string id_namespace = absl::StrCat(close.id_prefix, record.loan.loan_id());
   const absl::Time now = clock_->Now();
   if (absl::optional<Transition> transition =
           DecideTransition(&previous, current, /*compare_penalty=*/false,
@@ -282,26 +375,16 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, LoanRecord re
     spec.previous_dpd = previous.oldest_overdue_due_date.has_value()
                             ? static_cast<int32_t>((day - 1) - *previous.oldest_overdue_due_date)
                             : 0;
-    spec.cause_event_id = cause;
+    spec.cause_event_id = close.cause;
     spec.id_namespace = id_namespace;
-    spec.id_time = id_time;
+    spec.id_time = close.id_time;
     events->push_back(BuildEvent(&record, *product, position, spec, now));
   }
   for (const DueSoonNotice& notice : position.notices) {
-    EventSpec spec;
-    spec.transition.kind = dv1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON;
-    spec.previous = current;
-    spec.previous_dpd = current.dpd;
-    spec.cause_event_id = cause;
-    spec.id_namespace = id_namespace;
-    spec.id_time = id_time;
-    spec.notice = &notice;
+    const EventSpec spec = NoticeSpec(current, notice, close.cause, id_namespace, close.id_time);
     events->push_back(BuildEvent(&record, *product, position, spec, now));
   }
-  record.status = current;
-  record.evaluated_on = day;
-  record.next_boundary = NextBoundary(record.loan, *product, position);
-  record.history = std::move(position.history);
+  RecordEvaluation(*product, std::move(position), &record);
   ARREARS_RETURN_IF_ERROR(store_->Update(handle, record));
   Hint(handle, record.next_boundary);
   return absl::OkStatus();
@@ -333,6 +416,7 @@ absl::StatusOr<LoanView> DelinquencyEngine::GetLoan(absl::string_view loan_id,
   view.snapshot = BuildSnapshot(record.loan, *product, view.position);
   view.installments = InstallmentStatuses(record.loan, view.position);
   view.event_sequence = record.event_sequence;
+  view.last_changed_at = record.last_changed_at;
   return view;
 }
 

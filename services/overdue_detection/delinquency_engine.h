@@ -23,6 +23,10 @@
 //   effect) / CURED / CHARGED_OFF / CLOSED and INSTALLMENT_DUE_SOON (the
 //   product's pre_due_notice_days before each due date, only when something
 //   is left to pay after the credit balance; notices come only from closes).
+//   A loan current at its last evaluation whose only business on the day is
+//   pre-due notices is not re-evaluated: its notices were planned at that
+//   evaluation (planned_notice.h) and are emitted from its LoanBrief alone
+//   (loan_store.h), identical to what a full evaluation would emit.
 //   Idempotent: the current date again emits nothing; an earlier date is
 //   FailedPrecondition.
 //
@@ -106,6 +110,9 @@ struct CloseResult {
   int64_t loans_evaluated = 0;
   // Hints skipped because the loan's stored boundary had moved.
   int64_t stale_hints = 0;
+  // Of loans_evaluated, those whose only business was planned notices,
+  // emitted from their LoanBrief without a full evaluation.
+  int64_t planned_notice_loans = 0;
   std::vector<EmittedEvent> events;
 };
 
@@ -115,6 +122,9 @@ struct LoanView {
   std::vector<delinquency::v1::InstallmentStatus> installments;
   LoanPosition position;
   int64_t event_sequence = 0;
+  // LoanRecord::last_changed_at (update_time); unset for a record stored
+  // before it was kept.
+  absl::optional<absl::Time> last_changed_at;
 };
 
 struct HotIndexStats {
@@ -122,6 +132,12 @@ struct HotIndexStats {
   size_t entries = 0;  // calendar hints held
   size_t bytes = 0;    // calendar index heap bytes
 };
+
+// Stores `position` (the loan's, at the date just evaluated) in `record`:
+// status, history and when to wake it again (status_boundary, the planned
+// notices of a current loan, next_boundary). What Apply and the close do
+// after each evaluation.
+void RecordEvaluation(const ProductConfig& product, LoanPosition position, LoanRecord* record);
 
 class DelinquencyEngine {
  public:
@@ -179,8 +195,22 @@ class DelinquencyEngine {
                                                          absl::string_view source_event_id,
                                                          absl::Time source_time)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EvaluateOnClose(LoanHandle handle, LoanRecord record, absl::CivilDay day,
+  // What every event of one day's close shares.
+  struct CloseDay {
+    explicit CloseDay(absl::CivilDay day);
+    absl::CivilDay day;
+    std::string cause;      // "close/<date>"
+    std::string id_prefix;  // "close:<date>:", the loan id follows
+    absl::Time id_time;     // start of the date in UTC
+    // Scratch: id_prefix + a loan id (reused across the day's loans).
+    mutable std::string id_namespace;
+  };
+  absl::Status EvaluateOnClose(LoanHandle handle, LoanRecord record, const CloseDay& close,
                                std::vector<EmittedEvent>* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The loan's planned notices of the day, from its brief alone.
+  absl::Status EmitPlannedNotices(LoanHandle handle, LoanBrief brief, const CloseDay& close,
+                                  std::vector<EmittedEvent>* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Hint(LoanHandle handle, const absl::optional<absl::CivilDay>& next_boundary)

@@ -22,7 +22,8 @@ absl::StatusOr<LoanHandle> InMemoryLoanStore::Insert(const LoanRecord& record) {
     return absl::AlreadyExistsError(
         absl::StrCat("loan_id: loan ", record.loan.loan_id(), " is already stored"));
   }
-  records_.push_back(LoanRecordCodec::Encode(record));
+  records_.push_back(LoanRecordCodec::Encode(record, /*planned_notices=*/false));
+  briefs_.push_back(LoanRecordCodec::EncodeBrief(LoanBrief::Of(record)));
   return handle;
 }
 
@@ -31,7 +32,31 @@ absl::StatusOr<LoanRecord> InMemoryLoanStore::Load(LoanHandle handle) {
   if (handle >= records_.size()) {
     return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
   }
-  return LoanRecordCodec::Decode(records_[handle]);
+  return DecodeLocked(handle);
+}
+
+absl::StatusOr<LoanRecord> InMemoryLoanStore::DecodeLocked(LoanHandle handle) const {
+  ARREARS_ASSIGN_OR_RETURN(LoanRecord record, LoanRecordCodec::Decode(records_[handle]));
+  ARREARS_ASSIGN_OR_RETURN(LoanBrief brief, LoanRecordCodec::DecodeBrief(briefs_[handle]));
+  brief.ApplyTo(&record);
+  return record;
+}
+
+absl::StatusOr<LoanBrief> InMemoryLoanStore::LoadBrief(LoanHandle handle) {
+  absl::MutexLock lock(&mu_);
+  if (handle >= briefs_.size()) {
+    return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
+  }
+  return LoanRecordCodec::DecodeBrief(briefs_[handle]);
+}
+
+absl::Status InMemoryLoanStore::UpdateBrief(LoanHandle handle, const LoanBrief& brief) {
+  absl::MutexLock lock(&mu_);
+  if (handle >= briefs_.size()) {
+    return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
+  }
+  LoanRecordCodec::EncodeBrief(brief, &briefs_[handle]);
+  return absl::OkStatus();
 }
 
 absl::Status InMemoryLoanStore::Update(LoanHandle handle, const LoanRecord& record) {
@@ -39,7 +64,8 @@ absl::Status InMemoryLoanStore::Update(LoanHandle handle, const LoanRecord& reco
   if (handle >= records_.size()) {
     return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
   }
-  records_[handle] = LoanRecordCodec::Encode(record);
+  records_[handle] = LoanRecordCodec::Encode(record, /*planned_notices=*/false);
+  briefs_[handle] = LoanRecordCodec::EncodeBrief(LoanBrief::Of(record));
   return absl::OkStatus();
 }
 
@@ -58,8 +84,8 @@ absl::Status InMemoryLoanStore::ForEachNextBoundary(
     absl::FunctionRef<void(LoanHandle, absl::optional<absl::CivilDay>)> visit) {
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < records_.size(); ++i) {
-    ARREARS_ASSIGN_OR_RETURN(LoanRecord record, LoanRecordCodec::Decode(records_[i]));
-    visit(static_cast<LoanHandle>(i), record.next_boundary);
+    ARREARS_ASSIGN_OR_RETURN(LoanBrief brief, LoanRecordCodec::DecodeBrief(briefs_[i]));
+    visit(static_cast<LoanHandle>(i), brief.next_boundary);
   }
   return absl::OkStatus();
 }
@@ -68,7 +94,7 @@ absl::Status InMemoryLoanStore::ForEachRecord(
     absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&)> visit) {
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < records_.size(); ++i) {
-    ARREARS_ASSIGN_OR_RETURN(LoanRecord record, LoanRecordCodec::Decode(records_[i]));
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord record, DecodeLocked(static_cast<LoanHandle>(i)));
     ARREARS_RETURN_IF_ERROR(visit(static_cast<LoanHandle>(i), record));
   }
   return absl::OkStatus();

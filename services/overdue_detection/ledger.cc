@@ -357,7 +357,7 @@ LoanPosition ComputePosition(const Loan& loan, const ProductConfig& product, abs
 }
 
 absl::optional<absl::CivilDay> NextBoundary(const Loan& loan, const ProductConfig& product,
-                                            const LoanPosition& position) {
+                                            const LoanPosition& position, bool notice_days) {
   if (position.closed_on.has_value()) {
     return absl::nullopt;
   }
@@ -402,7 +402,7 @@ absl::optional<absl::CivilDay> NextBoundary(const Loan& loan, const ProductConfi
     if (position.credit_minor > 0) {
       consider(o.due_date);
     }
-    if (o.kind == ObligationKind::kInstallment && o.Unpaid() > 0) {
+    if (notice_days && o.kind == ObligationKind::kInstallment && o.Unpaid() > 0) {
       for (int32_t days : product.pre_due_notice_days) {
         consider(o.due_date - days);
       }

@@ -87,9 +87,10 @@ LoanPosition ComputePosition(const Loan& loan, const ProductConfig& product, abs
 // notice falls due: the date the engine's calendar index wakes the loan on.
 // It may be a date on which nothing turns out to change (never a later one
 // than the first change). nullopt when nothing can change any more (closed,
-// or charged off with no facts still to take effect).
+// or charged off with no facts still to take effect). Without `notice_days`
+// the days of pre-due notices are left out (planned_notice.h plans them).
 absl::optional<absl::CivilDay> NextBoundary(const Loan& loan, const ProductConfig& product,
-                                            const LoanPosition& position);
+                                            const LoanPosition& position, bool notice_days = true);
 
 }  // namespace arrears::overdue
 

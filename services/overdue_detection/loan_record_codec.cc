@@ -5,17 +5,26 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "common/time/time_zone.h"
 
 namespace arrears::overdue {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 1 ends at next_boundary; version 2 adds status_boundary, the
+// planned notices and last_changed_at.
+constexpr uint8_t kVersion1 = 1;
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kBriefVersion = 1;
 constexpr absl::CivilDay kEpoch(1970, 1, 1);
 
 class Writer {
  public:
+  Writer() = default;
+  // Writes into `buffer` (cleared, its capacity kept); Take() moves it back.
+  explicit Writer(std::string* buffer) : out_(std::move(*buffer)) { out_.clear(); }
+
   void Unsigned(uint64_t value) {
     while (value >= 0x80) {
       out_.push_back(static_cast<char>(value | 0x80));
@@ -56,6 +65,41 @@ class Writer {
       Signed(p.value);
       Day(p.entered_on);
       OptionalDay(p.left_on);
+    }
+  }
+  void OptionalTime(const absl::optional<absl::Time>& time) {
+    Unsigned(time.has_value() ? 1 : 0);
+    if (time.has_value()) {
+      Signed(absl::ToUnixMicros(*time));
+    }
+  }
+  void Amounts(const ComponentAmounts& a) {
+    Signed(a.principal);
+    Signed(a.interest);
+    Signed(a.fees);
+    Signed(a.penalty);
+  }
+  void PlannedNotices(const std::vector<PlannedNotice>& planned) {
+    Unsigned(planned.size());
+    for (const PlannedNotice& p : planned) {
+      const SnapshotFigures& f = p.figures;
+      Day(f.as_of);
+      Signed(p.notice.installment_number);
+      Signed(p.notice.due_date - f.as_of);
+      Signed(p.notice.amount_minor);
+      Signed(p.notice.days_until_due);
+      Signed(f.state);
+      Signed(f.dpd);
+      Signed(f.bucket_ordinal);
+      Signed(f.regulatory_class);
+      Amounts(f.overdue);
+      Signed(f.total_outstanding_minor);
+      OptionalDay(f.oldest_overdue_due_date);
+      Signed(f.missed_installment_count);
+      Signed(f.credit_minor);
+      OptionalDay(f.next_due_date);
+      Signed(f.next_due_amount_minor);
+      OptionalDay(f.delinquent_since);
     }
   }
   std::string Take() { return std::move(out_); }
@@ -139,6 +183,45 @@ class Reader {
     return result;
   }
 
+  absl::optional<absl::Time> OptionalTime() {
+    if (Unsigned() == 0) {
+      return absl::nullopt;
+    }
+    return absl::FromUnixMicros(Signed());
+  }
+  ComponentAmounts Amounts() {
+    ComponentAmounts a;
+    a.principal = Signed();
+    a.interest = Signed();
+    a.fees = Signed();
+    a.penalty = Signed();
+    return a;
+  }
+  std::vector<PlannedNotice> PlannedNotices() {
+    std::vector<PlannedNotice> result(Count());
+    for (PlannedNotice& p : result) {
+      SnapshotFigures& f = p.figures;
+      f.as_of = Day();
+      p.notice.installment_number = Int32();
+      p.notice.due_date = f.as_of + Signed();
+      p.notice.amount_minor = Signed();
+      p.notice.days_until_due = Int32();
+      f.state = static_cast<delinquency::v1::DelinquencyState>(Int32());
+      f.dpd = Int32();
+      f.bucket_ordinal = Int32();
+      f.regulatory_class = static_cast<delinquency::v1::RegulatoryClass>(Int32());
+      f.overdue = Amounts();
+      f.total_outstanding_minor = Signed();
+      f.oldest_overdue_due_date = OptionalDay();
+      f.missed_installment_count = Int32();
+      f.credit_minor = Signed();
+      f.next_due_date = OptionalDay();
+      f.next_due_amount_minor = Signed();
+      f.delinquent_since = OptionalDay();
+    }
+    return result;
+  }
+
   bool ok() const { return error_.empty(); }
   absl::Status Error() const { return absl::DataLossError(absl::StrCat("loan record: ", error_)); }
 
@@ -167,7 +250,7 @@ class Reader {
 
 }  // namespace
 
-std::string LoanRecordCodec::Encode(const LoanRecord& record) {
+std::string LoanRecordCodec::Encode(const LoanRecord& record, bool planned_notices) {
   const Loan& loan = record.loan;
   Writer w;
   w.Unsigned(kVersion);
@@ -232,13 +315,16 @@ std::string LoanRecordCodec::Encode(const LoanRecord& record) {
   w.Periods(record.history.classes);
   w.Signed(record.event_sequence);
   w.OptionalDay(record.next_boundary);
+  w.OptionalDay(record.status_boundary);
+  w.PlannedNotices(planned_notices ? record.planned_notices : std::vector<PlannedNotice>());
+  w.OptionalTime(record.last_changed_at);
   return w.Take();
 }
 
 absl::StatusOr<LoanRecord> LoanRecordCodec::Decode(absl::string_view bytes) {
   Reader r(bytes);
   const uint64_t version = r.Unsigned();
-  if (version != kVersion) {
+  if (version != kVersion && version != kVersion1) {
     return absl::DataLossError(absl::StrCat("loan record: unknown version ", version));
   }
   std::string loan_id = r.String();
@@ -322,8 +408,59 @@ absl::StatusOr<LoanRecord> LoanRecordCodec::Decode(absl::string_view bytes) {
   record.history.classes = r.Periods();
   record.event_sequence = r.Signed();
   record.next_boundary = r.OptionalDay();
+  if (version == kVersion1) {
+    // Notices were not planned: the boundary wakes a full evaluation.
+    record.status_boundary = record.next_boundary;
+  } else {
+    record.status_boundary = r.OptionalDay();
+    record.planned_notices = r.PlannedNotices();
+    record.last_changed_at = r.OptionalTime();
+  }
   ARREARS_RETURN_IF_ERROR(r.Finish());
   return record;
+}
+
+std::string LoanRecordCodec::EncodeBrief(const LoanBrief& brief) {
+  std::string bytes;
+  EncodeBrief(brief, &bytes);
+  return bytes;
+}
+
+void LoanRecordCodec::EncodeBrief(const LoanBrief& brief, std::string* bytes) {
+  Writer w(bytes);
+  w.Unsigned(kBriefVersion);
+  w.String(brief.loan_id);
+  w.String(brief.customer_id);
+  w.String(brief.product_code);
+  w.String(brief.branch_id);
+  w.String(brief.currency_code);
+  w.String(brief.time_zone);
+  w.Signed(brief.event_sequence);
+  w.OptionalDay(brief.next_boundary);
+  w.OptionalDay(brief.status_boundary);
+  w.PlannedNotices(brief.planned_notices);
+  *bytes = w.Take();
+}
+
+absl::StatusOr<LoanBrief> LoanRecordCodec::DecodeBrief(absl::string_view bytes) {
+  Reader r(bytes);
+  const uint64_t version = r.Unsigned();
+  if (version != kBriefVersion) {
+    return absl::DataLossError(absl::StrCat("loan record: unknown brief version ", version));
+  }
+  LoanBrief brief;
+  brief.loan_id = r.String();
+  brief.customer_id = r.String();
+  brief.product_code = r.String();
+  brief.branch_id = r.String();
+  brief.currency_code = r.String();
+  brief.time_zone = r.String();
+  brief.event_sequence = r.Signed();
+  brief.next_boundary = r.OptionalDay();
+  brief.status_boundary = r.OptionalDay();
+  brief.planned_notices = r.PlannedNotices();
+  ARREARS_RETURN_IF_ERROR(r.Finish());
+  return brief;
 }
 
 }  // namespace arrears::overdue

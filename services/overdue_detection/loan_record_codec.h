@@ -2,12 +2,11 @@
 // records as blobs: the service's SQLite repository (one BLOB column next to
 // the loan id and next boundary) and InMemoryLoanStore.
 //
-// Format (version 1): a version byte, then every field of the record in a
-// fixed order as LEB128 varints (signed values zigzag-encoded, dates as days
-// since 1970-01-01, due dates as gaps, strings length-prefixed). A new
-// 12-installment loan takes 212 bytes, each repayment about 20 more, against
-// about 1.4 KB as C++ objects. The format is stable: a change of layout gets a new version
-// byte and Decode keeps reading the old ones.
+// Format (version 2; version 1, without the planned notices, still decodes): a version byte, then
+// every field of the record in a fixed order as LEB128 varints (signed values zigzag-encoded, dates
+// as days since 1970-01-01, due dates as gaps, strings length-prefixed). A new 12-installment loan
+// takes 212 bytes, each repayment about 20 more, against about 1.4 KB as C++ objects. The format is
+// stable: a change of layout gets a new version byte and Decode keeps reading the old ones.
 //
 // Decode() of bytes Encode() did not produce (truncated, trailing bytes,
 // unknown version, unknown currency or time zone) is DataLoss naming what
@@ -25,8 +24,17 @@ namespace arrears::overdue {
 
 class LoanRecordCodec {
  public:
-  static std::string Encode(const LoanRecord& record);
+  // Without `planned_notices`, the record's are left out (decoded empty):
+  // for stores that keep them in the LoanBrief and overlay it on Load.
+  static std::string Encode(const LoanRecord& record, bool planned_notices = true);
   static absl::StatusOr<LoanRecord> Decode(absl::string_view bytes);
+
+  // A LoanBrief alone (stores keep it apart from the record, see
+  // loan_store.h): about 60 bytes plus 20 per planned notice.
+  static std::string EncodeBrief(const LoanBrief& brief);
+  // The same into `*bytes`, reusing its buffer.
+  static void EncodeBrief(const LoanBrief& brief, std::string* bytes);
+  static absl::StatusOr<LoanBrief> DecodeBrief(absl::string_view bytes);
 };
 
 }  // namespace arrears::overdue

@@ -49,6 +49,17 @@ class LoanRecordCodecTest : public ::testing::Test {
     record.history = position.history;
     record.event_sequence = 17;
     record.next_boundary = D(2024, 5, 8);
+    record.status_boundary = D(2024, 5, 16);
+    PlannedNotice planned;
+    planned.notice = {.installment_number = 3,
+                      .due_date = D(2024, 5, 15),
+                      .amount_minor = 501000,
+                      .days_until_due = 7};
+    planned.figures = SnapshotFigures::Of(position);
+    planned.figures.as_of = D(2024, 5, 8);
+    planned.figures.next_due_date = D(2024, 5, 15);
+    record.planned_notices = {planned};
+    record.last_changed_at = absl::FromUnixMicros(1'712'345'678'901'234);
     return record;
   }
 
@@ -81,6 +92,9 @@ TEST_F(LoanRecordCodecTest, RoundTripsEveryField) {
   EXPECT_EQ(decoded.history, record.history);
   EXPECT_EQ(decoded.event_sequence, 17);
   EXPECT_EQ(decoded.next_boundary, D(2024, 5, 8));
+  EXPECT_EQ(decoded.status_boundary, D(2024, 5, 16));
+  EXPECT_EQ(decoded.planned_notices, record.planned_notices);
+  EXPECT_EQ(decoded.last_changed_at, record.last_changed_at);
 
   const ProductConfig& car = *catalog_.Find("CAR_LOAN");
   for (D day : {D(2024, 3, 25), D(2024, 9, 2), D(2024, 12, 1)}) {
@@ -89,6 +103,58 @@ TEST_F(LoanRecordCodecTest, RoundTripsEveryField) {
   // The decoded loan keeps validating new events as the original would.
   EXPECT_THAT(decoded.loan.Record(Repayment("LN-2024-000123", "R1", 1, D(2024, 2, 15))),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already posted")));
+}
+
+TEST_F(LoanRecordCodecTest, StoresCanLeaveThePlannedNoticesToTheBrief) {
+  const LoanRecord record = FullRecord();
+  ASSERT_OK_AND_ASSIGN(LoanRecord without, LoanRecordCodec::Decode(LoanRecordCodec::Encode(
+                                               record, /*planned_notices=*/false)));
+  EXPECT_TRUE(without.planned_notices.empty());
+  EXPECT_EQ(without.status_boundary, record.status_boundary);
+
+  const LoanBrief brief = LoanBrief::Of(record);
+  ASSERT_OK_AND_ASSIGN(LoanBrief decoded,
+                       LoanRecordCodec::DecodeBrief(LoanRecordCodec::EncodeBrief(brief)));
+  EXPECT_EQ(decoded.loan_id, "LN-2024-000123");
+  EXPECT_EQ(decoded.time_zone, "America/New_York");
+  EXPECT_EQ(decoded.currency_code, record.loan.currency().code());
+  EXPECT_EQ(decoded.event_sequence, 17);
+  EXPECT_EQ(decoded.next_boundary, D(2024, 5, 8));
+  EXPECT_EQ(decoded.status_boundary, D(2024, 5, 16));
+  EXPECT_EQ(decoded.planned_notices, record.planned_notices);
+  decoded.event_sequence = 18;
+  decoded.next_boundary = D(2024, 5, 16);
+  decoded.planned_notices.clear();
+  decoded.ApplyTo(&without);
+  EXPECT_EQ(without.event_sequence, 18);
+  EXPECT_EQ(without.next_boundary, D(2024, 5, 16));
+
+  const std::string bytes = LoanRecordCodec::EncodeBrief(brief);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_THAT(LoanRecordCodec::DecodeBrief(bytes.substr(0, length)),
+                StatusIs(absl::StatusCode::kDataLoss))
+        << "truncated to " << length;
+  }
+}
+
+TEST_F(LoanRecordCodecTest, DecodesVersionOneRecords) {
+  // A version-1 record is a version-2 one without the three trailing fields
+  // (status boundary, planned notices, last change: one zero byte each when
+  // unset).
+  LoanRecord record = FullRecord();
+  record.status_boundary.reset();
+  record.planned_notices.clear();
+  record.last_changed_at.reset();
+  std::string bytes = LoanRecordCodec::Encode(record);
+  ASSERT_EQ(bytes.substr(bytes.size() - 3), std::string(3, '\0'));
+  bytes = bytes.substr(0, bytes.size() - 3);
+  bytes[0] = 1;
+  ASSERT_OK_AND_ASSIGN(LoanRecord decoded, LoanRecordCodec::Decode(bytes));
+  // Without a plan the boundary wakes a full evaluation.
+  EXPECT_EQ(decoded.status_boundary, D(2024, 5, 8));
+  EXPECT_EQ(decoded.next_boundary, D(2024, 5, 8));
+  EXPECT_TRUE(decoded.planned_notices.empty());
+  EXPECT_EQ(decoded.event_sequence, 17);
 }
 
 TEST_F(LoanRecordCodecTest, TypicalLoanIsCompact) {

@@ -20,17 +20,22 @@
 #define ARREARS_SERVICES_OVERDUE_DETECTION_LOAN_STORE_H_
 
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "services/overdue_detection/delinquency_status.h"
 #include "services/overdue_detection/loan.h"
 #include "services/overdue_detection/loan_position.h"
+#include "services/overdue_detection/planned_notice.h"
+#include "services/overdue_detection/snapshot.h"
 
 namespace arrears::overdue {
 
@@ -53,8 +58,43 @@ struct LoanRecord {
   // loan_sequence of the last delinquency event emitted; 0 = none yet.
   int64_t event_sequence = 0;
   // When the calendar index must wake the loan; nullopt = never (closed, or
-  // charged off with nothing pending).
+  // charged off with nothing pending). The earlier of status_boundary and
+  // the first planned notice's day.
   absl::optional<absl::CivilDay> next_boundary;
+  // When the loan needs a full evaluation (NextBoundary, ledger.h; without
+  // the notice days while planned_notices covers them).
+  absl::optional<absl::CivilDay> status_boundary;
+  // The loan's pre-due notices before status_boundary, worked out at the
+  // last evaluation (planned_notice.h); emitted and dropped by the closes of
+  // their days.
+  std::vector<PlannedNotice> planned_notices;
+  // When the engine last changed the loan (update_time of its
+  // LoanDelinquency): a loan event recorded (not a repeat) or a delinquency
+  // event other than a notice emitted, at the engine clock's time.
+  absl::optional<absl::Time> last_changed_at;
+};
+
+// What the close needs to emit a loan's planned notices, without the facts:
+// its identity and the fields such a close changes. Stores keep it apart
+// from the record so that reading and writing it is cheap.
+struct LoanBrief {
+  std::string loan_id;
+  std::string customer_id;
+  std::string product_code;
+  std::string branch_id;
+  std::string currency_code;
+  std::string time_zone;
+  // As in LoanRecord; UpdateBrief() writes these three.
+  int64_t event_sequence = 0;
+  absl::optional<absl::CivilDay> next_boundary;
+  std::vector<PlannedNotice> planned_notices;
+  // As in LoanRecord (read-only here).
+  absl::optional<absl::CivilDay> status_boundary;
+
+  static LoanBrief Of(const LoanRecord& record);
+  // Copies the fields UpdateBrief() writes into `record`.
+  void ApplyTo(LoanRecord* record) const;
+  LoanIdentity identity() const;
 };
 
 class LoanStore {
@@ -67,6 +107,12 @@ class LoanStore {
   virtual absl::StatusOr<LoanRecord> Load(LoanHandle handle) = 0;
   // NotFound for an unknown handle.
   virtual absl::Status Update(LoanHandle handle, const LoanRecord& record) = 0;
+
+  // The brief of the stored record (LoanBrief::Of(Load(handle))) and the
+  // write of its mutable fields (as Load, ApplyTo, Update). These defaults
+  // decode the whole record; stores override them to touch only the brief.
+  virtual absl::StatusOr<LoanBrief> LoadBrief(LoanHandle handle);
+  virtual absl::Status UpdateBrief(LoanHandle handle, const LoanBrief& brief);
 
   // nullopt before the first SaveBusinessDate().
   virtual absl::StatusOr<absl::optional<absl::CivilDay>> LoadBusinessDate() = 0;

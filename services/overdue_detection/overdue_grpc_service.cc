@@ -50,6 +50,9 @@ grpc::Status OverdueGrpcService::GetLoanDelinquency(grpc::ServerContext*,
       *response->add_installments() = std::move(installment);
     }
     response->set_loan_sequence(view.event_sequence);
+    if (view.last_changed_at.has_value()) {
+      *response->mutable_update_time() = ToTimestamp(*view.last_changed_at);
+    }
     return absl::OkStatus();
   });
 }
@@ -68,6 +71,9 @@ grpc::Status OverdueGrpcService::ListDelinquentLoans(grpc::ServerContext*,
                                       request->product_codes().end());
     query.filter.branch_ids.assign(request->branch_ids().begin(), request->branch_ids().end());
     query.filter.min_dpd = request->min_dpd();
+    for (int value : request->states()) {
+      query.filter.states.push_back(static_cast<dv1::DelinquencyState>(value));
+    }
     query.page_size = request->page_size();
     query.page_token = request->page_token();
     ARREARS_ASSIGN_OR_RETURN(DelinquentLoanPage page, book_->ListDelinquentLoans(query));

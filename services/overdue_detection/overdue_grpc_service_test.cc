@@ -94,6 +94,45 @@ TEST_F(OverdueGrpcServiceTest, ClosesAndReadsALoan) {
   EXPECT_EQ(history.bucket_periods_size(), 2);
 }
 
+TEST_F(OverdueGrpcServiceTest, UpdateTimeIsTheLastChange) {
+  auto update_time = [&]() -> absl::Time {
+    grpc::ClientContext context;
+    dv1::GetLoanDelinquencyRequest request;
+    request.set_name("loans/A/delinquency");
+    dv1::LoanDelinquency loan;
+    EXPECT_TRUE(stub_->GetLoanDelinquency(&context, request, &loan).ok());
+    EXPECT_TRUE(loan.has_update_time());
+    return FromTimestamp(loan.update_time());
+  };
+  const absl::Time opened_at = f_.clock().Now();
+  EXPECT_EQ(update_time(), opened_at) << "opened";
+
+  dv1::CloseBusinessDayResponse closed;
+  f_.clock().Advance(absl::Hours(1));
+  ASSERT_TRUE(Close(D(2024, 1, 29), &closed).ok());
+  EXPECT_EQ(closed.events_emitted(), 1) << "a pre-due notice";
+  EXPECT_EQ(update_time(), opened_at) << "a notice is no change";
+
+  f_.clock().Advance(absl::Hours(1));
+  ASSERT_TRUE(Close(D(2024, 2, 2), &closed).ok());
+  EXPECT_EQ(closed.events_emitted(), 2) << "the due-date notice and STARTED";
+  const absl::Time started_at = f_.clock().Now();
+  EXPECT_EQ(update_time(), started_at);
+
+  f_.clock().Advance(absl::Hours(1));
+  ASSERT_TRUE(Close(D(2024, 2, 3), &closed).ok());
+  EXPECT_EQ(update_time(), started_at) << "DPD growing is no change";
+
+  f_.clock().Advance(absl::Hours(1));
+  ASSERT_OK(f_.Deliver(Repayment("A", "R1", 1000, D(2024, 2, 3)), "pay-1"));
+  const absl::Time paid_at = f_.clock().Now();
+  EXPECT_EQ(update_time(), paid_at) << "a repayment changes the balances";
+
+  f_.clock().Advance(absl::Hours(1));
+  ASSERT_OK(f_.Deliver(Repayment("A", "R1", 1000, D(2024, 2, 3)), "pay-1-again"));
+  EXPECT_EQ(update_time(), paid_at) << "a repeated repayment changes nothing";
+}
+
 TEST_F(OverdueGrpcServiceTest, BadRequestsAreInvalidArgumentNamingTheField) {
   auto expect_invalid = [](const grpc::Status& status, const std::string& field) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
@@ -141,6 +180,14 @@ TEST_F(OverdueGrpcServiceTest, BadRequestsAreInvalidArgumentNamingTheField) {
     request.set_min_dpd(-3);
     dv1::ListDelinquentLoansResponse response;
     expect_invalid(stub_->ListDelinquentLoans(&context, request, &response), "min_dpd: ");
+  }
+  {
+    grpc::ClientContext context;
+    dv1::ListDelinquentLoansRequest request;
+    request.add_states(dv1::DELINQUENCY_STATE_CHARGED_OFF);
+    request.add_states(dv1::DELINQUENCY_STATE_CURRENT);
+    dv1::ListDelinquentLoansResponse response;
+    expect_invalid(stub_->ListDelinquentLoans(&context, request, &response), "states[1]: ");
   }
   {
     grpc::ClientContext context;

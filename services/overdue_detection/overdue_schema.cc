@@ -74,6 +74,17 @@ std::vector<store::Migration> OverdueMigrations() {
        "  WHERE dead_at_us IS NULL;"
        "CREATE INDEX overdue_parked_dead ON overdue_parked_events (sequence)"
        "  WHERE dead_at_us IS NOT NULL;"},
+      {store::kFirstServiceMigrationVersion + 3, "add overdue_loans.brief",
+       // The LoanBrief (loan_store.h): what a close needs to emit a current
+       // loan's planned notices, read and written without the record. NULL
+       // in rows written before (their record is complete).
+       "ALTER TABLE overdue_loans ADD COLUMN brief BLOB;"},
+      {store::kFirstServiceMigrationVersion + 4, "list charged-off loans too",
+       // Delinquent and charged-off loans (states 2, 3) by DPD descending
+       // (oldest overdue due date first; none = 9999-12-31, DPD 0, last),
+       // then loan id: ListDelinquentLoans' order and page cursor.
+       "CREATE INDEX overdue_loans_listed ON overdue_loans"
+       "  (COALESCE(oldest_overdue_day, 2932896), loan_id) WHERE state IN (2, 3);"},
   };
 }
 

@@ -1,5 +1,6 @@
 #include "services/overdue_detection/sqlite_delinquency_index.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -12,15 +13,23 @@ namespace {
 
 // Filter lists travel as one JSON array parameter each (json_each), so the
 // SQL text stays constant (one cached statement) whatever the list lengths.
+// ?9 lists [product, first day, last day] ranges of oldest_overdue_day (the
+// sort day, see kSortDay) whose DPD has an allowed bucket and class.
 constexpr absl::string_view kListDelinquent =
-    "SELECT loan_id, oldest_overdue_day FROM overdue_loans INDEXED BY overdue_loans_delinquent"
-    " WHERE state = 2 AND oldest_overdue_day <= ?1"
-    " AND (oldest_overdue_day, loan_id) > (?2, ?3)"
-    " AND (?4 IS NULL OR bucket_code IN (SELECT value FROM json_each(?4)))"
-    " AND (?5 IS NULL OR regulatory_class IN (SELECT value FROM json_each(?5)))"
+    "SELECT loan_id, COALESCE(oldest_overdue_day, 2932896) AS sort_day"
+    " FROM overdue_loans INDEXED BY overdue_loans_listed"
+    // min_dpd 0 (?1 = ?5) admits DPD 0 too: every sort day.
+    " WHERE state IN (2, 3)"
+    " AND COALESCE(oldest_overdue_day, 2932896) <= (CASE WHEN ?1 >= ?5 THEN 2932896 ELSE ?1 END)"
+    " AND (COALESCE(oldest_overdue_day, 2932896), loan_id) > (?2, ?3)"
+    " AND state IN (SELECT value FROM json_each(?4))"
     " AND (?6 IS NULL OR product_code IN (SELECT value FROM json_each(?6)))"
     " AND (?7 IS NULL OR branch_id IN (SELECT value FROM json_each(?7)))"
-    " ORDER BY oldest_overdue_day, loan_id LIMIT ?8";
+    " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(?9) AS r"
+    "   WHERE json_extract(r.value, '$[0]') = product_code"
+    "   AND COALESCE(oldest_overdue_day, ?5) BETWEEN json_extract(r.value, '$[1]')"
+    "   AND json_extract(r.value, '$[2]')))"
+    " ORDER BY COALESCE(oldest_overdue_day, 2932896), loan_id LIMIT ?8";
 constexpr absl::string_view kDeleteMonthEnd =
     "DELETE FROM overdue_month_end_buckets WHERE month_end = ?1";
 constexpr absl::string_view kSnapshotMonthEnd =
@@ -49,11 +58,55 @@ void BindList(store::SqliteStatement& statement, int index, const std::vector<T>
   statement.BindText(index, *storage);
 }
 
+// The day number of kNoOverdueDay, spelled in the SQL above and in the
+// index (overdue_schema.cc).
+static_assert(kNoOverdueDay - absl::CivilDay(1970, 1, 1) == 2932896);
+
+bool Allowed(const std::vector<std::string>& codes, const std::string& code) {
+  return codes.empty() || std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// [product, first oldest overdue day, last one] for each stretch of DPD of
+// each product whose bucket and class pass the filter, on `business_date`;
+// nullopt when neither filter is set.
+absl::optional<nlohmann::json> DpdRanges(const DelinquentLoanFilter& filter,
+                                         const ProductCatalog& products,
+                                         absl::CivilDay business_date) {
+  if (filter.bucket_codes.empty() && filter.regulatory_classes.empty()) return absl::nullopt;
+  nlohmann::json ranges = nlohmann::json::array();
+  const int64_t today = DayNumber(business_date);
+  for (const ProductConfig& product : products.products()) {
+    // Bucket and class are constant between consecutive boundaries.
+    std::vector<int64_t> starts = {0};
+    for (int32_t boundary : product.dpd_boundaries()) starts.push_back(boundary);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const int64_t low = starts[i];
+      if (i + 1 < starts.size() && starts[i + 1] <= low) continue;
+      const int32_t ordinal = product.BucketOrdinalFor(low);
+      const bool bucket_ok = ordinal >= 0 &&
+                             ordinal < static_cast<int32_t>(product.buckets.size()) &&
+                             Allowed(filter.bucket_codes, product.buckets[ordinal].code);
+      const delinquency::v1::RegulatoryClass regulatory_class = product.ClassFor(low);
+      const bool class_ok =
+          filter.regulatory_classes.empty() ||
+          std::find(filter.regulatory_classes.begin(), filter.regulatory_classes.end(),
+                    regulatory_class) != filter.regulatory_classes.end();
+      if (!bucket_ok || !class_ok) continue;
+      // DPD in [low, next start - 1], i.e. oldest overdue day in
+      // [today - (next start - 1), today - low]; open-ended for the last.
+      const int64_t first_day =
+          i + 1 < starts.size() ? today - (starts[i + 1] - 1) : std::numeric_limits<int64_t>::min();
+      ranges.push_back(nlohmann::json::array({product.code, first_day, today - low}));
+    }
+  }
+  return ranges;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<DelinquentRow>> SqliteDelinquencyIndex::ListDelinquent(
-    store::Transaction& txn, const DelinquentLoanFilter& filter, absl::CivilDay business_date,
-    const absl::optional<DelinquentCursor>& after, int limit) {
+    store::Transaction& txn, const DelinquentLoanFilter& filter, const ProductCatalog& products,
+    absl::CivilDay business_date, const absl::optional<DelinquentCursor>& after, int limit) {
   ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * sqlite, db_->Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select, sqlite->Prepare(kListDelinquent));
   select.BindInt64(1, DayNumber(business_date) - filter.min_dpd);
@@ -65,14 +118,23 @@ absl::StatusOr<std::vector<DelinquentRow>> SqliteDelinquencyIndex::ListDelinquen
     select.BindText(3, "");
   }
   // JSON texts bound by reference: they must outlive the statement's use.
-  std::string buckets, classes, products, branches;
-  std::vector<int> class_numbers(filter.regulatory_classes.begin(),
-                                 filter.regulatory_classes.end());
-  BindList(select, 4, filter.bucket_codes, &buckets);
-  BindList(select, 5, class_numbers, &classes);
-  BindList(select, 6, filter.product_codes, &products);
+  std::string states, products_json, branches, ranges_json;
+  std::vector<int> state_numbers(filter.states.begin(), filter.states.end());
+  if (state_numbers.empty()) {
+    state_numbers = {delinquency::v1::DELINQUENCY_STATE_DELINQUENT,
+                     delinquency::v1::DELINQUENCY_STATE_CHARGED_OFF};
+  }
+  BindList(select, 4, state_numbers, &states);
+  select.BindInt64(5, DayNumber(business_date));
+  BindList(select, 6, filter.product_codes, &products_json);
   BindList(select, 7, filter.branch_ids, &branches);
   select.BindInt64(8, limit);
+  if (absl::optional<nlohmann::json> ranges = DpdRanges(filter, products, business_date)) {
+    ranges_json = ranges->dump();
+    select.BindText(9, ranges_json);
+  } else {
+    select.BindNull(9);
+  }
   std::vector<DelinquentRow> rows;
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());

@@ -2,11 +2,16 @@
 // columns of overdue_loans (overdue_schema.h), so that none of them scans the
 // book or decodes records it does not return:
 //
-//  - ListDelinquent: delinquent loans by DPD descending then loan id, through
-//    the partial index on (oldest_overdue_day, loan_id) of delinquent loans;
-//    DPD = business date - oldest overdue due date, so a minimum DPD is an
-//    upper bound on that date and the order needs no daily update. Filters
-//    (bucket code, class, product, branch) are checked on the indexed rows.
+//  - ListDelinquent: delinquent and charged-off loans by DPD descending then
+//    loan id, through the partial index on (oldest overdue day, loan_id) of
+//    those two states (a charged-off loan without an overdue installment,
+//    written off while current, sorts as DPD 0: last); DPD = business date -
+//    oldest overdue due date, so a minimum DPD is an upper bound on that date
+//    and the order needs no daily update. Filters (state, product, branch,
+//    and bucket code and class as DPD ranges of each product: a charged-off
+//    loan is not re-evaluated, so its stored bucket and class are those of
+//    its charge-off, while its DPD keeps growing) are checked on the indexed
+//    rows.
 //  - month-end bucket snapshots: the bucket of every delinquent loan when a
 //    close passes a month end (one INSERT ... SELECT over the same index:
 //    cost proportional to delinquent loans), and the number of loans that
@@ -33,6 +38,7 @@
 #include "common/store/sqlite_database.h"
 #include "common/store/transaction.h"
 #include "services/overdue_detection/loan_store.h"
+#include "services/overdue_detection/product_config.h"
 
 namespace arrears::overdue {
 
@@ -43,6 +49,8 @@ struct DelinquentLoanFilter {
   std::vector<std::string> product_codes;
   std::vector<std::string> branch_ids;
   int32_t min_dpd = 0;
+  // DELINQUENT and/or CHARGED_OFF; empty = both.
+  std::vector<delinquency::v1::DelinquencyState> states;
 };
 
 // A position in the listing order; the next page starts after it.
@@ -53,8 +61,13 @@ struct DelinquentCursor {
 
 struct DelinquentRow {
   std::string loan_id;
+  // kNoOverdueDay for a charged-off loan with nothing overdue (DPD 0).
   absl::CivilDay oldest_overdue_due_date;
 };
+
+// The sort date of a listed loan that has no overdue due date: after every
+// real one, so it lists last (DPD 0).
+inline constexpr absl::CivilDay kNoOverdueDay(9999, 12, 31);
 
 struct MonthEndSnapshot {
   // Loans with a handle below this existed at the month end.
@@ -69,10 +82,11 @@ class SqliteDelinquencyIndex {
   explicit SqliteDelinquencyIndex(store::SqliteDatabase* db) : db_(db) {}
 
   // Up to `limit` delinquent loans matching `filter` on `business_date`,
-  // after `after`, in listing order.
+  // after `after`, in listing order. `products` gives each product's
+  // buckets and classes by DPD.
   absl::StatusOr<std::vector<DelinquentRow>> ListDelinquent(
-      store::Transaction& txn, const DelinquentLoanFilter& filter, absl::CivilDay business_date,
-      const absl::optional<DelinquentCursor>& after, int limit);
+      store::Transaction& txn, const DelinquentLoanFilter& filter, const ProductCatalog& products,
+      absl::CivilDay business_date, const absl::optional<DelinquentCursor>& after, int limit);
 
   // Records the month-end snapshot of `month_end` from the current columns
   // (replacing one taken before for that date).

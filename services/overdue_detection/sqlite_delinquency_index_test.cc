@@ -39,6 +39,11 @@ class SqliteDelinquencyIndexTest : public ::testing::Test {
     Add("D", "CAR_LOAN", "BR1", dv1::DELINQUENCY_STATE_CURRENT, 0, 1, absl::nullopt);
     Add("E", "CAR_LOAN", "BR1", dv1::DELINQUENCY_STATE_CHARGED_OFF, 7, 5, D(2023, 1, 1));
     Add("F", "CAR_LOAN", "BR1", dv1::DELINQUENCY_STATE_DELINQUENT, 2, 2, D(2024, 3, 1));
+    // Charged off at 120 DPD (M4) and never re-evaluated since: 122 DPD
+    // today, M5.
+    Add("G", "CAR_LOAN", "BR1", dv1::DELINQUENCY_STATE_CHARGED_OFF, 4, 3, D(2023, 12, 1));
+    // Written off while current: DPD 0.
+    Add("H", "CAR_LOAN", "BR2", dv1::DELINQUENCY_STATE_CHARGED_OFF, 0, 1, absl::nullopt);
   }
 
   void Add(const std::string& id, const std::string& product, const std::string& branch,
@@ -64,8 +69,9 @@ class SqliteDelinquencyIndexTest : public ::testing::Test {
                                 int limit = 100) {
     std::vector<std::string> ids;
     EXPECT_OK(db_->InTransaction([&](store::Transaction& txn) -> absl::Status {
-      ARREARS_ASSIGN_OR_RETURN(std::vector<DelinquentRow> rows,
-                               index_->ListDelinquent(txn, filter, kToday, after, limit));
+      ARREARS_ASSIGN_OR_RETURN(
+          std::vector<DelinquentRow> rows,
+          index_->ListDelinquent(txn, filter, *products_, kToday, after, limit));
       for (const DelinquentRow& row : rows) ids.push_back(row.loan_id);
       return absl::OkStatus();
     }));
@@ -81,21 +87,46 @@ class SqliteDelinquencyIndexTest : public ::testing::Test {
   std::unique_ptr<SqliteDelinquencyIndex> index_;
 };
 
-TEST_F(SqliteDelinquencyIndexTest, ListsDelinquentLoansByDpdThenId) {
-  EXPECT_THAT(List({}), ElementsAre("C", "A", "F", "B"))
-      << "charged-off and current loans are not listed";
-  EXPECT_THAT(List({.min_dpd = 31}), ElementsAre("C", "A", "F")) << "B is 12 days past due";
-  EXPECT_THAT(List({.min_dpd = 32}), ElementsAre("C"));
-  EXPECT_THAT(List({.bucket_codes = {"M2", "M4"}}), ElementsAre("C", "A", "F"));
-  EXPECT_THAT(List({.regulatory_classes = {dv1::REGULATORY_CLASS_SUBSTANDARD}}), ElementsAre("C"));
-  EXPECT_THAT(List({.product_codes = {"CAR_LOAN"}, .branch_ids = {"BR1"}}), ElementsAre("A", "F"));
+TEST_F(SqliteDelinquencyIndexTest, ListsDelinquentAndChargedOffLoansByDpdThenId) {
+  EXPECT_THAT(List({}), ElementsAre("E", "G", "C", "A", "F", "B", "H"))
+      << "current loans are not listed; DPD 0 (H) last";
+  EXPECT_THAT(List({.min_dpd = 31}), ElementsAre("E", "G", "C", "A", "F"))
+      << "B is 12 days past due";
+  EXPECT_THAT(List({.min_dpd = 32}), ElementsAre("E", "G", "C"));
+  EXPECT_THAT(List({.product_codes = {"CAR_LOAN"}, .branch_ids = {"BR1"}}),
+              ElementsAre("E", "G", "A", "F"));
   EXPECT_THAT(List({.branch_ids = {"BR\"9"}}), IsEmpty()) << "values are data, not SQL or JSON";
 }
 
+TEST_F(SqliteDelinquencyIndexTest, FiltersByState) {
+  EXPECT_THAT(List({.states = {dv1::DELINQUENCY_STATE_DELINQUENT}}),
+              ElementsAre("C", "A", "F", "B"));
+  EXPECT_THAT(List({.states = {dv1::DELINQUENCY_STATE_CHARGED_OFF}}), ElementsAre("E", "G", "H"));
+  EXPECT_THAT(
+      List({.states = {dv1::DELINQUENCY_STATE_CHARGED_OFF, dv1::DELINQUENCY_STATE_DELINQUENT}}),
+      ElementsAre("E", "G", "C", "A", "F", "B", "H"));
+}
+
+TEST_F(SqliteDelinquencyIndexTest, BucketAndClassFollowTheDpdOfToday) {
+  EXPECT_THAT(List({.bucket_codes = {"M2", "M4"}}), ElementsAre("C", "A", "F"))
+      << "G was charged off in M4 but is in M5 now";
+  EXPECT_THAT(List({.bucket_codes = {"M5"}}), ElementsAre("G"));
+  EXPECT_THAT(List({.bucket_codes = {"M7+"}}), ElementsAre("E"));
+  EXPECT_THAT(List({.bucket_codes = {"CURRENT"}}), ElementsAre("H"));
+  EXPECT_THAT(List({.regulatory_classes = {dv1::REGULATORY_CLASS_SUBSTANDARD}}),
+              ElementsAre("G", "C"));
+  EXPECT_THAT(List({.regulatory_classes = {dv1::REGULATORY_CLASS_LOSS}}), ElementsAre("E"));
+  EXPECT_THAT(List({.bucket_codes = {"M4", "M5"},
+                    .regulatory_classes = {dv1::REGULATORY_CLASS_SUBSTANDARD},
+                    .states = {dv1::DELINQUENCY_STATE_CHARGED_OFF}}),
+              ElementsAre("G"));
+}
+
 TEST_F(SqliteDelinquencyIndexTest, PagesResumeAfterTheCursor) {
-  EXPECT_THAT(List({}, absl::nullopt, 2), ElementsAre("C", "A"));
+  EXPECT_THAT(List({}, absl::nullopt, 2), ElementsAre("E", "G"));
   EXPECT_THAT(List({}, DelinquentCursor{D(2024, 3, 1), "A"}, 2), ElementsAre("F", "B"));
-  EXPECT_THAT(List({}, DelinquentCursor{D(2024, 3, 20), "B"}, 2), IsEmpty());
+  EXPECT_THAT(List({}, DelinquentCursor{D(2024, 3, 20), "B"}, 2), ElementsAre("H"));
+  EXPECT_THAT(List({}, DelinquentCursor{kNoOverdueDay, "H"}, 2), IsEmpty());
 }
 
 TEST_F(SqliteDelinquencyIndexTest, MonthEndSnapshotsKeepDelinquentBuckets) {
@@ -109,7 +140,7 @@ TEST_F(SqliteDelinquencyIndexTest, MonthEndSnapshotsKeepDelinquentBuckets) {
                              index_->LoadMonthEnd(txn, D(2024, 3, 31)));
     EXPECT_TRUE(snapshot.has_value());
     if (!snapshot.has_value()) return absl::OkStatus();
-    EXPECT_EQ(snapshot->loan_handles, 6);
+    EXPECT_EQ(snapshot->loan_handles, 8);
     EXPECT_THAT(snapshot->bucket_by_handle,
                 ::testing::UnorderedElementsAre(std::make_pair(0u, 2), std::make_pair(1u, 1),
                                                 std::make_pair(2u, 4), std::make_pair(5u, 2)));

@@ -14,13 +14,16 @@ namespace {
 constexpr absl::string_view kFind = "SELECT handle FROM overdue_loans WHERE loan_id = ?1";
 constexpr absl::string_view kInsert =
     "INSERT INTO overdue_loans (loan_id, next_boundary, product_code, branch_id, currency_code,"
-    " state, bucket_ordinal, bucket_code, regulatory_class, oldest_overdue_day, record)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (loan_id) DO NOTHING";
+    " state, bucket_ordinal, bucket_code, regulatory_class, oldest_overdue_day, record, brief)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (loan_id) DO NOTHING";
 constexpr absl::string_view kUpdate =
     "UPDATE overdue_loans SET next_boundary = ?2, product_code = ?3, branch_id = ?4,"
     " currency_code = ?5, state = ?6, bucket_ordinal = ?7, bucket_code = ?8,"
-    " regulatory_class = ?9, oldest_overdue_day = ?10, record = ?11 WHERE handle = ?1";
-constexpr absl::string_view kLoad = "SELECT record FROM overdue_loans WHERE handle = ?1";
+    " regulatory_class = ?9, oldest_overdue_day = ?10, record = ?11, brief = ?12 WHERE handle = ?1";
+constexpr absl::string_view kLoad = "SELECT record, brief FROM overdue_loans WHERE handle = ?1";
+constexpr absl::string_view kLoadBrief = "SELECT brief FROM overdue_loans WHERE handle = ?1";
+constexpr absl::string_view kUpdateBrief =
+    "UPDATE overdue_loans SET next_boundary = ?2, brief = ?3 WHERE handle = ?1";
 constexpr absl::string_view kLoadBusinessDate = "SELECT day FROM overdue_business_date";
 constexpr absl::string_view kSaveBusinessDate =
     "INSERT INTO overdue_business_date (id, day) VALUES (1, ?1)"
@@ -28,11 +31,35 @@ constexpr absl::string_view kSaveBusinessDate =
 constexpr absl::string_view kBoundaries =
     "SELECT handle, next_boundary FROM overdue_loans INDEXED BY overdue_loans_by_boundary"
     " WHERE next_boundary IS NOT NULL";
-constexpr absl::string_view kRecords = "SELECT handle, record FROM overdue_loans ORDER BY handle";
+constexpr absl::string_view kRecords =
+    "SELECT handle, record, brief FROM overdue_loans ORDER BY handle";
 
 // Rowids start at 1; handles at 0.
 int64_t RowId(LoanHandle handle) { return static_cast<int64_t>(handle) + 1; }
 LoanHandle HandleOf(int64_t rowid) { return static_cast<LoanHandle>(rowid - 1); }
+
+void BindOptionalDay(store::SqliteStatement& statement, int index,
+                     const absl::optional<absl::CivilDay>& day) {
+  if (day.has_value()) {
+    statement.BindInt64(index, DayNumber(*day));
+  } else {
+    statement.BindNull(index);
+  }
+}
+
+// The record of columns `record` and `brief` (NULL in rows written before
+// briefs existed: the record is then complete).
+absl::StatusOr<LoanRecord> DecodeRow(const store::SqliteStatement& row, int record_column,
+                                     int brief_column, LoanHandle handle) {
+  absl::StatusOr<LoanRecord> record = LoanRecordCodec::Decode(row.ColumnBlob(record_column));
+  if (!record.ok()) return Annotate(record.status(), absl::StrCat("loan handle ", handle));
+  if (!row.ColumnIsNull(brief_column)) {
+    absl::StatusOr<LoanBrief> brief = LoanRecordCodec::DecodeBrief(row.ColumnBlob(brief_column));
+    if (!brief.ok()) return Annotate(brief.status(), absl::StrCat("loan handle ", handle));
+    brief->ApplyTo(&*record);
+  }
+  return record;
+}
 
 }  // namespace
 
@@ -59,12 +86,8 @@ absl::StatusOr<store::SqliteTransaction*> SqliteLoanStore::Bound() const {
 }
 
 void SqliteLoanStore::BindColumns(store::SqliteStatement& statement, const LoanRecord& record,
-                                  const std::string& encoded) const {
-  if (record.next_boundary.has_value()) {
-    statement.BindInt64(2, DayNumber(*record.next_boundary));
-  } else {
-    statement.BindNull(2);
-  }
+                                  const std::string& encoded, const std::string& brief) const {
+  BindOptionalDay(statement, 2, record.next_boundary);
   const Loan& loan = record.loan;
   statement.BindText(3, loan.product_code());
   statement.BindText(4, loan.branch_id());
@@ -86,6 +109,7 @@ void SqliteLoanStore::BindColumns(store::SqliteStatement& statement, const LoanR
     statement.BindNull(10);
   }
   statement.BindBlob(11, encoded);
+  statement.BindBlob(12, brief);
 }
 
 absl::StatusOr<absl::optional<LoanHandle>> SqliteLoanStore::Find(absl::string_view loan_id) {
@@ -99,10 +123,11 @@ absl::StatusOr<absl::optional<LoanHandle>> SqliteLoanStore::Find(absl::string_vi
 
 absl::StatusOr<LoanHandle> SqliteLoanStore::Insert(const LoanRecord& record) {
   ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * txn, Bound());
-  const std::string encoded = LoanRecordCodec::Encode(record);
+  const std::string encoded = LoanRecordCodec::Encode(record, /*planned_notices=*/false);
+  const std::string brief = LoanRecordCodec::EncodeBrief(LoanBrief::Of(record));
   ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement insert, txn->Prepare(kInsert));
   insert.BindText(1, record.loan.loan_id());
-  BindColumns(insert, record, encoded);
+  BindColumns(insert, record, encoded, brief);
   ARREARS_RETURN_IF_ERROR(insert.Run());
   if (insert.ChangedRows() == 0) {
     return absl::AlreadyExistsError(
@@ -117,17 +142,47 @@ absl::StatusOr<LoanRecord> SqliteLoanStore::Load(LoanHandle handle) {
   load.BindInt64(1, RowId(handle));
   ARREARS_ASSIGN_OR_RETURN(const bool row, load.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
-  absl::StatusOr<LoanRecord> record = LoanRecordCodec::Decode(load.ColumnBlob(0));
-  if (!record.ok()) return Annotate(record.status(), absl::StrCat("loan handle ", handle));
-  return record;
+  return DecodeRow(load, 0, 1, handle);
+}
+
+absl::StatusOr<LoanBrief> SqliteLoanStore::LoadBrief(LoanHandle handle) {
+  ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * txn, Bound());
+  {
+    ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement load, txn->Prepare(kLoadBrief));
+    load.BindInt64(1, RowId(handle));
+    ARREARS_ASSIGN_OR_RETURN(const bool row, load.Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
+    if (!load.ColumnIsNull(0)) {
+      absl::StatusOr<LoanBrief> brief = LoanRecordCodec::DecodeBrief(load.ColumnBlob(0));
+      if (!brief.ok()) return Annotate(brief.status(), absl::StrCat("loan handle ", handle));
+      return brief;
+    }
+  }
+  return LoanStore::LoadBrief(handle);
+}
+
+absl::Status SqliteLoanStore::UpdateBrief(LoanHandle handle, const LoanBrief& brief) {
+  ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * txn, Bound());
+  // Bound without a copy: must outlive Run().
+  const std::string encoded = LoanRecordCodec::EncodeBrief(brief);
+  ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement update, txn->Prepare(kUpdateBrief));
+  update.BindInt64(1, RowId(handle));
+  BindOptionalDay(update, 2, brief.next_boundary);
+  update.BindBlob(3, encoded);
+  ARREARS_RETURN_IF_ERROR(update.Run());
+  if (update.ChangedRows() == 0) {
+    return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqliteLoanStore::Update(LoanHandle handle, const LoanRecord& record) {
   ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * txn, Bound());
-  const std::string encoded = LoanRecordCodec::Encode(record);
+  const std::string encoded = LoanRecordCodec::Encode(record, /*planned_notices=*/false);
+  const std::string brief = LoanRecordCodec::EncodeBrief(LoanBrief::Of(record));
   ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement update, txn->Prepare(kUpdate));
   update.BindInt64(1, RowId(handle));
-  BindColumns(update, record, encoded);
+  BindColumns(update, record, encoded, brief);
   ARREARS_RETURN_IF_ERROR(update.Run());
   if (update.ChangedRows() == 0) {
     return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
@@ -169,9 +224,8 @@ absl::Status SqliteLoanStore::ForEachRecord(
     ARREARS_ASSIGN_OR_RETURN(const bool row, scan.Step());
     if (!row) return absl::OkStatus();
     const LoanHandle handle = HandleOf(scan.ColumnInt64(0));
-    absl::StatusOr<LoanRecord> record = LoanRecordCodec::Decode(scan.ColumnBlob(1));
-    if (!record.ok()) return Annotate(record.status(), absl::StrCat("loan handle ", handle));
-    ARREARS_RETURN_IF_ERROR(visit(handle, *record));
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord record, DecodeRow(scan, 1, 2, handle));
+    ARREARS_RETURN_IF_ERROR(visit(handle, record));
   }
 }
 

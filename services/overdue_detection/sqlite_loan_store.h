@@ -7,7 +7,10 @@
 // derived from the record on every Insert/Update (next boundary, product,
 // branch, currency, state, bucket ordinal and code, class, oldest overdue due
 // date), which the start-up calendar rebuild and the delinquency queries
-// (sqlite_delinquency_index.h) read without decoding records.
+// (sqlite_delinquency_index.h) read without decoding records, and the
+// LoanBrief in its own column (the record is stored without the planned
+// notices, which the brief holds), which the close reads and rewrites alone
+// for a loan whose only business that day is planned notices.
 //
 // Transactions: LoanStore calls carry no transaction, so the store is bound
 // to the caller's open transaction for the duration of a call sequence:
@@ -68,6 +71,9 @@ class SqliteLoanStore final : public LoanStore {
   absl::StatusOr<LoanHandle> Insert(const LoanRecord& record) override;
   absl::StatusOr<LoanRecord> Load(LoanHandle handle) override;
   absl::Status Update(LoanHandle handle, const LoanRecord& record) override;
+  // The `brief` column alone (the record's when a row has none yet).
+  absl::StatusOr<LoanBrief> LoadBrief(LoanHandle handle) override;
+  absl::Status UpdateBrief(LoanHandle handle, const LoanBrief& brief) override;
   absl::StatusOr<absl::optional<absl::CivilDay>> LoadBusinessDate() override;
   absl::Status SaveBusinessDate(absl::CivilDay date) override;
   absl::Status ForEachNextBoundary(
@@ -80,7 +86,7 @@ class SqliteLoanStore final : public LoanStore {
   // Binds parameters 2.. of the insert/update statements (everything but the
   // loan id / handle).
   void BindColumns(store::SqliteStatement& statement, const LoanRecord& record,
-                   const std::string& encoded) const;
+                   const std::string& encoded, const std::string& brief) const;
 
   store::SqliteDatabase* const db_;
   const std::shared_ptr<const ProductCatalog> products_;

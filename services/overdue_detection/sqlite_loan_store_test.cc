@@ -139,6 +139,55 @@ TEST_F(SqliteLoanStoreTest, KeepsRecordsUnderDenseHandles) {
   }));
 }
 
+TEST_F(SqliteLoanStoreTest, TheBriefIsReadAndWrittenAloneAndOverridesTheRecord) {
+  LoanRecord record = Record("A", D(2024, 1, 1));
+  record.status_boundary = D(2024, 1, 20);
+  PlannedNotice planned;
+  planned.notice = {.installment_number = 1,
+                    .due_date = D(2024, 2, 1),
+                    .amount_minor = 105000,
+                    .days_until_due = 7};
+  planned.figures.as_of = D(2024, 1, 25);
+  record.planned_notices = {planned};
+  ASSERT_OK(db_->InTransaction([&](store::Transaction& txn) -> absl::Status {
+    ARREARS_ASSIGN_OR_RETURN(SqliteLoanStore::Binding bound, store_->Bind(txn));
+    EXPECT_THAT(store_->Insert(record), IsOkAndHolds(0u));
+    ARREARS_ASSIGN_OR_RETURN(LoanBrief brief, store_->LoadBrief(0));
+    EXPECT_EQ(brief.loan_id, "A");
+    EXPECT_EQ(brief.status_boundary, D(2024, 1, 20));
+    EXPECT_EQ(brief.planned_notices, record.planned_notices);
+    EXPECT_THAT(store_->LoadBrief(3), StatusIs(absl::StatusCode::kNotFound));
+
+    // What a notice-only close writes: the record's column stays as it was.
+    brief.event_sequence = 4;
+    brief.planned_notices.clear();
+    brief.next_boundary = D(2024, 1, 20);
+    ARREARS_RETURN_IF_ERROR(store_->UpdateBrief(0, brief));
+    EXPECT_THAT(store_->UpdateBrief(3, brief), StatusIs(absl::StatusCode::kNotFound));
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord loaded, store_->Load(0));
+    EXPECT_EQ(loaded.event_sequence, 4);
+    EXPECT_EQ(loaded.next_boundary, D(2024, 1, 20));
+    EXPECT_TRUE(loaded.planned_notices.empty());
+    std::vector<std::pair<LoanHandle, absl::optional<D>>> boundaries;
+    ARREARS_RETURN_IF_ERROR(store_->ForEachNextBoundary(
+        [&](LoanHandle h, absl::optional<D> day) { boundaries.emplace_back(h, day); }));
+    EXPECT_THAT(boundaries, ::testing::ElementsAre(::testing::Pair(0u, Optional(D(2024, 1, 20)))))
+        << "the calendar rebuild sees the brief's boundary";
+
+    // A row from before the brief column: the record alone is the truth.
+    ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * sqlite, db_->Unwrap(txn));
+    ARREARS_RETURN_IF_ERROR(sqlite->Execute("UPDATE overdue_loans SET brief = NULL"));
+    ARREARS_ASSIGN_OR_RETURN(LoanBrief derived, store_->LoadBrief(0));
+    EXPECT_EQ(derived.loan_id, "A");
+    EXPECT_EQ(derived.event_sequence, 0) << "the record's, not the dropped brief's";
+    EXPECT_EQ(derived.next_boundary, D(2024, 1, 11));
+    ARREARS_ASSIGN_OR_RETURN(LoanRecord old, store_->Load(0));
+    EXPECT_EQ(old.event_sequence, 0);
+    EXPECT_TRUE(old.planned_notices.empty()) << "records are stored without the plan";
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(SqliteLoanStoreTest, RefusesUseOutsideATransaction) {
   EXPECT_THAT(store_->Find("A"), StatusIs(absl::StatusCode::kFailedPrecondition,
                                           HasSubstr("outside a bound transaction")));
