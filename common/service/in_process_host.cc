@@ -35,9 +35,10 @@ absl::StatusOr<std::unique_ptr<InProcessHost>> InProcessHost::Create(
   host->processed_events_ = std::make_unique<store::SqliteProcessedEvents>(host->database_.get());
   host->outbox_ = std::make_unique<store::SqliteOutbox>(host->database_.get());
   host->lease_ = std::make_unique<store::SqliteLeaderLease>(host->database_.get());
-  ARREARS_ASSIGN_OR_RETURN(
-      host->relay_,
-      store::OutboxRelay::Create({}, host->outbox_.get(), host->lease_.get(), bus, clock));
+  ARREARS_ASSIGN_OR_RETURN(host->relay_,
+                           // Lease liveness is real time (see ServiceHost::Create).
+                           store::OutboxRelay::Create({}, host->outbox_.get(), host->lease_.get(),
+                                                      bus, &SystemClock::Get()));
   return host;
 }
 

@@ -59,8 +59,13 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
   ARREARS_ASSIGN_OR_RETURN(host->producer_, kafka::KafkaProducer::Create(kafka_config));
   store::OutboxRelayOptions relay_options;
   ARREARS_ASSIGN_OR_RETURN(
-      host->relay_, store::OutboxRelay::Create(relay_options, host->outbox_.get(),
-                                               host->lease_.get(), host->producer_.get(), clock));
+      host->relay_,
+      // The relay's lease measures whether its owner is alive, which is real
+      // time: on a simulated clock that stands still while a simulator waits
+      // for the outbox to drain, a SIGKILLed owner's lease would never expire
+      // and its restarted process could never publish.
+      store::OutboxRelay::Create(relay_options, host->outbox_.get(), host->lease_.get(),
+                                 host->producer_.get(), &SystemClock::Get()));
   ARREARS_RETURN_IF_ERROR(host->RegisterMetrics());
   return host;
 }
