@@ -22,3 +22,9 @@ for binary in "$BUILD_DIR"/bench/*/*_bench; do
   echo "== $(basename "$(dirname "$binary")"): $(basename "$binary")"
   "$binary"
 done
+# The whole system: a simulated loan book through the broker and the four
+# service processes, against the same book on the in-process bus.
+if [[ -x "$BUILD_DIR/tools/simulator/arrears-simulator" ]]; then
+  echo "== whole system pipeline: loan events in -> contact requests out"
+  python3 bench/system/pipeline_bench.py --build_dir "$BUILD_DIR" --source_dir .
+fi

@@ -1,5 +1,8 @@
 #include "tools/devbroker/dev_broker.h"
 
+#include <librdkafka/rdkafka_mock.h>
+
+#include <cstdint>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -67,18 +70,36 @@ absl::StatusOr<std::unique_ptr<DevBroker>> DevBroker::Create(const Options& opti
       TcpForwarder::Create(
           {.listen_port = options.port, .target_host = first.host, .target_port = first.port}));
   return std::unique_ptr<DevBroker>(
-      new DevBroker(std::move(cluster), std::move(forwarder), std::move(topics)));
+      new DevBroker(std::move(cluster), std::move(forwarder), std::move(topics), options.brokers));
 }
 
 DevBroker::DevBroker(std::unique_ptr<kafka::testing::MockCluster> cluster,
-                     std::unique_ptr<TcpForwarder> forwarder, std::vector<DevTopic> topics)
+                     std::unique_ptr<TcpForwarder> forwarder, std::vector<DevTopic> topics,
+                     int brokers)
     : cluster_(std::move(cluster)),
       forwarder_(std::move(forwarder)),
       topics_(std::move(topics)),
       bootstrap_(absl::StrCat("127.0.0.1:", forwarder_->port())),
-      broker_addresses_(cluster_->bootstrap_servers()) {}
+      broker_addresses_(cluster_->bootstrap_servers()),
+      brokers_(brokers) {}
 
 DevBroker::~DevBroker() { Stop(); }
+
+absl::Status DevBroker::SetReachable(bool reachable) {
+  if (cluster_ == nullptr) return absl::FailedPreconditionError("DevBroker: stopped");
+  // One call per broker rather than broker id -1: "all brokers" is not
+  // handled by every librdkafka release. The mock numbers brokers from 1.
+  for (int32_t id = 1; id <= brokers_; ++id) {
+    const rd_kafka_resp_err_t err = reachable ? rd_kafka_mock_broker_set_up(cluster_->mock(), id)
+                                              : rd_kafka_mock_broker_set_down(cluster_->mock(), id);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InternalError(
+          absl::StrCat("DevBroker: setting broker ", id,
+                       reachable ? " up: " : " down: ", rd_kafka_err2str(err)));
+    }
+  }
+  return absl::OkStatus();
+}
 
 void DevBroker::Stop() {
   // Forwarder first: no new bootstrap connections into a cluster being torn

@@ -16,13 +16,20 @@
 // Contract:
 // - After Create() returns, every topic of DevTopics(AllTopics(), ...) exists
 //   and bootstrap() accepts connections.
+// - SetReachable(false) starts a broker outage: every mock broker drops its
+//   client connections (so do the forwarder's bootstrap connections, which
+//   end at the first broker) and closes each new one at once, without any
+//   leader change; the data stays. SetReachable(true) ends it: clients
+//   reconnect on their own (librdkafka's reconnect backoff) and carry on.
+//   This is how fault-injection runs drop the broker connection.
 // - Stop() (also run by the destructor) closes the forwarder, then destroys
 //   the cluster, which may take up to ~1 s; all data is gone (nothing
 //   persists), and clients still connected do not recover, even if a new
 //   DevBroker takes the same port.
 //
-// Thread-safety: bootstrap() and topics() may be called from any thread;
-// Stop() from one thread at a time.
+// Thread-safety: bootstrap(), topics() and SetReachable() may be called from
+// any thread; Stop() from one thread at a time, not concurrently with
+// SetReachable().
 #ifndef ARREARS_TOOLS_DEVBROKER_DEV_BROKER_H_
 #define ARREARS_TOOLS_DEVBROKER_DEV_BROKER_H_
 
@@ -79,11 +86,16 @@ class DevBroker {
   // What Create() made, in creation order.
   const std::vector<DevTopic>& topics() const { return topics_; }
 
+  // false: every broker drops its connections and refuses new ones until
+  // SetReachable(true). Fails, naming the broker, if the mock rejects the
+  // change, or if the broker has been stopped.
+  absl::Status SetReachable(bool reachable);
+
   void Stop();
 
  private:
   DevBroker(std::unique_ptr<kafka::testing::MockCluster> cluster,
-            std::unique_ptr<TcpForwarder> forwarder, std::vector<DevTopic> topics);
+            std::unique_ptr<TcpForwarder> forwarder, std::vector<DevTopic> topics, int brokers);
 
   // Declared before the forwarder, so the forwarder stops first.
   std::unique_ptr<kafka::testing::MockCluster> cluster_;
@@ -91,6 +103,7 @@ class DevBroker {
   const std::vector<DevTopic> topics_;
   const std::string bootstrap_;
   const std::string broker_addresses_;
+  const int brokers_;
 };
 
 }  // namespace arrears::devbroker

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,13 @@ std::string ReadFirstLine(const std::filesystem::path& path) {
   std::string line;
   std::getline(in, line);
   return line;
+}
+
+// Whether the file at `path` contains `text`.
+bool FileContains(const std::filesystem::path& path, const std::string& text) {
+  std::ifstream in(path);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return content.find(text) != std::string::npos;
 }
 
 // The first line of `path` that starts with "bootstrap=" (stdout and stderr
@@ -110,7 +118,8 @@ class DevbrokerProcessTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     bootstrap_file_ = dir_ / "bootstrap";
-    const std::filesystem::path output = dir_ / "devbroker.out";
+    output_ = dir_ / "devbroker.out";
+    const std::filesystem::path& output = output_;
     ASSERT_OK_AND_ASSIGN(
         process_, Subprocess::Start({DEVBROKER_PATH, "--port=0",
                                      absl::StrCat("--bootstrap_file=", bootstrap_file_.string())},
@@ -141,6 +150,7 @@ class DevbrokerProcessTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::filesystem::path bootstrap_file_;
+  std::filesystem::path output_;  // its stdout and stderr
   std::unique_ptr<Subprocess> process_;
   std::string bootstrap_;
 };
@@ -229,6 +239,24 @@ TEST_F(DevbrokerProcessTest, KcatListsTheTopics) {
 TEST_F(DevbrokerProcessTest, SigtermStopsCleanlyAndRemovesTheBootstrapFile) {
   StopAndExpectCleanExit();
   EXPECT_FALSE(TopicPartitionCounts(bootstrap_, absl::Milliseconds(300)).ok());
+}
+
+TEST_F(DevbrokerProcessTest, Sigusr1DropsTheBrokerForTheOutageThenItServesAgain) {
+  ASSERT_OK(TopicPartitionCounts(bootstrap_).status());
+  process_->Kill(SIGUSR1);
+  ASSERT_TRUE(WaitUntil([&] { return FileContains(output_, "outage begins"); }, kDeadline));
+  // The default outage lasts 3 s: a client gets nowhere in this half second.
+  EXPECT_THAT(TopicPartitionCounts(bootstrap_, absl::Milliseconds(500)),
+              ::testing::Not(arrears::testing::IsOk()));
+  ASSERT_TRUE(WaitUntil([&] { return FileContains(output_, "outage ends"); }, kDeadline));
+  EXPECT_OK(TopicPartitionCounts(bootstrap_).status());
+  EXPECT_TRUE(process_->running());
+}
+
+TEST_F(DevbrokerProcessTest, SigtermDuringAnOutageStopsCleanly) {
+  process_->Kill(SIGUSR1);
+  ASSERT_TRUE(WaitUntil([&] { return FileContains(output_, "outage begins"); }, kDeadline));
+  StopAndExpectCleanExit();
 }
 
 }  // namespace

@@ -2,6 +2,13 @@
 // system's topics (and their .dlq topics) created. Runs until SIGTERM/SIGINT.
 //
 //   devbroker [--port=9092] [--brokers=3] [--partitions=0] [--bootstrap_file=PATH]
+//             [--outage_duration=3s]
+//
+// SIGUSR1 drops the broker connection for fault injection: every broker
+// closes its client connections and refuses new ones for --outage_duration,
+// then accepts again (DevBroker::SetReachable); the data stays. A SIGUSR1
+// during an outage is ignored; SIGTERM/SIGINT still stop the broker at once.
+// Each outage is logged on stderr ("outage begins" / "outage ends").
 //
 // Prints "bootstrap=127.0.0.1:<port>" as one stdout line once clients can
 // connect, and (with --bootstrap_file) writes "127.0.0.1:<port>" to PATH
@@ -19,6 +26,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/runtime/published_file.h"
 #include "tools/devbroker/dev_broker.h"
 
@@ -28,6 +38,46 @@ ABSL_FLAG(int, partitions, 0,
           "Partitions of every non-DLQ topic; 0 keeps the counts declared in topics.proto.");
 ABSL_FLAG(std::string, bootstrap_file, "",
           "If set, the bootstrap address is written here (atomically) and removed on exit.");
+ABSL_FLAG(absl::Duration, outage_duration, absl::Seconds(3),
+          "How long the brokers stay unreachable after a SIGUSR1.");
+
+namespace {
+
+// Waits up to `timeout` for one of `signals`; 0 when none came.
+int WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return 0;
+    const timespec wait = absl::ToTimespec(left);
+    const int signal_number = sigtimedwait(&signals, nullptr, &wait);
+    if (signal_number > 0) return signal_number;
+    // EAGAIN: the time is up (checked above); EINTR: try again.
+  }
+}
+
+// One outage: unreachable for `duration` or until a stop signal, whichever is
+// first. Returns the stop signal that ended it early, or 0.
+int RunOutage(arrears::devbroker::DevBroker& broker, const sigset_t& signals,
+              absl::Duration duration) {
+  std::fprintf(stderr, "devbroker: outage begins (%s)\n", absl::FormatDuration(duration).c_str());
+  if (absl::Status down = broker.SetReachable(false); !down.ok()) {
+    std::fprintf(stderr, "devbroker: %s\n", down.ToString().c_str());
+  }
+  const absl::Time ends = absl::Now() + duration;
+  int stop_signal = 0;
+  while (stop_signal == 0 && absl::Now() < ends) {
+    const int signal_number = WaitForSignal(signals, ends - absl::Now());
+    if (signal_number == SIGTERM || signal_number == SIGINT) stop_signal = signal_number;
+  }
+  if (absl::Status up = broker.SetReachable(true); !up.ok()) {
+    std::fprintf(stderr, "devbroker: %s\n", up.ToString().c_str());
+  }
+  std::fprintf(stderr, "devbroker: outage ends\n");
+  return stop_signal;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -40,7 +90,9 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t handled_signals = stop_signals;
+  sigaddset(&handled_signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   // A client vanishing mid-write is an error on that socket, not a reason to die.
   signal(SIGPIPE, SIG_IGN);
 
@@ -69,7 +121,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   int signal_number = 0;
-  while (sigwait(&stop_signals, &signal_number) != 0) {
+  while (true) {
+    if (sigwait(&handled_signals, &signal_number) != 0) continue;
+    if (signal_number != SIGUSR1) break;
+    signal_number = RunOutage(**broker, handled_signals, absl::GetFlag(FLAGS_outage_duration));
+    if (signal_number != 0) break;
   }
   std::fprintf(stderr, "devbroker: %s, stopping\n", strsignal(signal_number));
   // The file goes first, so nobody picks up the address of a dying broker.

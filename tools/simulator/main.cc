@@ -10,6 +10,8 @@
 //
 //   arrears-simulator --bootstrap_file=data/bootstrap --data_dir=data --loans=2000 --days=30
 //   arrears-simulator --init_clock --data_dir=data   # write the start instant and exit
+//   arrears-simulator --in_process --data_dir=/tmp/ref --loans=300 --days=12 \
+//       --figures_file=/tmp/ref/figures.json         # the reference run, no broker
 //
 // Exit status: 0 done, 1 the run failed, 2 bad flags, 130 interrupted (the
 // report still covers the days done).
@@ -43,12 +45,14 @@
 #include "common/time/time_zone.h"
 #include "common/topics/topics.h"
 #include "tools/simulator/file_clock_writer.h"
+#include "tools/simulator/in_process_system.h"
 #include "tools/simulator/loan.h"
 #include "tools/simulator/loan_book.h"
 #include "tools/simulator/pipeline_monitor.h"
 #include "tools/simulator/progress_line.h"
 #include "tools/simulator/report.h"
 #include "tools/simulator/report_figures.h"
+#include "tools/simulator/run_figures.h"
 #include "tools/simulator/service_calls.h"
 #include "tools/simulator/service_clients.h"
 #include "tools/simulator/simulation.h"
@@ -109,6 +113,15 @@ ABSL_FLAG(absl::Duration, quiet_deadline, absl::Minutes(2),
           "Longest wait for a quiet pipeline per phase; the run goes on after it");
 ABSL_FLAG(absl::Duration, rpc_deadline, absl::Seconds(30), "Deadline of each gRPC call");
 ABSL_FLAG(absl::Duration, close_deadline, absl::Minutes(5), "Deadline of CloseBusinessDay");
+ABSL_FLAG(bool, in_process, false,
+          "Reference run: the four services in this process on an in-memory bus instead of "
+          "Kafka (no broker, no service processes); --data_dir holds their stores");
+ABSL_FLAG(std::string, source_dir, ARREARS_SOURCE_DIR,
+          "Source tree with services/*/config and the policy packs (for --in_process)");
+ABSL_FLAG(std::string, figures_file, "",
+          "Also write the run's comparable figures (canonical JSON, run_figures.h) here");
+ABSL_FLAG(std::string, pipeline_stats_file, "",
+          "Also write the pipeline's throughput and close-to-first-request latency (JSON) here");
 ABSL_FLAG(std::string, strategy_ids, "default-retail",
           "Strategies to report on besides those seen on case events (comma-separated)");
 
@@ -329,33 +342,119 @@ int Run() {
             << " customers (seed " << book_options.seed << "), " << book_options.days
             << " business days from " << time::FormatCivilDay(book_options.start) << "\n";
 
-  // Kafka.
-  kafka::KafkaConfig kafka_config;
-  kafka_config.client_id = "arrears-simulator";
-  kafka_config.profile =
-      absl::GetFlag(FLAGS_dev_profile) ? kafka::Profile::kDev : kafka::Profile::kProduction;
-  kafka_config.bootstrap_servers = absl::GetFlag(FLAGS_bootstrap);
-  if (kafka_config.bootstrap_servers.empty()) {
-    absl::StatusOr<std::string> from_file = kafka::ReadBootstrapFile(
-        OrDefault(absl::GetFlag(FLAGS_bootstrap_file), absl::StrCat(data_dir, "/bootstrap")));
-    if (!from_file.ok()) {
-      std::cerr << "--bootstrap or --bootstrap_file: " << from_file.status().message() << "\n";
+  // Topics: the tap reads everything the services publish, and every
+  // dead-letter topic.
+  const std::string loan_topic = topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name();
+  const std::string customer_topic = topics::Spec(topics::v1::TOPIC_CUSTOMER_EVENTS).name();
+  std::vector<std::string> all_topics;
+  std::vector<std::string> tap_topics;
+  for (const topics::TopicSpec& spec : topics::AllTopics()) {
+    const std::string dlq = topics::DeadLetterTopicName(spec.name());
+    all_topics.push_back(spec.name());
+    all_topics.push_back(dlq);
+    if (spec.name() != loan_topic && spec.name() != customer_topic)
+      tap_topics.push_back(spec.name());
+    tap_topics.push_back(dlq);
+  }
+  RunStatistics statistics;
+  PipelineLatency latency;
+  TopicTap tap(&statistics, {topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name(),
+                             topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name(),
+                             topics::Spec(topics::v1::TOPIC_PLAN_EVENTS).name()},
+               &latency);
+  // The system: the services as processes behind a broker, or (the
+  // reference run) in this process on an in-memory bus.
+  const bool in_process = absl::GetFlag(FLAGS_in_process);
+  std::unique_ptr<InProcessSystem> system;
+  std::unique_ptr<kafka::KafkaProducer> kafka_producer;
+  std::unique_ptr<KafkaOffsets> kafka_offsets;
+  std::unique_ptr<kafka::ConsumerLoop> tap_loop;
+  std::unique_ptr<KafkaPipelineMonitor> kafka_monitor;
+  std::thread tap_thread;
+  absl::Status tap_result;
+  std::string tap_group;
+  events::EventPublisher* publisher = nullptr;
+  PipelineMonitor* monitor = nullptr;
+  const QuietOptions quiet{.settle = absl::GetFlag(FLAGS_quiet_settle),
+                           .deadline = absl::GetFlag(FLAGS_quiet_deadline),
+                           .cancelled = [&stop] { return stop.load(); }};
+  if (in_process) {
+    absl::StatusOr<std::unique_ptr<InProcessSystem>> created =
+        InProcessSystem::Create({.data_dir = data_dir,
+                                 .clock_file = clock_file,
+                                 .source_dir = absl::GetFlag(FLAGS_source_dir),
+                                 .first_business_date = book_options.start,
+                                 .quiet = quiet});
+    if (!created.ok()) {
+      std::cerr << "in-process system: " << created.status() << "\n";
+      return 1;
+    }
+    system = *std::move(created);
+    if (absl::Status s = system->bus().Subscribe({.group = "arrears-simulator",
+                                                  .topics = tap_topics,
+                                                  .handler = &tap,
+                                                  .max_batch = 2000});
+        !s.ok()) {
+      std::cerr << "tap: " << s << "\n";
+      return 1;
+    }
+    publisher = &system->bus();
+    monitor = system.get();
+    std::cout << "  services in process on an in-memory bus (reference run, no broker)\n";
+  } else {
+    // Kafka.
+    kafka::KafkaConfig kafka_config;
+    kafka_config.client_id = "arrears-simulator";
+    kafka_config.profile =
+        absl::GetFlag(FLAGS_dev_profile) ? kafka::Profile::kDev : kafka::Profile::kProduction;
+    kafka_config.bootstrap_servers = absl::GetFlag(FLAGS_bootstrap);
+    if (kafka_config.bootstrap_servers.empty()) {
+      absl::StatusOr<std::string> from_file = kafka::ReadBootstrapFile(
+          OrDefault(absl::GetFlag(FLAGS_bootstrap_file), absl::StrCat(data_dir, "/bootstrap")));
+      if (!from_file.ok()) {
+        std::cerr << "--bootstrap or --bootstrap_file: " << from_file.status().message() << "\n";
+        return kUsage;
+      }
+      kafka_config.bootstrap_servers = *from_file;
+    }
+    absl::StatusOr<kafka::Properties> properties =
+        kafka::ParseProperties(absl::GetFlag(FLAGS_kafka_properties));
+    if (!properties.ok()) {
+      std::cerr << "--kafka_properties: " << properties.status().message() << "\n";
       return kUsage;
     }
-    kafka_config.bootstrap_servers = *from_file;
-  }
-  absl::StatusOr<kafka::Properties> properties =
-      kafka::ParseProperties(absl::GetFlag(FLAGS_kafka_properties));
-  if (!properties.ok()) {
-    std::cerr << "--kafka_properties: " << properties.status().message() << "\n";
-    return kUsage;
-  }
-  kafka_config.properties = *properties;
-  absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> producer =
-      kafka::KafkaProducer::Create(kafka_config);
-  if (!producer.ok()) {
-    std::cerr << producer.status() << "\n";
-    return 1;
+    kafka_config.properties = *properties;
+    absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> producer =
+        kafka::KafkaProducer::Create(kafka_config);
+    if (!producer.ok()) {
+      std::cerr << producer.status() << "\n";
+      return 1;
+    }
+    kafka_producer = *std::move(producer);
+    publisher = kafka_producer.get();
+
+    absl::StatusOr<std::unique_ptr<KafkaOffsets>> offsets =
+        KafkaOffsets::Create(kafka_config, all_topics, absl::Seconds(10));
+    if (!offsets.ok()) {
+      std::cerr << "reading topic metadata: " << offsets.status() << "\n";
+      return 1;
+    }
+    kafka_offsets = *std::move(offsets);
+    kafka::ConsumerOptions tap_options;
+    tap_options.kafka = kafka_config;
+    tap_options.group_id =
+        absl::StrCat("arrears-simulator-", book_options.seed, "-", absl::ToUnixMillis(absl::Now()));
+    tap_options.topics = tap_topics;
+    tap_options.max_batch_size = 2000;
+    tap_group = tap_options.group_id;
+    absl::StatusOr<std::unique_ptr<kafka::ConsumerLoop>> created_tap =
+        kafka::ConsumerLoop::Create(tap_options, &tap, kafka_producer.get(), &SystemClock::Get());
+    if (!created_tap.ok()) {
+      std::cerr << "tap consumer: " << created_tap.status() << "\n";
+      return 1;
+    }
+    tap_loop = *std::move(created_tap);
+    tap_thread = std::thread([&] { tap_result = tap_loop->Run(); });
   }
 
   // Services.
@@ -381,71 +480,35 @@ int Run() {
     std::cout << "  " << service << ": absent (" << why << "); its figures will be n/a\n";
   }
 
-  // Topics: the tap reads everything the services publish, and every
-  // dead-letter topic.
-  const std::string loan_topic = topics::Spec(topics::v1::TOPIC_LOAN_EVENTS).name();
-  const std::string customer_topic = topics::Spec(topics::v1::TOPIC_CUSTOMER_EVENTS).name();
-  std::vector<std::string> all_topics;
-  std::vector<std::string> tap_topics;
-  for (const topics::TopicSpec& spec : topics::AllTopics()) {
-    const std::string dlq = topics::DeadLetterTopicName(spec.name());
-    all_topics.push_back(spec.name());
-    all_topics.push_back(dlq);
-    if (spec.name() != loan_topic && spec.name() != customer_topic)
-      tap_topics.push_back(spec.name());
-    tap_topics.push_back(dlq);
-  }
-  absl::StatusOr<std::unique_ptr<KafkaOffsets>> offsets =
-      KafkaOffsets::Create(kafka_config, all_topics, absl::Seconds(10));
-  if (!offsets.ok()) {
-    std::cerr << "reading topic metadata: " << offsets.status() << "\n";
-    return 1;
-  }
-  RunStatistics statistics;
-  TopicTap tap(&statistics, {topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name(),
-                             topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name(),
-                             topics::Spec(topics::v1::TOPIC_PLAN_EVENTS).name()});
-  kafka::ConsumerOptions tap_options;
-  tap_options.kafka = kafka_config;
-  tap_options.group_id =
-      absl::StrCat("arrears-simulator-", book_options.seed, "-", absl::ToUnixMillis(absl::Now()));
-  tap_options.topics = tap_topics;
-  tap_options.max_batch_size = 2000;
-  absl::StatusOr<std::unique_ptr<kafka::ConsumerLoop>> tap_loop =
-      kafka::ConsumerLoop::Create(tap_options, &tap, producer->get(), &SystemClock::Get());
-  if (!tap_loop.ok()) {
-    std::cerr << "tap consumer: " << tap_loop.status() << "\n";
-    return 1;
-  }
-  absl::Status tap_result;
-  std::thread tap_thread([&] { tap_result = (*tap_loop)->Run(); });
-
-  MonitorOptions monitor_options;
-  monitor_options.quiet.settle = absl::GetFlag(FLAGS_quiet_settle);
-  monitor_options.quiet.deadline = absl::GetFlag(FLAGS_quiet_deadline);
-  monitor_options.quiet.cancelled = [&stop] { return stop.load(); };
-  for (const WatchedGroup& group : *watched) {
-    if (clients->addresses().contains(ServiceOfGroup(group.group))) {
-      monitor_options.groups.push_back(group);
+  if (!in_process) {
+    MonitorOptions monitor_options;
+    monitor_options.quiet = quiet;
+    for (const WatchedGroup& group : *watched) {
+      if (clients->addresses().contains(ServiceOfGroup(group.group))) {
+        monitor_options.groups.push_back(group);
+      }
     }
+    monitor_options.tap_group = tap_group;
+    monitor_options.tap_topics = tap_topics;
+    monitor_options.metrics_urls = *metrics_urls;
+    kafka_monitor =
+        std::make_unique<KafkaPipelineMonitor>(kafka_offsets.get(), &tap, monitor_options);
+    monitor = kafka_monitor.get();
   }
-  monitor_options.tap_group = tap_options.group_id;
-  monitor_options.tap_topics = tap_topics;
-  monitor_options.metrics_urls = *metrics_urls;
-  KafkaPipelineMonitor monitor(offsets->get(), &tap, monitor_options);
 
   const absl::Duration rpc_deadline = absl::GetFlag(FLAGS_rpc_deadline);
-  GrpcDayCloser closer(clients.get(), absl::GetFlag(FLAGS_close_deadline));
+  GrpcDayCloser grpc_closer(clients.get(), absl::GetFlag(FLAGS_close_deadline));
+  LatencyRecordingCloser closer(&grpc_closer, &latency);
   GrpcActionExecutor executor(clients.get(), rpc_deadline);
   ServiceFigures figures(clients.get(), rpc_deadline);
   DayRecorder recorder(&statistics, &figures, isatty(STDOUT_FILENO) != 0);
 
   SimulationSeams seams;
   seams.book = book->get();
-  seams.publisher = producer->get();
+  seams.publisher = publisher;
   seams.clock = clock->get();
   seams.closer = clients->overdue() != nullptr ? &closer : nullptr;
-  seams.monitor = &monitor;
+  seams.monitor = monitor;
   seams.feedback = &tap;
   seams.executor = &executor;
   seams.observer = &recorder;
@@ -455,8 +518,10 @@ int Run() {
             << (stop.load() ? " (stopping)" : "") << "...\n";
   absl::StatusOr<SimulationSummary> summary = simulation.Run();
 
-  (*tap_loop)->Stop();
-  tap_thread.join();
+  if (tap_loop != nullptr) {
+    tap_loop->Stop();
+    tap_thread.join();
+  }
   if (!summary.ok()) {
     std::cerr << "simulation failed: " << summary.status() << "\n";
   }
@@ -502,6 +567,21 @@ int Run() {
     return 1;
   }
   std::cout << "\nReport: " << html_path << " (text: " << text_path << ")\n";
+  if (const std::string stats_file = absl::GetFlag(FLAGS_pipeline_stats_file);
+      !stats_file.empty()) {
+    if (absl::Status s = WriteFile(stats_file, PipelineStatsJson(report, latency.Summary(),
+                                                                 in_process));
+        !s.ok()) {
+      std::cerr << "pipeline stats: " << s << "\n";
+      return 1;
+    }
+  }
+  if (const std::string figures_file = absl::GetFlag(FLAGS_figures_file); !figures_file.empty()) {
+    if (absl::Status s = WriteFile(figures_file, ComparableFiguresJson(report)); !s.ok()) {
+      std::cerr << "figures: " << s << "\n";
+      return 1;
+    }
+  }
   if (!summary.ok()) return 1;
   return summary->interrupted ? 130 : 0;
 }

@@ -86,7 +86,11 @@ void RunStatistics::IngestContact(const events::Event& event) {
   const std::string& reason =
       contact.outcome_reason().empty() ? contact.failure_code() : contact.outcome_reason();
   if (!reason.empty()) ++totals_.contact_reasons[absl::StrCat(outcome, "/", reason)];
-  if (contact.outcome() == contact::v1::CONTACT_OUTCOME_SENT) ++totals_.live.contacts_sent;
+  if (contact.outcome() == contact::v1::CONTACT_OUTCOME_SENT) {
+    ++totals_.live.contacts_sent;
+    sent_decisions_by_attempt_[contact.attempt_id()].push_back(
+        contact.compliance_decision().decision_id());
+  }
   if (!contact.attempt_id().empty() && attempts_.insert(contact.attempt_id()).second) {
     ++totals_.attempts_by_channel[channel];
   }
@@ -104,6 +108,9 @@ void RunStatistics::IngestDecision(const events::Event& event) {
   ++totals_.decisions_by_channel[{ChannelName(decision.request().channel()), verdict}];
   for (const std::string& reason : decision.decision().reason_codes()) {
     ++totals_.decisions_by_reason[reason];
+  }
+  if (decision.decision().verdict() == compliance::v1::VERDICT_ALLOW) {
+    allowed_decisions_.insert(decision.decision().decision_id());
   }
   if (decision.decision().verdict() == compliance::v1::VERDICT_DENY) ++totals_.live.denied;
   if (decision.decision().verdict() == compliance::v1::VERDICT_DEFER) ++totals_.live.deferred;
@@ -170,6 +177,14 @@ StatisticsSnapshot RunStatistics::Snapshot() const {
     if (loan.bucket.empty()) continue;
     ++snapshot.loans_by_bucket[loan.bucket];
     snapshot.overdue_by_bucket[loan.bucket] += loan.overdue_minor;
+  }
+  for (const auto& [attempt_id, decisions] : sent_decisions_by_attempt_) {
+    if (decisions.size() > 1) ++snapshot.attempts_sent_twice;
+    for (const std::string& decision_id : decisions) {
+      if (decision_id.empty() || !allowed_decisions_.contains(decision_id)) {
+        ++snapshot.sent_without_allow;
+      }
+    }
   }
   return snapshot;
 }

@@ -16,6 +16,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -85,6 +86,12 @@ struct StatisticsSnapshot {
   std::map<std::string, int64_t> dead_letters;
   // Payloads that did not parse as the topic's type.
   int64_t unreadable = 0;
+  // Lawfulness, checked across topics: SENT contact events whose compliance
+  // decision is not an ALLOW seen on the decisions topic (or carries none),
+  // and attempts with more than one distinct SENT event (a contact sent
+  // twice). Both must be zero.
+  int64_t sent_without_allow = 0;
+  int64_t attempts_sent_twice = 0;
 };
 
 class RunStatistics {
@@ -118,6 +125,10 @@ class RunStatistics {
   absl::flat_hash_map<std::string, LoanState> loans_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> attempts_ ABSL_GUARDED_BY(mu_);
+  // ALLOW decision ids; SENT events per attempt with their decision ids.
+  absl::flat_hash_set<std::string> allowed_decisions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<std::string>> sent_decisions_by_attempt_
+      ABSL_GUARDED_BY(mu_);
   // ce_ids seen, so a redelivered event is counted once.
   absl::flat_hash_set<std::string> seen_ ABSL_GUARDED_BY(mu_);
 };

@@ -122,5 +122,41 @@ TEST(RunStatisticsTest, CountsContactsDecisionsCasesAndDeadLetters) {
   EXPECT_EQ(snapshot.unreadable, 1);
 }
 
+TEST(RunStatisticsTest, FindsContactsSentWithoutAnAllowOrSentTwice) {
+  RunStatistics stats;
+  const std::string contacts = topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name();
+  const std::string decisions = topics::Spec(topics::v1::TOPIC_COMPLIANCE_DECISIONS).name();
+  auto sent = [&](const std::string& event_id, const std::string& attempt,
+                  const std::string& decision_id) {
+    contact::v1::ContactEvent event;
+    event.set_attempt_id(attempt);
+    event.set_channel(common::v1::CHANNEL_SMS);
+    event.set_outcome(contact::v1::CONTACT_OUTCOME_SENT);
+    event.mutable_compliance_decision()->set_decision_id(decision_id);
+    stats.Ingest(Wrap(contacts, event_id, event));
+  };
+  auto decided = [&](const std::string& event_id, const std::string& decision_id,
+                     compliance::v1::Verdict verdict) {
+    compliance::v1::ComplianceDecisionEvent event;
+    event.mutable_decision()->set_decision_id(decision_id);
+    event.mutable_decision()->set_verdict(verdict);
+    stats.Ingest(Wrap(decisions, event_id, event));
+  };
+  // The contact may be seen before its decision: checked at snapshot time.
+  sent("s1", "A1", "D1");
+  decided("d1", "D1", compliance::v1::VERDICT_ALLOW);
+  sent("s1", "A1", "D1");  // a redelivery (same ce_id): not a second send
+  EXPECT_EQ(stats.Snapshot().sent_without_allow, 0);
+  EXPECT_EQ(stats.Snapshot().attempts_sent_twice, 0);
+
+  decided("d2", "D2", compliance::v1::VERDICT_DEFER);
+  sent("s2", "A2", "D2");  // sent on a DEFER
+  sent("s3", "A3", "");    // sent with no decision at all
+  sent("s4", "A1", "D1");  // the first attempt sent again
+  const StatisticsSnapshot snapshot = stats.Snapshot();
+  EXPECT_EQ(snapshot.sent_without_allow, 2);
+  EXPECT_EQ(snapshot.attempts_sent_twice, 1);
+}
+
 }  // namespace
 }  // namespace arrears::simulator

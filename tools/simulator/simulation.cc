@@ -76,6 +76,11 @@ absl::Status Simulation::Publish(std::vector<events::Event> events) {
   return absl::OkStatus();
 }
 
+absl::Status Simulation::AdvanceClock(absl::Time now, const std::string& where) {
+  if (absl::Status s = seams_.clock->Advance(now); !s.ok()) return s;
+  return Settle(now, where);
+}
+
 absl::Status Simulation::Settle(absl::Time now, const std::string& where) {
   const Clock& wall = seams_.wall_clock != nullptr ? *seams_.wall_clock : SystemClock::Get();
   for (int round = 0; round < options_.max_reaction_rounds; ++round) {
@@ -144,7 +149,9 @@ absl::StatusOr<SimulationSummary> Simulation::Run() {
     // Open the day. The services must have applied what happened up to
     // midnight before the day closes; when nothing did (the usual case after
     // the first day), the last step's quiet still holds.
-    if (absl::Status s = seams_.clock->Advance(midnight); !s.ok()) return s;
+    if (absl::Status s = AdvanceClock(midnight, absl::StrCat(date, " 00:00 clock")); !s.ok()) {
+      return s;
+    }
     std::vector<events::Event> overnight = book.TakeEventsUntil(midnight);
     if (index == 0 || !overnight.empty()) {
       if (absl::Status s = Publish(std::move(overnight)); !s.ok()) return s;
@@ -178,7 +185,9 @@ absl::StatusOr<SimulationSummary> Simulation::Run() {
     for (size_t step = 0; step < options_.steps_of_day.size(); ++step) {
       const absl::Time now = midnight + options_.steps_of_day[step];
       const std::string label = FormatOffset(options_.steps_of_day[step]);
-      if (absl::Status s = seams_.clock->Advance(now); !s.ok()) return s;
+      if (absl::Status s = AdvanceClock(now, absl::StrCat(date, " ", label, " clock")); !s.ok()) {
+        return s;
+      }
       if (absl::Status s = Publish(book.TakeEventsUntil(now)); !s.ok()) return s;
       if (absl::Status s = Settle(now, absl::StrCat(date, " ", label)); !s.ok()) return s;
       phase_done(2 + static_cast<int>(step), label, now);

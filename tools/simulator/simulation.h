@@ -9,6 +9,12 @@
 //            19:00, 23:59): the clock moves there, the day's events up to
 //            then are published, wait for quiet. Contacts deferred for quiet
 //            hours go out once the clock passes their time.
+// Every clock move is followed by a wait before the events of that instant
+// are published: what the clock alone triggers (a strategy's agenda once the
+// business date settles, deferred contacts whose time came) happens first,
+// then what the events cause. Without that order the two race, and the
+// number of case updates and which contacts a repayment cancels would depend
+// on timing, not on the book.
 // After every wait, the debtors answer what reached them (DebtorResponder):
 // the resulting service calls are made at the same simulated instant, any
 // loan events they cause (restructurings) are published, and the driver
@@ -113,6 +119,8 @@ class Simulation {
 
  private:
   absl::Status Publish(std::vector<events::Event> events);
+  // Moves the clock and waits for what that alone triggers.
+  absl::Status AdvanceClock(absl::Time now, const std::string& where);
   // Waits for quiet, lets debtors answer, repeats while that changes anything.
   absl::Status Settle(absl::Time now, const std::string& where);
   void NoteProblem(const std::string& where, const absl::Status& status);

@@ -160,10 +160,11 @@ TEST_F(SimulationTest, EachDayOpensClosesAndWalksTheClockThroughTheDay) {
   EXPECT_EQ(summary.days_closed, 2);
   EXPECT_EQ(summary.loans_evaluated, 20);
   EXPECT_EQ(summary.close_events_emitted, 4);
-  // Day 2 opens without events overnight: no wait for it.
-  EXPECT_EQ(system_.waits, 13);
-  EXPECT_EQ(summary.quiet_wait_total, absl::Milliseconds(10 * (13 * 14 / 2)));
-  EXPECT_EQ(summary.quiet_wait_longest, absl::Milliseconds(130));
+  // Waits follow each of the 12 clock moves as well as each phase's events
+  // (day 2 opens without events overnight: no second wait for it).
+  EXPECT_EQ(system_.waits, 26);
+  EXPECT_EQ(summary.quiet_wait_total, absl::Milliseconds(10 * (26 * 27 / 2)));
+  EXPECT_EQ(summary.quiet_wait_longest, absl::Milliseconds(260));
   EXPECT_EQ(summary.quiet_wait_longest_at, "2026-01-06 23:59");
 }
 
@@ -226,7 +227,7 @@ TEST_F(SimulationTest, FailedClosesCallsAndWaitsAreCountedAndTheRunGoesOn) {
   EXPECT_EQ(summary.days_completed, 2);
   EXPECT_EQ(summary.close_failures, 2);
   EXPECT_EQ(summary.days_closed, 0);
-  EXPECT_EQ(summary.quiet_timeouts, 13);
+  EXPECT_EQ(summary.quiet_timeouts, 26);
   ASSERT_FALSE(summary.problems.empty());
   EXPECT_THAT(summary.problems[0], HasSubstr("still busy"));
   // Identical problems are sampled, not repeated without end.

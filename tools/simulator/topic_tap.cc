@@ -3,13 +3,20 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/time/clock.h"
+
 namespace arrears::simulator {
 
-TopicTap::TopicTap(RunStatistics* statistics, std::set<std::string> feedback_topics)
-    : statistics_(statistics), feedback_topics_(std::move(feedback_topics)) {}
+TopicTap::TopicTap(RunStatistics* statistics, std::set<std::string> feedback_topics,
+                   PipelineLatency* latency)
+    : statistics_(statistics), latency_(latency), feedback_topics_(std::move(feedback_topics)) {}
 
 std::vector<absl::Status> TopicTap::HandleBatch(absl::Span<const events::InboundEvent> batch) {
-  for (const events::InboundEvent& inbound : batch) statistics_->Ingest(inbound.event);
+  const absl::Time read_at = absl::Now();
+  for (const events::InboundEvent& inbound : batch) {
+    statistics_->Ingest(inbound.event);
+    if (latency_ != nullptr) latency_->OnEvent(inbound.event, read_at);
+  }
   absl::MutexLock lock(&mu_);
   for (const events::InboundEvent& inbound : batch) {
     if (feedback_topics_.contains(inbound.event.topic)) inbox_.push_back(inbound.event);

@@ -19,6 +19,7 @@
 #include "common/events/handler.h"
 #include "tools/simulator/kafka_offsets.h"
 #include "tools/simulator/pipeline.h"
+#include "tools/simulator/pipeline_latency.h"
 #include "tools/simulator/run_statistics.h"
 
 namespace arrears::simulator {
@@ -27,7 +28,9 @@ class TopicTap final : public events::EventBatchHandler, public FeedbackInbox {
  public:
   // `statistics` must outlive the tap. `feedback_topics` are the topics whose
   // events go to the inbox.
-  TopicTap(RunStatistics* statistics, std::set<std::string> feedback_topics);
+  // `latency`, optional, also sees every event with the wall time it was read.
+  TopicTap(RunStatistics* statistics, std::set<std::string> feedback_topics,
+           PipelineLatency* latency = nullptr);
 
   std::vector<absl::Status> HandleBatch(absl::Span<const events::InboundEvent> batch) override;
   std::vector<events::Event> Drain() override;
@@ -37,6 +40,7 @@ class TopicTap final : public events::EventBatchHandler, public FeedbackInbox {
 
  private:
   RunStatistics* const statistics_;
+  PipelineLatency* const latency_;
   const std::set<std::string> feedback_topics_;
   mutable absl::Mutex mu_;
   std::vector<events::Event> inbox_ ABSL_GUARDED_BY(mu_);
