@@ -63,6 +63,17 @@ class Host {
   virtual void AddGrpcService(runtime::GrpcServiceBinding binding) = 0;
 };
 
+// A service wired into a Host (services/<name>/..._assembly.h). Its
+// background work (timers, workers, periodic jobs) starts once the host is
+// configured and stops after the host has drained, before the assembly and
+// the host go away.
+class Assembly {
+ public:
+  virtual ~Assembly() = default;
+  virtual void StartBackground() = 0;
+  virtual void StopBackground() = 0;
+};
+
 }  // namespace arrears::service
 
 #endif  // ARREARS_COMMON_SERVICE_HOST_H_

@@ -267,4 +267,11 @@ absl::Status ServiceHost::Run(runtime::ShutdownSignal& signal) {
   return Shutdown();
 }
 
+absl::Status ServiceHost::Run(runtime::ShutdownSignal& signal, Assembly& assembly) {
+  assembly.StartBackground();
+  absl::Status status = Run(signal);
+  assembly.StopBackground();
+  return status;
+}
+
 }  // namespace arrears::service

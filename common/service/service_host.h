@@ -99,6 +99,8 @@ class ServiceHost final : public Host {
   // triggers the signal, so the process exits (and is restarted) rather than
   // serving without consuming.
   absl::Status Run(runtime::ShutdownSignal& signal);
+  // Run with `assembly`'s background work started before and stopped after.
+  absl::Status Run(runtime::ShutdownSignal& signal, Assembly& assembly);
 
  private:
   struct Consumer;

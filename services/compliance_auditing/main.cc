@@ -60,10 +60,6 @@ std::string InDir(const std::string& dir, const std::string& file) {
   return !file.empty() && file[0] == '/' ? file : absl::StrCat(dir, "/", file);
 }
 
-std::string OrDefault(const std::string& value, std::string fallback) {
-  return value.empty() ? fallback : value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,7 +94,6 @@ int main(int argc, char** argv) {
   if (!host.ok()) return fail("startup failed", host.status());
 
   const std::string policy_dir = absl::GetFlag(FLAGS_policy_dir);
-  const std::string& data_dir = config->data_dir;
   compliance::service::ComplianceAssemblyOptions assembly_options;
   compliance::service::ComplianceAppOptions& options = assembly_options.app;
   for (const std::string& pack : absl::GetFlag(FLAGS_policy_packs)) {
@@ -108,13 +103,10 @@ int main(int argc, char** argv) {
   options.history.lender_jurisdictions = absl::GetFlag(FLAGS_lender_jurisdictions);
   options.engine.limitation_years_override = absl::GetFlag(FLAGS_limitation_years);
   options.audit.log_id = absl::GetFlag(FLAGS_audit_log_id);
-  options.audit.signing_key_path = OrDefault(absl::GetFlag(FLAGS_audit_signing_key_file),
-                                             absl::StrCat(data_dir, "/audit-signing-key.pem"));
-  options.audit.master_key_path = OrDefault(absl::GetFlag(FLAGS_audit_master_key_file),
-                                            absl::StrCat(data_dir, "/audit-master.key"));
-  options.audit.key_database_path =
-      OrDefault(absl::GetFlag(FLAGS_audit_key_database),
-                absl::StrCat(data_dir, "/", config->service_name, "-keys.db"));
+  // Empty key paths default under the data directory (ComplianceAssembly).
+  options.audit.signing_key_path = absl::GetFlag(FLAGS_audit_signing_key_file);
+  options.audit.master_key_path = absl::GetFlag(FLAGS_audit_master_key_file);
+  options.audit.key_database_path = absl::GetFlag(FLAGS_audit_key_database);
   options.core.allow_reveal_personal_data = absl::GetFlag(FLAGS_allow_reveal_personal_data);
   options.history_readers = absl::GetFlag(FLAGS_history_readers);
   options.history.cache_snapshots = absl::GetFlag(FLAGS_history_cache);
@@ -125,9 +117,7 @@ int main(int argc, char** argv) {
       compliance::service::ComplianceAssembly::Create(**host, clock->get(),
                                                       std::move(assembly_options));
   if (!assembly.ok()) return fail("startup failed", assembly.status());
-  (*assembly)->StartBackground();
-  absl::Status status = (*host)->Run(**signal);
-  (*assembly)->StopBackground();
+  absl::Status status = (*host)->Run(**signal, **assembly);
   if (!status.ok()) return fail("exiting with error", status);
   return 0;
 }

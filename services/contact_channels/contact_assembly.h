@@ -30,16 +30,16 @@ struct ContactAssemblyOptions {
   ContactChannels::Options channels;
 };
 
-class ContactAssembly {
+class ContactAssembly final : public service::Assembly {
  public:
   // `host` and `clock` must outlive the assembly.
   static absl::StatusOr<std::unique_ptr<ContactAssembly>> Create(service::Host& host,
                                                                  const Clock* clock,
                                                                  ContactAssemblyOptions options);
-  ~ContactAssembly();
+  ~ContactAssembly() override;
 
-  void StartBackground();
-  void StopBackground();
+  void StartBackground() override;
+  void StopBackground() override;
 
   ContactChannels& channels() { return *channels_; }
 

@@ -86,12 +86,7 @@ absl::Status Serve(const runtime::RuntimeConfig& config, runtime::ShutdownSignal
       std::unique_ptr<contact::ContactAssembly> assembly,
       contact::ContactAssembly::Create(*host, clock.get(), std::move(options)));
 
-  assembly->StartBackground();
-  absl::Status status = host->Run(signal);
-  // The worker's last events stay in the outbox if the relay already
-  // stopped; they are published at the next start.
-  assembly->StopBackground();
-  return status;
+  return host->Run(signal, *assembly);
 }
 
 }  // namespace

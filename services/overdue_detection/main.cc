@@ -85,11 +85,7 @@ absl::Status Serve(runtime::ShutdownSignal& signal, const runtime::RuntimeConfig
   ARREARS_ASSIGN_OR_RETURN(
       std::unique_ptr<OverdueAssembly> assembly,
       OverdueAssembly::Create(*host, clock.get(), &dead_letters, std::move(options)));
-  assembly->StartBackground();
-  absl::Status status = host->Run(signal);
-  // Housekeeping stops before the book and the host go away.
-  assembly->StopBackground();
-  return status;
+  return host->Run(signal, *assembly);
 }
 
 }  // namespace

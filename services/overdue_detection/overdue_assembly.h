@@ -43,7 +43,7 @@ struct OverdueAssemblyOptions {
   absl::Duration parked_sweep_interval = absl::Seconds(30);
 };
 
-class OverdueAssembly {
+class OverdueAssembly final : public service::Assembly {
  public:
   // `host`, `clock` and `dead_letters` must outlive the assembly. Errors name
   // the option (as its flag) at fault.
@@ -51,10 +51,10 @@ class OverdueAssembly {
                                                                  const Clock* clock,
                                                                  DeadLetterSink* dead_letters,
                                                                  OverdueAssemblyOptions options);
-  ~OverdueAssembly();
+  ~OverdueAssembly() override;
 
-  void StartBackground();
-  void StopBackground();
+  void StartBackground() override;
+  void StopBackground() override;
 
   OverdueBook& book() { return *book_; }
 

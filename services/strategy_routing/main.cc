@@ -61,12 +61,7 @@ absl::Status RunService(runtime::ShutdownSignal& signal) {
                                 .settle_after = absl::GetFlag(FLAGS_settle_after),
                                 .agenda_batch = absl::GetFlag(FLAGS_agenda_batch),
                                 .agenda_interval = absl::GetFlag(FLAGS_agenda_interval)}));
-  // Started before the host serves and stopped after its drain (see
-  // strategy_assembly.h).
-  assembly->StartBackground();
-  absl::Status status = host->Run(signal);
-  assembly->StopBackground();
-  return status;
+  return host->Run(signal, *assembly);
 }
 
 }  // namespace

@@ -49,17 +49,17 @@ struct StrategyAssemblyOptions {
   absl::Duration agenda_interval = absl::Seconds(1);
 };
 
-class StrategyAssembly {
+class StrategyAssembly final : public service::Assembly {
  public:
   // `host` and `clock` must outlive the assembly. Errors name the option (as
   // its flag) at fault.
   static absl::StatusOr<std::unique_ptr<StrategyAssembly>> Create(service::Host& host,
                                                                   const Clock* clock,
                                                                   StrategyAssemblyOptions options);
-  ~StrategyAssembly();
+  ~StrategyAssembly() override;
 
-  void StartBackground();
-  void StopBackground();
+  void StartBackground() override;
+  void StopBackground() override;
 
  private:
   StrategyAssembly() = default;

@@ -43,15 +43,13 @@ class BusDeadLetterSink final : public overdue::DeadLetterSink {
 
 }  // namespace
 
-// One service: its clock, host and assembly (as a type-erased lifecycle).
+// One service: its clock, host and assembly.
 struct InProcessSystem::Service {
   std::string name;
   std::unique_ptr<Clock> clock;
   std::unique_ptr<service::InProcessHost> host;
-  std::function<void()> start_background;
-  std::function<void()> stop_background;
-  std::shared_ptr<void> assembly;
-  std::unique_ptr<overdue::DeadLetterSink> dead_letters;
+  std::unique_ptr<overdue::DeadLetterSink> dead_letters;  // overdue only
+  std::unique_ptr<service::Assembly> assembly;
 };
 
 InProcessSystem::InProcessSystem(InProcessSystemOptions options) : options_(std::move(options)) {}
@@ -82,13 +80,6 @@ absl::StatusOr<std::unique_ptr<InProcessSystem>> InProcessSystem::Create(
     system->services_.push_back(std::move(service));
     return system->services_.back().get();
   };
-  // Keeps the assembly alive in `service` and exposes its lifecycle.
-  auto adopt = [](Service* service, auto assembly) {
-    auto* raw = assembly.get();
-    service->start_background = [raw] { raw->StartBackground(); };
-    service->stop_background = [raw] { raw->StopBackground(); };
-    service->assembly = std::shared_ptr<void>(std::move(assembly));
-  };
 
   // Compliance first: contact channels asks it before every contact.
   {
@@ -99,14 +90,9 @@ absl::StatusOr<std::unique_ptr<InProcessSystem>> InProcessSystem::Create(
     options.app.pack_paths = {absl::StrCat(packs, "/cn-default.yaml"),
                               absl::StrCat(packs, "/us-regf-default.yaml")};
     options.app.screening_rules_path = absl::StrCat(packs, "/screening-rules.yaml");
-    options.app.audit.log_id = "arrears-compliance";
-    options.app.audit.signing_key_path = absl::StrCat(o.data_dir, "/audit-signing-key.pem");
-    options.app.audit.master_key_path = absl::StrCat(o.data_dir, "/audit-master.key");
-    options.app.audit.key_database_path =
-        absl::StrCat(o.data_dir, "/", kComplianceService, "-keys.db");
     ARREARS_ASSIGN_OR_RETURN(auto assembly, compliance::service::ComplianceAssembly::Create(
                                                 *s->host, s->clock.get(), std::move(options)));
-    adopt(s, std::move(assembly));
+    s->assembly = std::move(assembly);
   }
   {
     ARREARS_ASSIGN_OR_RETURN(Service * s, make(kOverdueService, overdue::OverdueMigrations()));
@@ -118,7 +104,7 @@ absl::StatusOr<std::unique_ptr<InProcessSystem>> InProcessSystem::Create(
     ARREARS_ASSIGN_OR_RETURN(
         auto assembly,
         overdue::OverdueAssembly::Create(*s->host, s->clock.get(), s->dead_letters.get(), options));
-    adopt(s, std::move(assembly));
+    s->assembly = std::move(assembly);
   }
   {
     ARREARS_ASSIGN_OR_RETURN(Service * s,
@@ -131,23 +117,21 @@ absl::StatusOr<std::unique_ptr<InProcessSystem>> InProcessSystem::Create(
     options.agenda_interval = absl::Milliseconds(100);
     ARREARS_ASSIGN_OR_RETURN(auto assembly, strategy::StrategyAssembly::Create(
                                                 *s->host, s->clock.get(), std::move(options)));
-    adopt(s, std::move(assembly));
+    s->assembly = std::move(assembly);
   }
   {
     ARREARS_ASSIGN_OR_RETURN(Service * s, make(kContactService, contact::ContactMigrations()));
     contact::ContactAssemblyOptions options;
     ARREARS_ASSIGN_OR_RETURN(options.channels.config,
                              contact::ParseChannelConfig(contact::DefaultChannelConfigYaml()));
-    options.compliance.address_file =
-        absl::StrCat(o.data_dir, "/", kComplianceService, ".grpc-address");
     options.channels.worker.idle_wait = absl::Milliseconds(50);
     ARREARS_ASSIGN_OR_RETURN(auto assembly, contact::ContactAssembly::Create(
                                                 *s->host, s->clock.get(), std::move(options)));
-    adopt(s, std::move(assembly));
+    s->assembly = std::move(assembly);
   }
   for (auto& service : system->services_) {
     ARREARS_RETURN_IF_ERROR(Annotate(service->host->Start(), service->name));
-    service->start_background();
+    service->assembly->StartBackground();
   }
   return system;
 }
@@ -155,7 +139,9 @@ absl::StatusOr<std::unique_ptr<InProcessSystem>> InProcessSystem::Create(
 void InProcessSystem::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  for (auto it = services_.rbegin(); it != services_.rend(); ++it) (*it)->stop_background();
+  for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
+    (*it)->assembly->StopBackground();
+  }
   bus_.Stop();
   for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
     (*it)->host->Shutdown().IgnoreError();

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "arrears/compliance/v1/compliance_service.grpc.pb.h"
 #include "common/status/status_macros.h"
 #include "common/topics/topics.h"
@@ -13,6 +14,17 @@ absl::StatusOr<std::unique_ptr<ComplianceAssembly>> ComplianceAssembly::Create(
     arrears::service::Host& host, const Clock* clock, ComplianceAssemblyOptions options) {
   if (clock == nullptr) return absl::InvalidArgumentError("ComplianceAssembly: clock is required");
   auto assembly = std::unique_ptr<ComplianceAssembly>(new ComplianceAssembly());
+  const runtime::RuntimeConfig& config = host.config();
+  ServiceAuditOptions& audit = options.app.audit;
+  if (audit.signing_key_path.empty()) {
+    audit.signing_key_path = absl::StrCat(config.data_dir, "/audit-signing-key.pem");
+  }
+  if (audit.master_key_path.empty()) {
+    audit.master_key_path = absl::StrCat(config.data_dir, "/audit-master.key");
+  }
+  if (audit.key_database_path.empty()) {
+    audit.key_database_path = absl::StrCat(config.data_dir, "/", config.service_name, "-keys.db");
+  }
   arrears::service::Host* raw_host = &host;
   ARREARS_ASSIGN_OR_RETURN(
       assembly->app_,

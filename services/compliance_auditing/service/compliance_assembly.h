@@ -24,20 +24,22 @@
 namespace arrears::compliance::service {
 
 struct ComplianceAssemblyOptions {
+  // Empty audit key paths default under the host's data directory:
+  // audit-signing-key.pem, audit-master.key, <service_name>-keys.db.
   ComplianceAppOptions app;
   absl::Duration checkpoint_interval = absl::Minutes(1);
   absl::Duration retention_interval = absl::Hours(1);
 };
 
-class ComplianceAssembly {
+class ComplianceAssembly final : public arrears::service::Assembly {
  public:
   // `host` and `clock` must outlive the assembly.
   static absl::StatusOr<std::unique_ptr<ComplianceAssembly>> Create(
       arrears::service::Host& host, const Clock* clock, ComplianceAssemblyOptions options);
-  ~ComplianceAssembly();
+  ~ComplianceAssembly() override;
 
-  void StartBackground();
-  void StopBackground();
+  void StartBackground() override;
+  void StopBackground() override;
 
   ComplianceApp& app() { return *app_; }
 
