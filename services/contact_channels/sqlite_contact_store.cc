@@ -56,6 +56,19 @@ absl::StatusOr<Message> ParseColumn(const store::SqliteStatement& statement, int
   return message;
 }
 
+// Steps `select` to its end, turning each row into a T with `read_row`.
+template <typename T, typename ReadRow>
+absl::StatusOr<std::vector<T>> ReadRows(store::SqliteStatement& select, ReadRow read_row) {
+  std::vector<T> rows;
+  while (true) {
+    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    ARREARS_ASSIGN_OR_RETURN(T row, read_row(select));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 int64_t DaysSinceEpoch(absl::CivilDay day) { return day - absl::CivilDay(1970, 1, 1); }
 
 // Opaque page tokens: web-safe base64 of "<kind>|<field>|<field>...".
@@ -221,26 +234,19 @@ absl::StatusOr<SqliteContactStore> SqliteContactStore::In(store::SqliteDatabase&
 
 absl::StatusOr<std::optional<ContactRecord>> SqliteContactStore::Get(
     const std::string& request_id) {
-  ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select,
-                           txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
-                                         " FROM contact_attempts WHERE request_id = ?1"));
-  select.BindText(1, request_id);
-  ARREARS_ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return std::optional<ContactRecord>();
-  ARREARS_ASSIGN_OR_RETURN(ContactRecord record, ReadRecord(select));
-  return std::optional<ContactRecord>(std::move(record));
+  return FindRecordWhere("request_id = ?1", request_id);
 }
 
 absl::StatusOr<std::optional<ContactRecord>> SqliteContactStore::FindByAttemptId(
     const std::string& attempt_id) {
-  ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select,
-                           txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
-                                         " FROM contact_attempts WHERE attempt_id = ?1"));
-  select.BindText(1, attempt_id);
-  ARREARS_ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return std::optional<ContactRecord>();
-  ARREARS_ASSIGN_OR_RETURN(ContactRecord record, ReadRecord(select));
-  return std::optional<ContactRecord>(std::move(record));
+  return FindRecordWhere("attempt_id = ?1", attempt_id);
+}
+
+absl::StatusOr<std::optional<ContactRecord>> SqliteContactStore::FindRecordWhere(
+    absl::string_view condition, const std::string& value) {
+  ARREARS_ASSIGN_OR_RETURN(std::vector<ContactRecord> records, ListRecordsWhere(condition, value));
+  if (records.empty()) return std::optional<ContactRecord>();
+  return std::optional<ContactRecord>(std::move(records.front()));
 }
 
 absl::Status SqliteContactStore::Put(const ContactRecord& record) {
@@ -278,37 +284,22 @@ absl::Status SqliteContactStore::Put(const ContactRecord& record) {
 
 absl::StatusOr<std::vector<ContactRecord>> SqliteContactStore::ListUnsent(
     const std::string& customer_id) {
-  ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select,
-                           txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
-                                         " FROM contact_attempts WHERE customer_id = ?1 AND "
-                                         "state IN (0, 1, 2, 3, 9, 10, 11) ORDER BY request_id"));
-  select.BindText(1, customer_id);
-  std::vector<ContactRecord> records;
-  while (true) {
-    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
-    if (!has_row) break;
-    ARREARS_ASSIGN_OR_RETURN(ContactRecord record, ReadRecord(select));
-    records.push_back(std::move(record));
-  }
-  return records;
+  return ListRecordsWhere("customer_id = ?1 AND state IN (0, 1, 2, 3, 9, 10, 11)", customer_id);
 }
 
 absl::StatusOr<std::vector<ContactRecord>> SqliteContactStore::ListBatchMembers(
     const std::string& batch_id) {
+  return ListRecordsWhere("batch_id = ?1 AND batch_id != ''", batch_id);
+}
+
+absl::StatusOr<std::vector<ContactRecord>> SqliteContactStore::ListRecordsWhere(
+    absl::string_view condition, const std::string& value) {
   ARREARS_ASSIGN_OR_RETURN(
       store::SqliteStatement select,
-      txn_->Prepare("SELECT " CONTACT_RECORD_COLUMNS
-                    " FROM contact_attempts WHERE batch_id = ?1 AND batch_id != '' "
-                    "ORDER BY request_id"));
-  select.BindText(1, batch_id);
-  std::vector<ContactRecord> records;
-  while (true) {
-    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
-    if (!has_row) break;
-    ARREARS_ASSIGN_OR_RETURN(ContactRecord record, ReadRecord(select));
-    records.push_back(std::move(record));
-  }
-  return records;
+      txn_->Prepare(absl::StrCat("SELECT " CONTACT_RECORD_COLUMNS " FROM contact_attempts WHERE ",
+                                 condition, " ORDER BY request_id")));
+  select.BindText(1, value);
+  return ReadRows<ContactRecord>(select, ReadRecord);
 }
 
 absl::StatusOr<DueTimers> SqliteContactStore::ListDue(absl::Time now, int limit) {
@@ -393,15 +384,9 @@ absl::StatusOr<std::vector<v1::FieldVisit>> SqliteContactStore::ListUnstartedFie
   select.BindText(1, customer_id);
   select.BindInt64(2, v1::FieldVisit::STATE_PLANNED);
   select.BindInt64(3, v1::FieldVisit::STATE_ASSIGNED);
-  std::vector<v1::FieldVisit> visits;
-  while (true) {
-    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
-    if (!has_row) break;
-    ARREARS_ASSIGN_OR_RETURN(v1::FieldVisit visit,
-                             ParseColumn<v1::FieldVisit>(select, 0, "field visit"));
-    visits.push_back(std::move(visit));
-  }
-  return visits;
+  return ReadRows<v1::FieldVisit>(select, [](const store::SqliteStatement& row) {
+    return ParseColumn<v1::FieldVisit>(row, 0, "field visit");
+  });
 }
 
 absl::Status SqliteContactStore::AddCancellation(const Cancellation& cancellation) {
@@ -422,18 +407,16 @@ absl::StatusOr<std::vector<Cancellation>> SqliteContactStore::ListCancellations(
                            txn_->Prepare("SELECT effective_at, cancel FROM contact_cancellations "
                                          "WHERE customer_id = ?1 ORDER BY id"));
   select.BindText(1, customer_id);
-  std::vector<Cancellation> cancellations;
-  while (true) {
-    ARREARS_ASSIGN_OR_RETURN(bool has_row, select.Step());
-    if (!has_row) break;
-    Cancellation cancellation;
-    cancellation.customer_id = customer_id;
-    cancellation.effective_at = FromMicros(select.ColumnInt64(0));
-    ARREARS_ASSIGN_OR_RETURN(cancellation.cancel, ParseColumn<strategy::v1::CancelPendingContacts>(
-                                                      select, 1, "cancellation"));
-    cancellations.push_back(std::move(cancellation));
-  }
-  return cancellations;
+  return ReadRows<Cancellation>(
+      select, [&customer_id](const store::SqliteStatement& row) -> absl::StatusOr<Cancellation> {
+        Cancellation cancellation;
+        cancellation.customer_id = customer_id;
+        cancellation.effective_at = FromMicros(row.ColumnInt64(0));
+        ARREARS_ASSIGN_OR_RETURN(
+            cancellation.cancel,
+            ParseColumn<strategy::v1::CancelPendingContacts>(row, 1, "cancellation"));
+        return cancellation;
+      });
 }
 
 absl::Status SqliteContactStore::AppendHistory(const v1::ContactEvent& event) {

@@ -137,6 +137,14 @@ class SqliteContactStore final : public ContactStore {
  private:
   explicit SqliteContactStore(store::SqliteTransaction* txn) : txn_(txn) {}
 
+  // The contact attempts matching `condition` (SQL over contact_attempts,
+  // whose ?1 is `value`), by request id.
+  absl::StatusOr<std::vector<ContactRecord>> ListRecordsWhere(absl::string_view condition,
+                                                              const std::string& value);
+  // The first of them, if any.
+  absl::StatusOr<std::optional<ContactRecord>> FindRecordWhere(absl::string_view condition,
+                                                               const std::string& value);
+
   store::SqliteTransaction* txn_;
 };
 
