@@ -254,28 +254,28 @@ absl::StatusOr<std::optional<CaseRecord>> SqliteCaseStore::DecodeFirst(SqliteSta
   return std::optional<CaseRecord>(std::move(record));
 }
 
+absl::StatusOr<std::optional<CaseRecord>> SqliteCaseStore::LoadOne(store::Transaction& txn,
+                                                                   absl::string_view sql,
+                                                                   absl::string_view key) {
+  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, sqlite->Prepare(sql));
+  select.BindText(1, key);
+  return DecodeFirst(select);
+}
+
 absl::StatusOr<std::optional<CaseRecord>> SqliteCaseStore::LoadCase(store::Transaction& txn,
                                                                     absl::string_view case_id) {
-  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, sqlite->Prepare(kSelectCase));
-  select.BindText(1, case_id);
-  return DecodeFirst(select);
+  return LoadOne(txn, kSelectCase, case_id);
 }
 
 absl::StatusOr<std::optional<CaseRecord>> SqliteCaseStore::LoadOpenCase(
     store::Transaction& txn, absl::string_view customer_id) {
-  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, sqlite->Prepare(kSelectOpenCase));
-  select.BindText(1, customer_id);
-  return DecodeFirst(select);
+  return LoadOne(txn, kSelectOpenCase, customer_id);
 }
 
 absl::StatusOr<std::optional<CaseRecord>> SqliteCaseStore::LoadLatestCase(
     store::Transaction& txn, absl::string_view customer_id) {
-  ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, sqlite->Prepare(kSelectLatestCase));
-  select.BindText(1, customer_id);
-  return DecodeFirst(select);
+  return LoadOne(txn, kSelectLatestCase, customer_id);
 }
 
 absl::Status SqliteCaseStore::SaveCase(store::Transaction& txn, const CaseRecord& record) {

@@ -74,6 +74,9 @@ class SqliteCaseStore final : public CaseStore {
   // Runs `statement` (with its bindings) and decodes the first row's body
   // column 0, if any.
   absl::StatusOr<std::optional<CaseRecord>> DecodeFirst(store::SqliteStatement& statement);
+  // The first case `sql` selects with ?1 bound to `key`, if any.
+  absl::StatusOr<std::optional<CaseRecord>> LoadOne(store::Transaction& txn, absl::string_view sql,
+                                                    absl::string_view key);
   absl::Status SaveProjections(store::SqliteTransaction& txn, const CaseRecord& record);
 
   store::SqliteDatabase* const db_;
