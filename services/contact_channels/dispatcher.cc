@@ -491,7 +491,8 @@ absl::Status Dispatcher::HandOverBatch(ContactTransactions& transactions,
         const bool transient = !receipt.ok() && IsTransientProviderError(receipt.status());
         if (transient) {
           ++record.failed_tries;
-          std::optional<absl::Duration> delay = retry_.NextDelay(record.failed_tries);
+          std::optional<absl::Duration> delay =
+              retry_.NextDelay(record.failed_tries, RetryAfter(receipt.status()));
           if (delay.has_value()) {
             WaitUntil(record, now + *delay, ContactState::kBatchHandingOver);
             return absl::OkStatus();
@@ -900,7 +901,8 @@ absl::Status Dispatcher::ApplySendResult(ContactStore& store, ContactRecord& rec
     const bool transient = IsTransientProviderError(receipt.status());
     if (transient && record.cancel_reason.empty()) {
       ++record.failed_tries;
-      std::optional<absl::Duration> delay = retry_.NextDelay(record.failed_tries);
+      std::optional<absl::Duration> delay =
+          retry_.NextDelay(record.failed_tries, RetryAfter(receipt.status()));
       if (delay.has_value()) {
         WaitUntil(record, now + *delay, ContactState::kRetrying);
         return absl::OkStatus();

@@ -1,5 +1,6 @@
 #include "services/contact_channels/http_provider.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "httplib.h"
@@ -229,7 +231,37 @@ ProviderReceipt HttpProvider::ReceiptFrom(absl::string_view response_body) const
   return receipt;
 }
 
-absl::Status HttpProvider::ErrorFrom(int http_status, absl::string_view response_body) const {
+std::optional<absl::Duration> HttpProvider::RetryAfterFrom(absl::string_view header) const {
+  header = absl::StripAsciiWhitespace(header);
+  if (header.empty()) return std::nullopt;
+  int64_t seconds = 0;
+  if (absl::SimpleAtoi(header, &seconds)) {
+    if (seconds < 0) return std::nullopt;
+    return absl::Seconds(seconds);
+  }
+  // The other form RFC 9110 allows: an HTTP-date (IMF-fixdate).
+  absl::Time at;
+  std::string error;
+  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(header), absl::UTCTimeZone(), &at,
+                       &error)) {
+    return std::nullopt;
+  }
+  return std::max(absl::ZeroDuration(), at - clock_->Now());
+}
+
+absl::Status HttpProvider::ErrorFrom(const httplib::Response& response) const {
+  absl::Status status = PermanentOrTransientError(response.status, response.body);
+  if (IsTransientProviderError(status)) {
+    if (std::optional<absl::Duration> after =
+            RetryAfterFrom(response.get_header_value("Retry-After"))) {
+      status = WithRetryAfter(std::move(status), *after);
+    }
+  }
+  return status;
+}
+
+absl::Status HttpProvider::PermanentOrTransientError(int http_status,
+                                                     absl::string_view response_body) const {
   const std::string what = absl::StrCat(options_.name, ": HTTP ", http_status);
   if (http_status == 408) return absl::DeadlineExceededError(what);
   if (http_status == 429) return absl::ResourceExhaustedError(what);
@@ -264,7 +296,7 @@ absl::StatusOr<ProviderReceipt> HttpProvider::Send(const Deliverable& deliverabl
   ReleaseClient(std::move(client));
   if (!result) return TransportError(options_.name, result.error());
   if (result->status >= 200 && result->status < 300) return ReceiptFrom(result->body);
-  return ErrorFrom(result->status, result->body);
+  return ErrorFrom(*result);
 }
 
 absl::StatusOr<std::optional<ProviderReceipt>> HttpProvider::Lookup(
@@ -281,7 +313,7 @@ absl::StatusOr<std::optional<ProviderReceipt>> HttpProvider::Lookup(
   if (result->status >= 200 && result->status < 300) {
     return std::optional<ProviderReceipt>(ReceiptFrom(result->body));
   }
-  return ErrorFrom(result->status, result->body);
+  return ErrorFrom(*result);
 }
 
 }  // namespace arrears::contact

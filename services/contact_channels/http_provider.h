@@ -21,7 +21,9 @@
 //    empty when absent; the final outcome comes later (UNSPECIFIED).
 //  - 408, 429, 5xx, connection errors and timeouts: transient
 //    (DeadlineExceeded, ResourceExhausted, Unavailable), so the dispatcher's
-//    retry with backoff and the circuit breaker handle them.
+//    retry with backoff and the circuit breaker handle them. A Retry-After
+//    header (seconds or an HTTP-date) rides along (WithRetryAfter), and the
+//    retry waits at least that long (RetryPolicy, capped).
 //  - any other status (4xx, 3xx): permanent; the status carries the
 //    carrier's error code (at `error_code_pointer`, default "/error/code",
 //    else "HTTP_<status>") as a ProviderErrorCode payload (provider.h).
@@ -58,6 +60,7 @@
 
 namespace httplib {
 class Client;
+struct Response;
 }  // namespace httplib
 
 namespace arrears::contact {
@@ -105,8 +108,13 @@ class HttpProvider final : public ChannelProvider {
   void ReleaseClient(std::unique_ptr<httplib::Client> client);
   // The receipt of a 2xx answer.
   ProviderReceipt ReceiptFrom(absl::string_view response_body) const;
-  // The error for a non-2xx answer.
-  absl::Status ErrorFrom(int http_status, absl::string_view response_body) const;
+  // The error for a non-2xx answer; a transient one carries the answer's
+  // Retry-After (provider.h, RetryAfter()).
+  absl::Status ErrorFrom(const httplib::Response& response) const;
+  absl::Status PermanentOrTransientError(int http_status, absl::string_view response_body) const;
+  // A Retry-After header's wait (delay-seconds or an HTTP-date), or nullopt
+  // when absent or unreadable.
+  std::optional<absl::Duration> RetryAfterFrom(absl::string_view header) const;
 
   const Clock* const clock_;
   const Options options_;

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/proto_convert/proto_convert.h"
 #include "common/runtime/logging.h"
 #include "common/status/status_matchers.h"
 #include "common/store/testing/temp_dir.h"
@@ -71,10 +72,11 @@ class FakeCarrier {
                        req.get_header_value("Idempotency-Key"),
                        Json::parse(req.body, nullptr, false)});
       if (!script_.empty()) {
-        const auto [status, body] = script_.front();
+        const Scripted answer = script_.front();
         script_.pop_front();
-        res.status = status;
-        res.set_content(body, "application/json");
+        res.status = answer.status;
+        if (!answer.retry_after.empty()) res.set_header("Retry-After", answer.retry_after);
+        res.set_content(answer.body, "application/json");
         return;
       }
       const std::string key = req.get_header_value("Idempotency-Key");
@@ -110,9 +112,9 @@ class FakeCarrier {
   }
 
   std::string url() const { return absl::StrCat(scheme_, "://127.0.0.1:", port_, "/api"); }
-  void Script(int status, std::string body = "{}") {
+  void Script(int status, std::string body = "{}", std::string retry_after = "") {
     absl::MutexLock lock(&mu_);
-    script_.emplace_back(status, std::move(body));
+    script_.push_back({status, std::move(body), std::move(retry_after)});
   }
   // The next Send blocks until Release() (to make the client time out).
   void BlockNext() { block_next_ = true; }
@@ -138,7 +140,12 @@ class FakeCarrier {
   std::atomic<bool> block_next_{false};
   absl::Notification release_;
   mutable absl::Mutex mu_;
-  std::deque<std::pair<int, std::string>> script_ ABSL_GUARDED_BY(mu_);
+  struct Scripted {
+    int status;
+    std::string body;
+    std::string retry_after;  // the Retry-After header, none when empty
+  };
+  std::deque<Scripted> script_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> accepted_ ABSL_GUARDED_BY(mu_);
   std::vector<Seen> seen_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> lookups_ ABSL_GUARDED_BY(mu_);
@@ -268,6 +275,29 @@ TEST_F(HttpProviderTest, StatusesMapToTransientOrPermanent) {
   // The script is spent: the same key is accepted now.
   ASSERT_OK(provider->Send(Sms(), "a-1"));
   EXPECT_EQ(carrier_.accepted_count(), 1u);
+}
+
+TEST_F(HttpProviderTest, RetryAfterRidesOnTransientErrorsOnly) {
+  std::unique_ptr<HttpProvider> provider = Make(BaseOptions());
+  ASSERT_NE(provider, nullptr);
+  carrier_.Script(429, "{}", "120");
+  // An HTTP-date 90 s after the provider's clock.
+  carrier_.Script(503, "{}",
+                  absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", clock_.Now() + absl::Seconds(90),
+                                   absl::UTCTimeZone()));
+  carrier_.Script(503, "{}", "soon");  // unreadable: no wait
+  carrier_.Script(503, "{}",
+                  absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", clock_.Now() - absl::Hours(1),
+                                   absl::UTCTimeZone()));
+  carrier_.Script(400, R"({"error":{"code":"INVALID_NUMBER"}})", "60");  // permanent: ignored
+  const absl::Status seconds = provider->Send(Sms(), "a-1").status();
+  EXPECT_THAT(seconds, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(RetryAfter(seconds), absl::Seconds(120));
+  EXPECT_EQ(RetryAfter(provider->Send(Sms(), "a-1").status()), absl::Seconds(90));
+  EXPECT_EQ(RetryAfter(provider->Send(Sms(), "a-1").status()), std::nullopt);
+  EXPECT_EQ(RetryAfter(provider->Send(Sms(), "a-1").status()), absl::ZeroDuration())
+      << "a date in the past means now";
+  EXPECT_EQ(RetryAfter(provider->Send(Sms(), "a-1").status()), std::nullopt);
 }
 
 TEST_F(HttpProviderTest, TimeoutsAndRefusedConnectionsAreTransient) {
@@ -518,6 +548,21 @@ TEST_F(HttpProviderServiceTest, TransientAnswersAreRetriedThenAcceptedOnce) {
   EXPECT_EQ(seen[0].idempotency_key, seen[2].idempotency_key) << "one key for every try";
   EXPECT_EQ(seen[2].body["to"], "13812341234");
   EXPECT_EQ(seen[2].authorization, absl::StrCat("Bearer ", kSecret));
+}
+
+TEST_F(HttpProviderServiceTest, AThrottledSendWaitsForTheCarriersRetryAfter) {
+  const absl::Time start = harness_->clock().Now();
+  carrier_.Script(429, "{}", "600");
+  ASSERT_OK(harness_->DeliverContactRequest(TestSmsRequest("req-1", "cust-1", start), "ce-req-1"));
+  ASSERT_OK(harness_->RunTimers(20));
+  const std::vector<v1::ContactEvent> events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome(), v1::CONTACT_OUTCOME_SENT);
+  // Without the header the first retry comes within a second (full jitter
+  // under initial_backoff); with it, not before the carrier said.
+  EXPECT_GE(FromTimestamp(events[0].occurred_at()), start + absl::Seconds(600));
+  EXPECT_LT(FromTimestamp(events[0].occurred_at()), start + absl::Seconds(602));
+  EXPECT_EQ(carrier_.seen().size(), 2u);
 }
 
 TEST_F(HttpProviderServiceTest, APermanentRejectionFailsWithTheCarriersCode) {

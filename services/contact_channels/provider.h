@@ -31,6 +31,7 @@
 #ifndef ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
 #define ARREARS_SERVICES_CONTACT_CHANNELS_PROVIDER_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -135,6 +137,31 @@ inline absl::Status WithProviderErrorCode(absl::Status status, absl::string_view
 inline std::string ProviderErrorCode(const absl::Status& status) {
   absl::optional<absl::Cord> code = status.GetPayload(kProviderErrorCodePayload);
   return code.has_value() ? std::string(*code) : std::string();
+}
+
+inline constexpr absl::string_view kRetryAfterPayload =
+    "type.arrears.dev/arrears.contact.RetryAfter";
+
+// Attaches a provider's "try again no sooner than `after`" (HTTP
+// Retry-After) to a transient error, so the retry waits at least that long
+// instead of spending its budget on answers the provider said it would
+// refuse.
+inline absl::Status WithRetryAfter(absl::Status status, absl::Duration after) {
+  if (!status.ok()) {
+    status.SetPayload(kRetryAfterPayload,
+                      absl::Cord(absl::StrCat(absl::ToInt64Microseconds(after))));
+  }
+  return status;
+}
+
+// The wait `status` carries (WithRetryAfter), if any.
+inline std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kRetryAfterPayload);
+  int64_t micros = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &micros) || micros < 0) {
+    return std::nullopt;
+  }
+  return absl::Microseconds(micros);
 }
 
 inline common::v1::Channel ChannelOf(const Deliverable& deliverable) {

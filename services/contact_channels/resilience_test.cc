@@ -104,6 +104,20 @@ TEST(RetryPolicyTest, FullJitterWithinExponentialCeilingAndBoundedAttempts) {
   EXPECT_FALSE(policy.NextDelay(0).has_value());
 }
 
+TEST(RetryPolicyTest, AProviderRequestedWaitIsAFloorUpToItsCap) {
+  RetryPolicy policy({.max_attempts = 3,
+                      .initial_backoff = absl::Seconds(1),
+                      .max_backoff = absl::Seconds(10),
+                      .max_retry_after = absl::Minutes(30)},
+                     /*seed=*/1);
+  EXPECT_EQ(policy.NextDelay(1, absl::Minutes(5)), absl::Minutes(5));
+  EXPECT_EQ(policy.NextDelay(1, absl::Hours(24)), absl::Minutes(30)) << "capped";
+  std::optional<absl::Duration> jittered = policy.NextDelay(2, absl::ZeroDuration());
+  ASSERT_TRUE(jittered.has_value());
+  EXPECT_LE(*jittered, absl::Seconds(2)) << "a zero wait leaves the backoff alone";
+  EXPECT_FALSE(policy.NextDelay(3, absl::Minutes(1)).has_value()) << "the budget still ends";
+}
+
 TEST(RetryPolicyTest, SameSeedSameDelays) {
   RetryPolicy a({}, 7), b({}, 7);
   for (int i = 1; i < 8; ++i) EXPECT_EQ(a.NextDelay(i), b.NextDelay(i));
