@@ -1,9 +1,7 @@
 #include "services/strategy_routing/strategy_book.h"
 
-#include <openssl/evp.h>
-
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/sha256.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/status/status_macros.h"
 #include "services/strategy_routing/strategy_loader.h"
@@ -22,14 +20,6 @@ v1::MigrationPolicy MigrationPolicyToProto(MigrationRule rule) {
   return v1::MIGRATION_POLICY_UNSPECIFIED;
 }
 
-std::string Sha256Hex(absl::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(length)));
-}
-
 StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, std::string author,
                                   absl::Time create_time, v1::StrategyFormat format) {
   StoredStrategy stored;
@@ -37,7 +27,7 @@ StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, 
   stored.strategy_id = strategy.id;
   stored.version = strategy.version;
   stored.effective_from = strategy.effective_from;
-  stored.source_sha256 = Sha256Hex(source);
+  stored.source_sha256 = crypto::Sha256(source).ToHex();
   stored.source = std::move(source);
   stored.author = std::move(author);
   stored.create_time = create_time;

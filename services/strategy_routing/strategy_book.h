@@ -78,9 +78,6 @@ class StrategyBook {
   std::shared_ptr<const DecisionEngine> engine_ ABSL_GUARDED_BY(mu_);
 };
 
-// Lowercase hex SHA-256 of `bytes` (StoredStrategy::source_sha256).
-std::string Sha256Hex(absl::string_view bytes);
-
 // A StoredStrategy for a parsed source in `format` (UNSPECIFIED: detected,
 // see DetectStrategyFormat).
 StoredStrategy MakeStoredStrategy(const Strategy& strategy, std::string source, std::string author,
