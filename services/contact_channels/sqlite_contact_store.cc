@@ -84,7 +84,8 @@ absl::StatusOr<std::vector<std::string>> DecodeToken(absl::string_view token,
   if (!absl::WebSafeBase64Unescape(token, &raw)) {
     return absl::InvalidArgumentError("page_token: malformed");
   }
-  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', fields));
+  std::vector<std::string> parts =
+      absl::StrSplit(raw, absl::MaxSplits('|', static_cast<int>(fields)));
   if (parts.size() != fields + 1 || parts[0] != kind) {
     return absl::InvalidArgumentError("page_token: not a token of this list");
   }
