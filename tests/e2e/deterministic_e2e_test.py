@@ -12,8 +12,11 @@ delinquent loans and overdue amounts per bucket, contacts per channel and
 outcome, compliance verdicts and reasons, cases and variants, debtors'
 answers, the audit chain's length) and the test requires them to be equal.
 It also requires the run to be non-trivial (delinquent loans, contacts sent,
-deferred contacts, an audit log that verifies) and lawful (no contact sent
-without an ALLOW decision, none sent twice).
+deferred contacts, an audit log that verifies, a hardship declared), lawful
+(no contact sent without an ALLOW decision, none sent twice), and the
+hardship chain whole in both runs: hardship declared -> plan proposed by the
+simulated collector -> accepted by the debtor -> agreed -> loan restructured,
+with every step's count matching the services' events and no call failing.
 
 Exit status 0 on success; the diff of the figures on failure.
 """
@@ -41,6 +44,36 @@ def tail(path, lines=40):
             return "".join(f.readlines()[-lines:])
     except OSError:
         return ""
+
+
+def plan_chain_problems(figures):
+    """What breaks the chain hardship declared -> plan proposed -> accepted ->
+    agreed -> loan restructured, in one run's figures (empty when whole)."""
+    debtors = figures["debtors"]
+    cases = figures["cases"]
+    failures = figures["problems"]["action_failures"]
+    declared = debtors["outcomes_recorded"].get("CONTACT_OUTCOME_HARDSHIP_DECLARED", 0)
+    agreed = cases["plan_events"].get("plan_agreed", 0)
+    problems = []
+    if declared == 0:
+        problems.append("no hardship declared: the plan chain is not exercised")
+    elif debtors["plans_proposed"] == 0:
+        problems.append(f"{declared} hardship declarations but no plan proposed")
+    if cases["plans_proposed"] != debtors["plans_proposed"]:
+        problems.append(f"plans proposed {debtors['plans_proposed']} but PlanProposed case "
+                        f"events {cases['plans_proposed']}")
+    if cases["plans_accepted"] != debtors["plans_accepted"]:
+        problems.append(f"plans accepted {debtors['plans_accepted']} but PlanAccepted case "
+                        f"events {cases['plans_accepted']}")
+    # One PlanAgreed per loan of an accepted plan, one restructure per PlanAgreed.
+    if agreed < debtors["plans_accepted"] or debtors["restructures"] != agreed:
+        problems.append(f"accepted {debtors['plans_accepted']}, PlanAgreed {agreed}, "
+                        f"restructured {debtors['restructures']}")
+    if failures.get("ProposePlan") or failures.get("AcceptPlan") or \
+            debtors["restructure_failures"]:
+        problems.append(f"plan calls failed: {failures}, restructure failures "
+                        f"{debtors['restructure_failures']}")
+    return problems
 
 
 def main():
@@ -100,6 +133,7 @@ def main():
             failures.append(f"trivial reference run: delinquent={delinquent} sent={sent} "
                             f"deferred={deferred}")
         for name, figures in (("reference", reference), ("system", kafka)):
+            failures.extend(f"{name}: {problem}" for problem in plan_chain_problems(figures))
             audit = figures["audit"]
             if not audit.get("verifies") or not audit.get("entries"):
                 failures.append(f"{name}: audit chain does not verify: {audit}")
@@ -114,7 +148,9 @@ def main():
                                         "reference (in process)", "system (broker)", lineterm="")
             failures.append("figures differ:\n" + "\n".join(diff))
         print(f"delinquent loans {delinquent}, contacts sent {sent}, deferred {deferred}, "
-              f"audit entries {reference['audit'].get('entries')}")
+              f"audit entries {reference['audit'].get('entries')}, "
+              f"hardship plans proposed {reference['debtors']['plans_proposed']}, "
+              f"loans restructured {reference['debtors']['restructures']}")
     finally:
         if args.keep or failures:
             print(f"run directories kept in {work}")

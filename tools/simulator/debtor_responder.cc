@@ -4,13 +4,13 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "arrears/contact/v1/contact_events.pb.h"
-#include "arrears/strategy/v1/case_events.pb.h"
+#include "arrears/delinquency/v1/delinquency.pb.h"
 #include "arrears/strategy/v1/plan_events.pb.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/time/civil_date.h"
 #include "common/topics/topics.h"
 #include "tools/simulator/entity_random.h"
+#include "tools/simulator/hardship_plan.h"
 
 namespace arrears::simulator {
 namespace {
@@ -59,12 +59,20 @@ std::vector<ServiceAction> DebtorResponder::OnContactEvent(const events::Event& 
   }
   const bool debtor = contact.counterparty() == common::v1::COUNTERPARTY_DEBTOR ||
                       contact.counterparty() == common::v1::COUNTERPARTY_UNSPECIFIED;
+  if (!debtor || contact.attempt_id().empty()) return {};
+  if (contact.outcome() == contact::v1::CONTACT_OUTCOME_HARDSHIP_DECLARED) {
+    return OnHardshipDeclared(contact, now);
+  }
   if (contact.channel() != common::v1::CHANNEL_VOICE_CALL ||
-      contact.outcome() != contact::v1::CONTACT_OUTCOME_ANSWERED || !debtor ||
-      contact.direction() == contact::v1::CONTACT_DIRECTION_INBOUND ||
-      contact.attempt_id().empty()) {
+      contact.outcome() != contact::v1::CONTACT_OUTCOME_ANSWERED ||
+      contact.direction() == contact::v1::CONTACT_DIRECTION_INBOUND) {
     return {};
   }
+  return OnAnswered(contact, now);
+}
+
+std::vector<ServiceAction> DebtorResponder::OnAnswered(const contact::v1::ContactEvent& contact,
+                                                       absl::Time now) {
   const Customer* customer = book_->FindCustomer(contact.customer_id());
   if (customer == nullptr) return {};
   if (!answered_attempts_.insert(contact.attempt_id()).second) return {};
@@ -143,12 +151,91 @@ std::vector<ServiceAction> DebtorResponder::OnContactEvent(const events::Event& 
   return {ServiceAction{std::move(request)}};
 }
 
+std::vector<ServiceAction> DebtorResponder::OnHardshipDeclared(
+    const contact::v1::ContactEvent& contact, absl::Time now) {
+  if (book_->FindCustomer(contact.customer_id()) == nullptr) return {};
+  if (!hardship_attempts_.insert(contact.attempt_id()).second) return {};
+  auto skip = [&](const char* reason) {
+    ++stats_.proposals_skipped[reason];
+    return std::vector<ServiceAction>();
+  };
+  auto found = latest_cases_.find(contact.customer_id());
+  if (found == latest_cases_.end() || !found->second.open) return skip("no open case");
+  const CaseView& view = found->second;
+  if (view.plan_agreed) return skip("plan agreed");
+  Offers& offers = offers_[view.case_id];
+  // An offer can be accepted up to and including its expiry instant.
+  if (view.proposed_until >= now || offers.standing_until >= now) return skip("plan pending");
+  if (offers.count >= kMaxOffersPerCase) return skip("offers exhausted");
+
+  EntityRandom random(book_->options().seed, "hardship-plan",
+                      Fingerprint(absl::StrCat(view.case_id, "/", offers.count + 1)));
+  strategy::v1::ProposePlanRequest request;
+  request.set_name(absl::StrCat("cases/", view.case_id));
+  request.set_request_id(absl::StrCat("sim-plan-", contact.attempt_id()));
+  strategy::v1::RepaymentPlan& plan = *request.mutable_plan();
+  for (const std::string& loan_id : view.delinquent_loans) {
+    const LoanAccount* loan = book_->FindLoan(loan_id);
+    if (loan == nullptr) continue;
+    std::optional<strategy::v1::LoanPlanTerms> terms =
+        DraftHardshipTerms(*loan, now, book_->zone(), random);
+    if (terms) *plan.add_loan_terms() = *std::move(terms);
+  }
+  if (plan.loan_terms().empty()) return skip("nothing overdue");
+  plan.set_hardship_reason(contact.outcome_reason().empty() ? "UNSPECIFIED"
+                                                            : contact.outcome_reason());
+  plan.set_proposed_by(contact.staff_ids().empty() ? "collector-workbench" : contact.staff_ids(0));
+  const absl::Time expires = now + kOfferValidity;
+  *plan.mutable_expire_time() = ToTimestamp(expires);
+  ++offers.count;
+  offers.standing_until = expires;
+  ++stats_.plans_proposed;
+  return {ServiceAction{std::move(request)}};
+}
+
+void DebtorResponder::NoteCase(const strategy::v1::CaseEvent& case_event) {
+  const strategy::v1::Case& snapshot = case_event.case_snapshot();
+  const std::string& case_id =
+      snapshot.case_id().empty() ? case_event.case_id() : snapshot.case_id();
+  const std::string& customer_id =
+      snapshot.customer_id().empty() ? case_event.customer_id() : snapshot.customer_id();
+  if (case_id.empty() || customer_id.empty() || !case_event.has_case_snapshot()) return;
+  const int64_t version = std::max(case_event.case_version(), snapshot.version());
+  auto [it, inserted] = latest_cases_.try_emplace(customer_id);
+  CaseView& view = it->second;
+  // The customer's latest case: a later case (higher ordinal) replaces an
+  // earlier one, a later version of the same case replaces an older one.
+  if (!inserted && std::make_pair(snapshot.case_ordinal(), version) <=
+                       std::make_pair(view.ordinal, view.version)) {
+    return;
+  }
+  view = CaseView();
+  view.case_id = case_id;
+  view.ordinal = snapshot.case_ordinal();
+  view.version = version;
+  view.open = snapshot.state() == strategy::v1::Case::STATE_OPEN;
+  for (const strategy::v1::CaseLoan& loan : snapshot.loans()) {
+    if (loan.snapshot().state() == delinquency::v1::DELINQUENCY_STATE_DELINQUENT) {
+      view.delinquent_loans.push_back(loan.loan_id());
+    }
+  }
+  for (const strategy::v1::RepaymentPlan& plan : snapshot.plans()) {
+    if (plan.state() == strategy::v1::RepaymentPlan::STATE_ACCEPTED) view.plan_agreed = true;
+    if (plan.state() == strategy::v1::RepaymentPlan::STATE_PROPOSED) {
+      const absl::Time until =
+          plan.has_expire_time() ? FromTimestamp(plan.expire_time()) : absl::InfiniteFuture();
+      view.proposed_until = std::max(view.proposed_until, until);
+    }
+  }
+}
+
 std::vector<ServiceAction> DebtorResponder::OnCaseEvent(const events::Event& event) {
   strategy::v1::CaseEvent case_event;
   if (!case_event.ParseFromString(event.payload)) {
     ++stats_.unreadable;
     return {};
   }
+  NoteCase(case_event);
   if (!case_event.has_plan_proposed()) return {};
   const strategy::v1::RepaymentPlan& plan = case_event.plan_proposed().plan();
   const Customer* customer = book_->FindCustomer(case_event.customer_id());

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "arrears/contact/v1/contact_events.pb.h"
+#include "arrears/delinquency/v1/delinquency.pb.h"
 #include "arrears/strategy/v1/case_events.pb.h"
 #include "arrears/strategy/v1/plan_events.pb.h"
 #include "common/proto_convert/proto_convert.h"
@@ -151,6 +152,199 @@ TEST(DebtorResponderTest, OnlyAnsweredVoiceCallsToTheDebtorGetAnAnswer) {
   events::Event other_topic = Answered(id, "V3");
   other_topic.topic = "arrears.something.else";
   EXPECT_THAT(responder.React(other_topic, now), IsEmpty());
+}
+
+// A hardship debtor with a loan overdue at `now` (an installment fell due
+// after the trouble started and went unpaid).
+struct HardshipScene {
+  const Customer* customer = nullptr;
+  const LoanAccount* loan = nullptr;
+  absl::Time now;
+};
+
+HardshipScene OverdueHardshipDebtor(LoanBook& book) {
+  const absl::CivilDay start = book.options().start;
+  for (const Customer& customer : book.customers()) {
+    for (const LoanAccount* loan : book.LoansOf(customer.customer_id)) {
+      for (const InstallmentTerms& installment : loan->schedule()) {
+        if (installment.due_date >= start + customer.onset_day &&
+            installment.due_date + 5 < start + book.options().days) {
+          return {&customer, loan, Advance(book, installment.due_date + 5, 10)};
+        }
+      }
+    }
+  }
+  ADD_FAILURE() << "no hardship debtor with an overdue loan in the book";
+  return {};
+}
+
+events::Event CaseEventOf(const std::string& case_id, const std::string& customer_id,
+                          const std::vector<std::string>& delinquent_loans, int64_t version,
+                          strategy::v1::Case::State state = strategy::v1::Case::STATE_OPEN,
+                          std::vector<strategy::v1::RepaymentPlan> plans = {}) {
+  strategy::v1::CaseEvent event;
+  event.set_case_id(case_id);
+  event.set_customer_id(customer_id);
+  event.set_case_version(version);
+  strategy::v1::Case& snapshot = *event.mutable_case_snapshot();
+  snapshot.set_case_id(case_id);
+  snapshot.set_customer_id(customer_id);
+  snapshot.set_state(state);
+  snapshot.set_version(version);
+  snapshot.set_case_ordinal(1);
+  for (const std::string& loan_id : delinquent_loans) {
+    strategy::v1::CaseLoan& loan = *snapshot.add_loans();
+    loan.set_loan_id(loan_id);
+    loan.mutable_snapshot()->set_state(delinquency::v1::DELINQUENCY_STATE_DELINQUENT);
+  }
+  for (strategy::v1::RepaymentPlan& plan : plans) *snapshot.add_plans() = std::move(plan);
+  event.mutable_case_updated();
+  return Wrap(topics::v1::TOPIC_CASE_EVENTS, absl::StrCat(case_id, "/", version), event);
+}
+
+events::Event HardshipDeclared(const std::string& customer_id, const std::string& attempt_id) {
+  contact::v1::ContactEvent contact;
+  contact.set_attempt_id(attempt_id);
+  contact.set_customer_id(customer_id);
+  contact.set_channel(common::v1::CHANNEL_VOICE_CALL);
+  contact.set_outcome(contact::v1::CONTACT_OUTCOME_HARDSHIP_DECLARED);
+  contact.set_outcome_reason("ILLNESS");
+  contact.set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
+  contact.add_staff_ids("collector-7");
+  return Wrap(topics::v1::TOPIC_CONTACT_EVENTS, attempt_id + "/hardship", contact);
+}
+
+strategy::v1::RepaymentPlan PlanIn(strategy::v1::RepaymentPlan::State state, absl::Time expires) {
+  strategy::v1::RepaymentPlan plan;
+  plan.set_plan_id("PLAN-X");
+  plan.set_state(state);
+  *plan.mutable_expire_time() = ToTimestamp(expires);
+  return plan;
+}
+
+const strategy::v1::ProposePlanRequest& Proposal(const ServiceAction& action) {
+  return std::get<strategy::v1::ProposePlanRequest>(action.request);
+}
+
+TEST(DebtorResponderTest, HardshipDeclarationLeadsTheCollectorToProposeAPlanOnce) {
+  auto book = BookOf("hardship", 40);
+  DebtorResponder responder(book.get());
+  const HardshipScene scene = OverdueHardshipDebtor(*book);
+  ASSERT_NE(scene.customer, nullptr);
+  const std::string& customer_id = scene.customer->customer_id;
+  const std::string loan_id = scene.loan->loan().loan_id;
+  EXPECT_THAT(responder.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 3), scene.now),
+              IsEmpty());
+
+  const std::vector<ServiceAction> actions =
+      responder.React(HardshipDeclared(customer_id, "A1"), scene.now);
+  ASSERT_THAT(actions, SizeIs(1));
+  const strategy::v1::ProposePlanRequest& request = Proposal(actions[0]);
+  EXPECT_EQ(request.name(), "cases/CASE-1");
+  EXPECT_EQ(request.request_id(), "sim-plan-A1");
+  EXPECT_EQ(request.plan().hardship_reason(), "ILLNESS");
+  EXPECT_EQ(request.plan().proposed_by(), "collector-7");
+  EXPECT_EQ(FromTimestamp(request.plan().expire_time()),
+            scene.now + DebtorResponder::kOfferValidity);
+  ASSERT_THAT(request.plan().loan_terms(), SizeIs(1));
+  EXPECT_EQ(request.plan().loan_terms(0).loan_id(), loan_id);
+  EXPECT_TRUE(request.plan().loan_terms(0).has_deferral() ||
+              request.plan().loan_terms(0).has_new_schedule());
+  EXPECT_EQ(responder.stats().plans_proposed, 1);
+
+  // Redelivered: nothing. Another declaration while the offer stands: no
+  // second offer, even before the service's PlanProposed comes back.
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A1"), scene.now), IsEmpty());
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A2"), scene.now + absl::Hours(48)),
+              IsEmpty());
+  EXPECT_EQ(responder.stats().proposals_skipped.at("plan pending"), 1);
+
+  // Agreed: never another offer on the case, however much later.
+  responder.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 5, strategy::v1::Case::STATE_OPEN,
+                              {PlanIn(strategy::v1::RepaymentPlan::STATE_ACCEPTED, scene.now)}),
+                  scene.now);
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A3"), scene.now + absl::Hours(900)),
+              IsEmpty());
+  EXPECT_EQ(responder.stats().proposals_skipped.at("plan agreed"), 1);
+  EXPECT_EQ(responder.stats().plans_proposed, 1);
+}
+
+TEST(DebtorResponderTest, ALapsedOfferIsMadeAgainAtMostOnce) {
+  auto book = BookOf("hardship", 40);
+  DebtorResponder responder(book.get());
+  const HardshipScene scene = OverdueHardshipDebtor(*book);
+  ASSERT_NE(scene.customer, nullptr);
+  const std::string& customer_id = scene.customer->customer_id;
+  const std::string loan_id = scene.loan->loan().loan_id;
+  responder.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 3), scene.now);
+  ASSERT_THAT(responder.React(HardshipDeclared(customer_id, "A1"), scene.now), SizeIs(1));
+  // The service shows the offer still proposed (the debtor did not accept):
+  // until it lapses, nothing; after, one more offer.
+  const absl::Time lapses = scene.now + DebtorResponder::kOfferValidity;
+  responder.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 4, strategy::v1::Case::STATE_OPEN,
+                              {PlanIn(strategy::v1::RepaymentPlan::STATE_PROPOSED, lapses)}),
+                  scene.now);
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A2"), lapses), IsEmpty());
+  const absl::Time later = lapses + absl::Hours(24);
+  std::vector<ServiceAction> again = responder.React(HardshipDeclared(customer_id, "A3"), later);
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(Proposal(again[0]).request_id(), "sim-plan-A3");
+  const absl::Time much_later = later + DebtorResponder::kOfferValidity + absl::Hours(24);
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A4"), much_later), IsEmpty());
+  EXPECT_EQ(responder.stats().plans_proposed, 2);
+  EXPECT_EQ(responder.stats().proposals_skipped.at("plan pending"), 1);
+  EXPECT_EQ(responder.stats().proposals_skipped.at("offers exhausted"), 1);
+}
+
+TEST(DebtorResponderTest, NoOfferWithoutAnOpenCaseOrAnythingOverdue) {
+  auto book = BookOf("hardship", 40);
+  DebtorResponder responder(book.get());
+  const HardshipScene scene = OverdueHardshipDebtor(*book);
+  ASSERT_NE(scene.customer, nullptr);
+  const std::string& customer_id = scene.customer->customer_id;
+  const std::string loan_id = scene.loan->loan().loan_id;
+  // No case seen yet.
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A1"), scene.now), IsEmpty());
+  // The case closed.
+  responder.React(CaseEventOf("CASE-1", customer_id, {}, 9, strategy::v1::Case::STATE_CLOSED),
+                  scene.now);
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A2"), scene.now), IsEmpty());
+  // An older version of it changes nothing.
+  responder.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 8), scene.now);
+  EXPECT_THAT(responder.React(HardshipDeclared(customer_id, "A3"), scene.now), IsEmpty());
+  EXPECT_EQ(responder.stats().proposals_skipped.at("no open case"), 3);
+  // Open, but the loan it lists is not overdue in the loan system (not yet
+  // due on the first day).
+  const absl::Time first_day =
+      absl::FromCivil(absl::CivilSecond(book->options().start.year(), book->options().start.month(),
+                                        book->options().start.day(), 0, 0, 1),
+                      book->zone());
+  DebtorResponder early(book.get());
+  early.React(CaseEventOf("CASE-2", customer_id, {loan_id}, 1), first_day);
+  EXPECT_THAT(early.React(HardshipDeclared(customer_id, "A4"), first_day), IsEmpty());
+  EXPECT_EQ(early.stats().proposals_skipped.at("nothing overdue"), 1);
+  EXPECT_EQ(responder.stats().plans_proposed + early.stats().plans_proposed, 0);
+}
+
+TEST(DebtorResponderTest, OffersAreTheSameForTheSameSeedAndEvents) {
+  auto first_book = BookOf("hardship", 40);
+  auto second_book = BookOf("hardship", 40);
+  DebtorResponder first(first_book.get());
+  DebtorResponder second(second_book.get());
+  const HardshipScene a = OverdueHardshipDebtor(*first_book);
+  const HardshipScene b = OverdueHardshipDebtor(*second_book);
+  ASSERT_NE(a.customer, nullptr);
+  ASSERT_NE(b.customer, nullptr);
+  ASSERT_EQ(a.now, b.now);
+  const std::string& customer_id = a.customer->customer_id;
+  const std::string loan_id = a.loan->loan().loan_id;
+  first.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 3), a.now);
+  second.React(CaseEventOf("CASE-1", customer_id, {loan_id}, 3), b.now);
+  const std::vector<ServiceAction> x = first.React(HardshipDeclared(customer_id, "A1"), a.now);
+  const std::vector<ServiceAction> y = second.React(HardshipDeclared(customer_id, "A1"), b.now);
+  ASSERT_THAT(x, SizeIs(1));
+  ASSERT_THAT(y, SizeIs(1));
+  EXPECT_EQ(Proposal(x[0]).SerializeAsString(), Proposal(y[0]).SerializeAsString());
 }
 
 TEST(DebtorResponderTest, HardshipDebtorsAcceptMostProposedPlansAndOthersDecline) {

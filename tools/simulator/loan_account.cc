@@ -398,6 +398,16 @@ int64_t LoanAccount::OverdueEstimate(absl::Time now) const {
   return owed;
 }
 
+std::vector<InstallmentTerms> LoanAccount::UnpaidInstallments(absl::Time now) const {
+  std::vector<InstallmentTerms> unpaid;
+  for (const InstallmentTerms& installment : schedule_) {
+    auto settled = settled_at_.find(installment.number);
+    if (settled != settled_at_.end() && settled->second <= now) continue;
+    unpaid.push_back(installment);
+  }
+  return unpaid;
+}
+
 std::optional<absl::Time> LoanAccount::NextRepaymentAfter(absl::Time now) const {
   for (const Pending& pending : pending_) {
     if (pending.kind == Kind::kRepayment && pending.at > now) return pending.at;

@@ -76,6 +76,10 @@ class LoanAccount {
   // before today not yet paid, with penalty and fee estimates; >= 0.
   int64_t OverdueEstimate(absl::Time now) const;
 
+  // Installments of the schedule in force not fully paid at `now` (overdue
+  // and upcoming), in order: what a restructuring at `now` would replace.
+  std::vector<InstallmentTerms> UnpaidInstallments(absl::Time now) const;
+
   // When the customer will next pay after `now`, if a payment is planned.
   std::optional<absl::Time> NextRepaymentAfter(absl::Time now) const;
 

@@ -1,13 +1,16 @@
 #include "tools/simulator/loan_account.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/status/status_matchers.h"
 #include "common/time/civil_date.h"
 #include "common/time/time_zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/simulator/hardship_plan.h"
 
 namespace arrears::simulator {
 namespace {
@@ -213,6 +216,24 @@ TEST_F(LoanAccountTest, BadPlanTermsAreRejectedNamingTheField) {
   EXPECT_FALSE(account.restructured());
 }
 
+TEST_F(LoanAccountTest, UnpaidInstallmentsAreTheOverdueAndUpcomingOnes) {
+  LoanAccount on_time = Account(Behaviour::kOnTime);
+  const absl::Time march = absl::FromCivil(absl::CivilSecond(2026, 3, 10, 14, 0, 0), zone_);
+  std::vector<int> numbers;
+  for (const InstallmentTerms& installment : on_time.UnpaidInstallments(march)) {
+    numbers.push_back(installment.number);
+  }
+  EXPECT_THAT(numbers, ::testing::ElementsAre(3, 4, 5, 6));
+  EXPECT_THAT(on_time.UnpaidInstallments(absl::FromCivil(absl::CivilDay(2026, 8, 1), zone_)),
+              ::testing::IsEmpty());
+
+  // In hardship from the start: nothing is paid, so everything is unpaid.
+  LoanAccount hardship = Account(Behaviour::kHardship, 0);
+  const std::vector<InstallmentTerms> unpaid = hardship.UnpaidInstallments(march);
+  ASSERT_EQ(unpaid.size(), 6u);
+  EXPECT_EQ(unpaid.front(), hardship.schedule().front());
+}
+
 TEST_F(LoanAccountTest, PlanForAFullyPaidLoanIsAFailedPrecondition) {
   LoanAccount account = Account(Behaviour::kOnTime);
   const absl::Time later = absl::FromCivil(absl::CivilDay(2026, 8, 1), zone_);
@@ -222,6 +243,95 @@ TEST_F(LoanAccountTest, PlanForAFullyPaidLoanIsAFailedPrecondition) {
   installment->mutable_amount()->set_amount_minor(100);
   EXPECT_THAT(account.ApplyPlan(terms, "P", later),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// DraftHardshipTerms (hardship_plan.h) on this fixture's loan: the terms a
+// collector drafts must pass the checks of the strategy service's ProposePlan
+// and, applied by the loan system, leave nothing overdue.
+TEST_F(LoanAccountTest, HardshipTermsAreValidAndCureTheLoanOnceApplied) {
+  const absl::Time now = absl::FromCivil(absl::CivilSecond(2026, 3, 10, 14, 0, 0), zone_);
+  const absl::CivilDay today(2026, 3, 10);
+  int deferrals = 0;
+  int schedules = 0;
+  for (uint64_t offer = 0; offer < 60; ++offer) {
+    LoanAccount account = Account(Behaviour::kHardship, 0);
+    const std::vector<InstallmentTerms> unpaid = account.UnpaidInstallments(now);
+    int64_t unpaid_total = 0;
+    for (const InstallmentTerms& installment : unpaid) unpaid_total += installment.total_minor();
+    EntityRandom random(3, "hardship-plan-test", offer);
+    std::optional<strategy::v1::LoanPlanTerms> terms =
+        DraftHardshipTerms(account, now, zone_, random);
+    ASSERT_TRUE(terms.has_value());
+    EXPECT_EQ(terms->loan_id(), "L00000001");
+    EXPECT_EQ(terms->total_to_pay().amount_minor(), unpaid_total);
+    EXPECT_EQ(terms->total_to_pay().currency_code(), "CNY");
+    if (terms->has_deferral()) {
+      ++deferrals;
+      // The two overdue installments (due 1 Feb and 1 Mar), moved so the
+      // oldest falls due at least a week after today.
+      EXPECT_THAT(terms->deferral().installment_numbers(), ::testing::ElementsAre(1, 2));
+      EXPECT_GE(terms->deferral().months(), 2);
+      EXPECT_LE(terms->deferral().months(), 6);
+      EXPECT_GE(time::AddMonthsClamped(absl::CivilDay(2026, 2, 1), terms->deferral().months()),
+                today + 7);
+      EXPECT_TRUE(terms->deferral().waive_penalties());
+    } else {
+      ASSERT_TRUE(terms->has_new_schedule());
+      ++schedules;
+      const auto& installments = terms->new_schedule().installments();
+      EXPECT_GE(installments.size(), static_cast<int>(unpaid.size()) + 6);
+      EXPECT_LE(installments.size(), static_cast<int>(unpaid.size()) + 12);
+      int64_t sum = 0;
+      int64_t low = installments[0].amount().amount_minor();
+      int64_t high = low;
+      absl::CivilDay previous = today;
+      for (int k = 0; k < installments.size(); ++k) {
+        EXPECT_EQ(installments[k].number(), k + 1);
+        ASSERT_OK_AND_ASSIGN(absl::CivilDay due,
+                             CivilDayFromProto(installments[k].due_date(), "due_date"));
+        EXPECT_GT(due, previous);
+        previous = due;
+        const int64_t amount = installments[k].amount().amount_minor();
+        EXPECT_GT(amount, 0);
+        EXPECT_EQ(installments[k].amount().currency_code(), "CNY");
+        sum += amount;
+        low = std::min(low, amount);
+        high = std::max(high, amount);
+      }
+      EXPECT_EQ(sum, unpaid_total);
+      EXPECT_LE(high - low, 1);  // equal installments, to the minor unit
+    }
+    ASSERT_OK(account.ApplyPlan(*terms, absl::StrCat("PLAN-", offer), now));
+    EXPECT_EQ(account.OverdueEstimate(now), 0) << terms->DebugString();
+  }
+  // About 4 offers in 10 are deferrals.
+  EXPECT_GE(deferrals, 12);
+  EXPECT_GE(schedules, 24);
+}
+
+TEST_F(LoanAccountTest, HardshipTermsAreANewScheduleWhenADeferralCannotCure) {
+  // Every installment is months overdue: no deferral of up to 6 months
+  // brings 1 Feb a week past 20 Sep.
+  const absl::Time now = absl::FromCivil(absl::CivilDay(2026, 9, 20), zone_);
+  for (uint64_t offer = 0; offer < 20; ++offer) {
+    LoanAccount account = Account(Behaviour::kHardship, 0, 300);
+    EntityRandom random(3, "hardship-plan-test", offer);
+    std::optional<strategy::v1::LoanPlanTerms> terms =
+        DraftHardshipTerms(account, now, zone_, random);
+    ASSERT_TRUE(terms.has_value());
+    ASSERT_TRUE(terms->has_new_schedule());
+    ASSERT_OK(account.ApplyPlan(*terms, "PLAN", now));
+    EXPECT_EQ(account.OverdueEstimate(now), 0);
+  }
+}
+
+TEST_F(LoanAccountTest, NoHardshipTermsForALoanWithNothingOverdue) {
+  LoanAccount account = Account(Behaviour::kOnTime);
+  EntityRandom random(3, "hardship-plan-test", 0);
+  EXPECT_EQ(
+      DraftHardshipTerms(account, absl::FromCivil(absl::CivilSecond(2026, 3, 10, 14, 0, 0), zone_),
+                         zone_, random),
+      std::nullopt);
 }
 
 }  // namespace

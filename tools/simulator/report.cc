@@ -105,6 +105,39 @@ std::string TopCounts(const std::map<std::string, int64_t>& counts, size_t limit
   return absl::StrJoin(top, " · ");
 }
 
+int64_t CountOf(const std::map<std::string, int64_t>& counts, const std::string& key) {
+  auto found = counts.find(key);
+  return found == counts.end() ? 0 : found->second;
+}
+
+// The hardship plans from declaration to restructured loan, step by step:
+// (what, how many). From the simulator's own calls and the services' events.
+std::vector<std::pair<std::string, std::string>> PlanFunnel(const SimulationReport& report) {
+  const ResponderStats& responder = report.responder;
+  const int64_t propose_failed = CountOf(report.run.action_failures, "ProposePlan");
+  const int64_t accept_failed = CountOf(report.run.action_failures, "AcceptPlan");
+  std::vector<std::string> skipped;
+  for (const auto& [reason, count] : responder.proposals_skipped) {
+    skipped.push_back(absl::StrCat(reason, " ", Thousands(count)));
+  }
+  return {
+      {"hardship declared (outcomes recorded)",
+       Thousands(CountOf(responder.outcomes, "CONTACT_OUTCOME_HARDSHIP_DECLARED"))},
+      {"plans proposed by collectors (ProposePlan)",
+       absl::StrCat(Thousands(responder.plans_proposed), " (failed ", propose_failed, ")")},
+      {"declarations without a proposal", skipped.empty() ? "none" : absl::StrJoin(skipped, " · ")},
+      {"PlanProposed case events", Thousands(report.topics.plans_proposed)},
+      {"accepted by debtors (AcceptPlan)",
+       absl::StrCat(Thousands(responder.plans_accepted), " (failed ", accept_failed,
+                    ") · declined ", Thousands(responder.plans_declined))},
+      {"PlanAccepted case events", Thousands(report.topics.plans_accepted)},
+      {"PlanAgreed plan events", Thousands(CountOf(report.topics.plan_events, "plan_agreed"))},
+      {"loans restructured (ScheduleRestructured)",
+       absl::StrCat(Thousands(responder.restructures), " (failed ", responder.restructure_failures,
+                    ")")},
+  };
+}
+
 }  // namespace
 
 std::string FormatMinor(int64_t minor) {
@@ -354,9 +387,21 @@ std::string RenderTextReport(const SimulationReport& report) {
     if (report.variants->empty()) line("  GetStrategyReport: no variants reported");
   }
   for (const auto& [variant, tally] : report.topics.variants) {
-    line(absl::StrFormat("  case events: %s/%s cases %s · closed %s · cured %s (%s)", variant.first,
-                         variant.second, Thousands(tally.cases), Thousands(tally.closed),
-                         Thousands(tally.cured), Percent(tally.cured, tally.cases)));
+    line(absl::StrFormat(
+        "  case events: %s/%s cases %s · closed %s · cured %s (%s) · plans proposed %s, "
+        "accepted %s",
+        variant.first, variant.second, Thousands(tally.cases), Thousands(tally.closed),
+        Thousands(tally.cured), Percent(tally.cured, tally.cases), Thousands(tally.plans_proposed),
+        Thousands(tally.plans_accepted)));
+  }
+
+  line("");
+  line("Hardship plans");
+  for (const auto& [what, count] : PlanFunnel(report)) {
+    line(absl::StrFormat("  %-44s %s", what, count));
+  }
+  for (const std::string& failure : report.responder.failure_samples) {
+    line(absl::StrCat("    ! ", failure));
   }
 
   line("");
@@ -623,15 +668,31 @@ std::string RenderHtmlReport(const SimulationReport& report) {
     absl::StrAppend(&html,
                     "<table><caption>From case events</caption><tr><th class=\"l\">strategy"
                     "</th><th class=\"l\">variant</th><th>cases</th><th>closed</th>"
-                    "<th>cured</th><th>cure rate</th></tr>");
+                    "<th>cured</th><th>cure rate</th><th>plans proposed</th>"
+                    "<th>plans accepted</th></tr>");
     for (const auto& [variant, tally] : report.topics.variants) {
       absl::StrAppend(&html, "<tr><td class=\"l\">", HtmlEscape(variant.first),
                       "</td><td class=\"l\">", HtmlEscape(variant.second), "</td><td>",
                       Thousands(tally.cases), "</td><td>", Thousands(tally.closed), "</td><td>",
                       Thousands(tally.cured), "</td><td>", Percent(tally.cured, tally.cases),
-                      "</td></tr>");
+                      "</td><td>", Thousands(tally.plans_proposed), "</td><td>",
+                      Thousands(tally.plans_accepted), "</td></tr>");
     }
     absl::StrAppend(&html, "</table>\n");
+  }
+
+  absl::StrAppend(&html, "<h2>Hardship plans</h2>\n<table>");
+  for (const auto& [what, count] : PlanFunnel(report)) {
+    absl::StrAppend(&html, "<tr><th class=\"l\">", HtmlEscape(what), "</th><td>", HtmlEscape(count),
+                    "</td></tr>");
+  }
+  absl::StrAppend(&html, "</table>\n");
+  if (!report.responder.failure_samples.empty()) {
+    absl::StrAppend(&html, "<ul>");
+    for (const std::string& failure : report.responder.failure_samples) {
+      absl::StrAppend(&html, "<li>", HtmlEscape(failure), "</li>");
+    }
+    absl::StrAppend(&html, "</ul>\n");
   }
 
   absl::StrAppend(&html, "<h2>The book and the run</h2>\n<table>");

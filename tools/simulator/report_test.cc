@@ -127,6 +127,44 @@ TEST(ReportTest, HtmlIsSelfContainedWithChartsAndEscapedText) {
   EXPECT_THAT(html, HasSubstr("</html>"));
 }
 
+TEST(ReportTest, TextAndHtmlFollowHardshipPlansFromDeclarationToRestructure) {
+  SimulationReport report = Sample();
+  report.responder.outcomes["CONTACT_OUTCOME_HARDSHIP_DECLARED"] = 31;
+  report.responder.plans_proposed = 17;
+  report.responder.proposals_skipped = {{"plan pending", 9}, {"no open case", 5}};
+  report.responder.plans_accepted = 14;
+  report.responder.plans_declined = 3;
+  report.responder.restructures = 13;
+  report.responder.restructure_failures = 1;
+  report.responder.failure_samples = {"plan P9 loan L7: <terms>"};
+  report.run.action_failures["ProposePlan"] = 2;
+  report.topics.plans_proposed = 15;
+  report.topics.plans_accepted = 14;
+  report.topics.plan_events["plan_agreed"] = 14;
+  report.topics.variants[{"default-retail", "champion"}] = VariantTally{
+      .cases = 40, .closed = 20, .cured = 10, .plans_proposed = 6, .plans_accepted = 5};
+
+  const std::string text = RenderTextReport(report);
+  EXPECT_THAT(text, HasSubstr("Hardship plans"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("hardship declared \\(outcomes recorded\\) +31"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("proposed by collectors \\(ProposePlan\\) +17 "
+                                             "\\(failed 2\\)"));
+  EXPECT_THAT(text, HasSubstr("no open case 5 · plan pending 9"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("PlanProposed case events +15"));
+  EXPECT_THAT(text, HasSubstr("14 (failed 0) · declined 3"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("PlanAgreed plan events +14"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("loans restructured \\(ScheduleRestructured\\) +13 "
+                                             "\\(failed 1\\)"));
+  EXPECT_THAT(text, HasSubstr("! plan P9 loan L7"));
+  EXPECT_THAT(text, HasSubstr("cured 10 (25.0%) · plans proposed 6, accepted 5"));
+
+  const std::string html = RenderHtmlReport(report);
+  EXPECT_THAT(html, HasSubstr("<h2>Hardship plans</h2>"));
+  EXPECT_THAT(html, HasSubstr("PlanAccepted case events</th><td>14</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>plans proposed</th><th>plans accepted</th>"));
+  EXPECT_THAT(html, HasSubstr("&lt;terms&gt;"));
+}
+
 TEST(FormatTest, MoneyAndRates) {
   EXPECT_EQ(FormatMinor(0), "0.00");
   EXPECT_EQ(FormatMinor(123456789), "1,234,567.89");

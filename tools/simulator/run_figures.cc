@@ -44,11 +44,17 @@ std::string ComparableFiguresJson(const SimulationReport& report) {
   nlohmann::json variants = nlohmann::json::object();
   for (const auto& [variant, tally] : t.variants) {
     variants[absl::StrCat(variant.first, "/", variant.second)] = {
-        {"cases", tally.cases}, {"closed", tally.closed}, {"cured", tally.cured}};
+        {"cases", tally.cases},
+        {"closed", tally.closed},
+        {"cured", tally.cured},
+        {"plans_proposed", tally.plans_proposed},
+        {"plans_accepted", tally.plans_accepted}};
   }
   j["cases"] = {{"opened", t.cases_opened},
                 {"closed_by_reason", Object(t.cases_closed_by_reason)},
                 {"variants", variants},
+                {"plans_proposed", t.plans_proposed},
+                {"plans_accepted", t.plans_accepted},
                 {"plan_events", Object(t.plan_events)}};
   j["contacts"] = {{"requests_by_channel", Object(t.requests_by_channel)},
                    {"attempts_by_channel", Object(t.attempts_by_channel)},
@@ -63,6 +69,8 @@ std::string ComparableFiguresJson(const SimulationReport& report) {
     j["audit"] = {{"unavailable", std::string(report.audit.status().message())}};
   }
   j["debtors"] = {{"outcomes_recorded", Object(report.responder.outcomes)},
+                  {"plans_proposed", report.responder.plans_proposed},
+                  {"proposals_skipped", Object(report.responder.proposals_skipped)},
                   {"plans_accepted", report.responder.plans_accepted},
                   {"plans_declined", report.responder.plans_declined},
                   {"restructures", report.responder.restructures},
@@ -93,12 +101,10 @@ std::string PipelineStatsJson(const SimulationReport& report, const LatencySumma
   j["events_per_second"] =
       seconds > 0 ? static_cast<double>(report.run.events_published + events_read) / seconds : 0.0;
   j["quiet_wait_seconds"] = absl::ToDoubleSeconds(report.run.quiet_wait_total);
-  j["close_to_first_request"] = {{"samples", latency.samples},
-                                 {"without_request", latency.without_request},
-                                 {"p50_ms", ms(latency.p50)},
-                                 {"p90_ms", ms(latency.p90)},
-                                 {"p99_ms", ms(latency.p99)},
-                                 {"max_ms", ms(latency.max)}};
+  j["close_to_first_request"] = {
+      {"samples", latency.samples}, {"without_request", latency.without_request},
+      {"p50_ms", ms(latency.p50)},  {"p90_ms", ms(latency.p90)},
+      {"p99_ms", ms(latency.p99)},  {"max_ms", ms(latency.max)}};
   return j.dump(2) + "\n";
 }
 

@@ -5,7 +5,10 @@
 // Only facts the book and the services decide go in: delinquent loans and
 // overdue amounts per bucket, delinquency events by kind, contact requests
 // and contacts per channel and outcome, compliance verdicts and reasons,
-// cases and variants, plan events, dead letters, the debtors' answers, and
+// cases and variants (with the hardship plans proposed and accepted in
+// them), plan events, dead letters, the debtors' and collectors' answers
+// (outcomes recorded, plans proposed, accepted and declined, loans
+// restructured), and
 // the audit log's length and verification. Wall times, waits, addresses and
 // anything timing-dependent stay out. Keys are sorted, so equal figures are
 // equal text.

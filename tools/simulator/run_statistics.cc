@@ -129,6 +129,14 @@ void RunStatistics::IngestCase(const events::Event& event) {
     state.variant = {strategy.strategy_id(), strategy.variant()};
     ++totals_.variants[state.variant].cases;
   }
+  if (case_event.has_plan_proposed() || case_event.has_plan_accepted()) {
+    const bool accepted = case_event.has_plan_accepted();
+    ++(accepted ? totals_.plans_accepted : totals_.plans_proposed);
+    if (!state.variant.first.empty()) {
+      VariantTally& tally = totals_.variants[state.variant];
+      ++(accepted ? tally.plans_accepted : tally.plans_proposed);
+    }
+  }
   if (case_event.has_case_closed() && !state.closed) {
     state.closed = true;
     ++totals_.cases_closed_by_reason[case_event.case_closed().reason()];

@@ -47,6 +47,10 @@ struct VariantTally {
   int64_t closed = 0;
   // Closed with reason ALL_CURED.
   int64_t cured = 0;
+  // Hardship plans proposed and accepted in its cases (PlanProposed,
+  // PlanAccepted).
+  int64_t plans_proposed = 0;
+  int64_t plans_accepted = 0;
 };
 
 struct StatisticsSnapshot {
@@ -79,6 +83,10 @@ struct StatisticsSnapshot {
   int64_t cases_opened = 0;
   std::map<std::string, int64_t> cases_closed_by_reason;
   std::map<std::pair<std::string, std::string>, VariantTally> variants;
+  // Case events PlanProposed and PlanAccepted (the strategy service's view
+  // of the plans).
+  int64_t plans_proposed = 0;
+  int64_t plans_accepted = 0;
   // Plan events by kind; signed audit checkpoints seen.
   std::map<std::string, int64_t> plan_events;
   int64_t audit_checkpoints = 0;

@@ -92,6 +92,13 @@ TEST(RunStatisticsTest, CountsContactsDecisionsCasesAndDeadLetters) {
   opened.mutable_case_snapshot()->mutable_strategy()->set_strategy_id("default-retail");
   opened.mutable_case_snapshot()->mutable_strategy()->set_variant("champion");
   stats.Ingest(Wrap(cases, "k1", opened));
+  strategy::v1::CaseEvent proposed = opened;
+  proposed.mutable_plan_proposed()->mutable_plan()->set_plan_id("P1");
+  stats.Ingest(Wrap(cases, "k1-proposed", proposed));
+  stats.Ingest(Wrap(cases, "k1-proposed", proposed));  // redelivered
+  strategy::v1::CaseEvent accepted = opened;
+  accepted.mutable_plan_accepted()->mutable_plan()->set_plan_id("P1");
+  stats.Ingest(Wrap(cases, "k1-accepted", accepted));
   strategy::v1::CaseEvent closed = opened;
   closed.mutable_case_closed()->set_reason("ALL_CURED");
   stats.Ingest(Wrap(cases, "k2", closed));
@@ -117,6 +124,10 @@ TEST(RunStatisticsTest, CountsContactsDecisionsCasesAndDeadLetters) {
   const VariantTally& tally = snapshot.variants.at({"default-retail", "champion"});
   EXPECT_EQ(tally.cases, 1);
   EXPECT_EQ(tally.cured, 1);
+  EXPECT_EQ(tally.plans_proposed, 1);
+  EXPECT_EQ(tally.plans_accepted, 1);
+  EXPECT_EQ(snapshot.plans_proposed, 1);
+  EXPECT_EQ(snapshot.plans_accepted, 1);
   EXPECT_EQ(snapshot.cases_closed_by_reason.at("ALL_CURED"), 1);
   EXPECT_EQ(snapshot.dead_letters.at(contacts + ".dlq"), 1);
   EXPECT_EQ(snapshot.unreadable, 1);

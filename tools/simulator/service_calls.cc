@@ -49,9 +49,12 @@ absl::Status GrpcActionExecutor::Execute(const ServiceAction& action) {
     contact::v1::ContactEvent response;
     return Rpc(clients_->contact()->RecordOutcome(&context, *outcome, &response), "RecordOutcome");
   }
-  const auto& accept = std::get<strategy::v1::AcceptPlanRequest>(action.request);
   if (clients_->strategy() == nullptr) return Absent(kStrategyService);
   strategy::v1::RepaymentPlan response;
+  if (const auto* propose = std::get_if<strategy::v1::ProposePlanRequest>(&action.request)) {
+    return Rpc(clients_->strategy()->ProposePlan(&context, *propose, &response), "ProposePlan");
+  }
+  const auto& accept = std::get<strategy::v1::AcceptPlanRequest>(action.request);
   return Rpc(clients_->strategy()->AcceptPlan(&context, accept, &response), "AcceptPlan");
 }
 

@@ -14,8 +14,13 @@ namespace arrears::simulator {
 namespace {
 
 std::string ActionKind(const ServiceAction& action) {
-  return std::holds_alternative<contact::v1::RecordOutcomeRequest>(action.request) ? "RecordOutcome"
-                                                                                   : "AcceptPlan";
+  if (std::holds_alternative<contact::v1::RecordOutcomeRequest>(action.request)) {
+    return "RecordOutcome";
+  }
+  if (std::holds_alternative<strategy::v1::ProposePlanRequest>(action.request)) {
+    return "ProposePlan";
+  }
+  return "AcceptPlan";
 }
 
 std::string FormatOffset(absl::Duration offset) {

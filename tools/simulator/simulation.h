@@ -56,9 +56,12 @@ struct SimulationOptions {
                                               absl::Hours(19), absl::Hours(23) + absl::Minutes(59)};
   // Pause after each simulated day (--speed); zero = as fast as possible.
   absl::Duration pause_per_day = absl::ZeroDuration();
-  // Answer-and-wait rounds per phase at most (a debtor's answer can cause
-  // events that reach other debtors' ... in practice two rounds suffice).
-  int max_reaction_rounds = 4;
+  // Answer-and-wait rounds per phase at most. The longest chain is a
+  // hardship plan: the collector records the hardship (1), proposes a plan on
+  // the HARDSHIP_DECLARED event (2), the debtor accepts it on PlanProposed
+  // (3), the loan system restructures on PlanAgreed (4), and the round after
+  // waits for what the restructuring causes; the rest is headroom.
+  int max_reaction_rounds = 8;
   // Events per Publish call.
   int publish_batch = 5000;
 };
@@ -94,8 +97,8 @@ struct SimulationSummary {
   int64_t loans_evaluated = 0;
   int64_t close_events_emitted = 0;
   int64_t quiet_timeouts = 0;
-  // Service calls made on debtors' behalf, by kind ("RecordOutcome",
-  // "AcceptPlan"), and those that failed.
+  // Service calls made on debtors' and collectors' behalf, by kind
+  // ("RecordOutcome", "ProposePlan", "AcceptPlan"), and those that failed.
   std::map<std::string, int64_t> actions;
   std::map<std::string, int64_t> action_failures;
   // A few messages per kind of problem, "<day> <phase>: <status>".

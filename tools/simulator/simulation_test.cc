@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "arrears/contact/v1/contact_events.pb.h"
+#include "arrears/strategy/v1/case_events.pb.h"
 #include "arrears/strategy/v1/plan_events.pb.h"
 #include "common/events/testing/in_memory_publisher.h"
 #include "common/proto_convert/proto_convert.h"
@@ -57,6 +59,7 @@ class ScriptedSystem final : public BusinessDayCloser,
   }
   absl::Status Execute(const ServiceAction& action) override {
     actions.push_back(action);
+    if (on_execute) on_execute(action);
     return action_error;
   }
   absl::Status AwaitQuiet() override {
@@ -66,6 +69,8 @@ class ScriptedSystem final : public BusinessDayCloser,
   }
 
   std::map<absl::CivilDay, std::vector<events::Event>> on_close;
+  // What the services do on a call: events for the next Drain().
+  std::function<void(const ServiceAction&)> on_execute;
   std::deque<events::Event> inbox;
   std::vector<absl::CivilDay> closed;
   std::vector<ServiceAction> actions;
@@ -216,6 +221,107 @@ TEST_F(SimulationTest, DebtorsAnswerAtTheSameInstantAndRestructuringsGoOut) {
     }
   }
   EXPECT_TRUE(restructured);
+}
+
+events::Event Feedback(topics::v1::Topic topic, const std::string& id,
+                       const google::protobuf::Message& payload) {
+  events::Event event;
+  event.topic = topics::Spec(topic).name();
+  event.envelope.id = id;
+  payload.SerializeToString(&event.payload);
+  return event;
+}
+
+// Hardship declared -> plan proposed -> accepted -> agreed -> restructured,
+// each step a service call answered by the (scripted) services' events: the
+// whole chain runs at the instant the call was answered.
+TEST_F(SimulationTest, AHardshipDeclarationEndsInARestructuringAtTheSameInstant) {
+  auto book = Book(120, "on_time=0,late=0,partial=0,hardship=1,lost_contact=0,refusing=0");
+  const Customer& customer = book->customers().front();
+  const LoanAccount* loan = book->LoansOf(customer.customer_id).front();
+  // A day on which an installment due after the trouble started is overdue.
+  absl::CivilDay day;
+  for (const InstallmentTerms& installment : loan->schedule()) {
+    if (installment.due_date >= book->options().start + customer.onset_day) {
+      day = installment.due_date + 3;
+      break;
+    }
+  }
+  ASSERT_LT(day, book->options().start + 120);
+  const absl::Time midnight = time::StartOfDay(day, book->zone());
+
+  strategy::v1::CaseEvent opened;
+  opened.set_case_id("K1");
+  opened.set_customer_id(customer.customer_id);
+  opened.set_case_version(1);
+  opened.mutable_case_opened()->set_loan_id(loan->loan().loan_id);
+  strategy::v1::Case& snapshot = *opened.mutable_case_snapshot();
+  snapshot.set_case_id("K1");
+  snapshot.set_customer_id(customer.customer_id);
+  snapshot.set_state(strategy::v1::Case::STATE_OPEN);
+  snapshot.set_case_ordinal(1);
+  strategy::v1::CaseLoan& case_loan = *snapshot.add_loans();
+  case_loan.set_loan_id(loan->loan().loan_id);
+  case_loan.mutable_snapshot()->set_state(delinquency::v1::DELINQUENCY_STATE_DELINQUENT);
+  contact::v1::ContactEvent answered;
+  answered.set_attempt_id("A1");
+  answered.set_customer_id(customer.customer_id);
+  answered.set_channel(common::v1::CHANNEL_VOICE_CALL);
+  answered.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
+  system_.on_close[day] = {Feedback(topics::v1::TOPIC_CASE_EVENTS, "case-1", opened),
+                           Feedback(topics::v1::TOPIC_CONTACT_EVENTS, "call", answered)};
+
+  strategy::v1::RepaymentPlan proposed_plan;
+  system_.on_execute = [&](const ServiceAction& action) {
+    if (const auto* outcome = std::get_if<contact::v1::RecordOutcomeRequest>(&action.request)) {
+      contact::v1::ContactEvent recorded;
+      recorded.set_attempt_id(outcome->attempt_id());
+      recorded.set_customer_id(outcome->customer_id());
+      recorded.set_channel(outcome->channel());
+      recorded.set_outcome(outcome->outcome());
+      recorded.set_outcome_reason(outcome->outcome_reason());
+      recorded.set_counterparty(outcome->counterparty());
+      system_.inbox.push_back(Feedback(topics::v1::TOPIC_CONTACT_EVENTS, "recorded", recorded));
+    } else if (const auto* propose =
+                   std::get_if<strategy::v1::ProposePlanRequest>(&action.request)) {
+      proposed_plan = propose->plan();
+      proposed_plan.set_plan_id("PLAN-1");
+      proposed_plan.set_name("cases/K1/plans/PLAN-1");
+      strategy::v1::CaseEvent event;
+      event.set_case_id("K1");
+      event.set_customer_id(customer.customer_id);
+      *event.mutable_plan_proposed()->mutable_plan() = proposed_plan;
+      system_.inbox.push_back(Feedback(topics::v1::TOPIC_CASE_EVENTS, "proposed", event));
+    } else {
+      strategy::v1::RepaymentPlanEvent agreed;
+      agreed.set_loan_id(loan->loan().loan_id);
+      agreed.set_plan_id(proposed_plan.plan_id());
+      *agreed.mutable_plan_agreed()->mutable_terms() = proposed_plan.loan_terms(0);
+      system_.inbox.push_back(Feedback(topics::v1::TOPIC_PLAN_EVENTS, "agreed", agreed));
+    }
+  };
+
+  Simulation simulation(SimulationOptions{}, Seams(book.get()));
+  ASSERT_OK_AND_ASSIGN(SimulationSummary summary, simulation.Run());
+  EXPECT_EQ(summary.actions.at("RecordOutcome"), 1);
+  EXPECT_EQ(summary.actions.at("ProposePlan"), 1);
+  EXPECT_EQ(summary.actions.at("AcceptPlan"), 1);
+  const ResponderStats& stats = simulation.responder().stats();
+  EXPECT_EQ(stats.outcomes.at("CONTACT_OUTCOME_HARDSHIP_DECLARED"), 1);
+  EXPECT_EQ(stats.plans_proposed, 1);
+  EXPECT_EQ(stats.plans_accepted, 1);
+  EXPECT_EQ(stats.restructures, 1);
+  EXPECT_EQ(stats.restructure_failures, 0);
+  int restructurings = 0;
+  for (const events::Event& event : publisher_.published()) {
+    loan::v1::LoanEvent payload;
+    if (event.key != loan->loan().loan_id || !payload.ParseFromString(event.payload)) continue;
+    if (!payload.has_schedule_restructured()) continue;
+    ++restructurings;
+    EXPECT_EQ(event.envelope.time, midnight);
+    EXPECT_EQ(payload.schedule_restructured().plan_id(), "PLAN-1");
+  }
+  EXPECT_EQ(restructurings, 1);
 }
 
 TEST_F(SimulationTest, FailedClosesCallsAndWaitsAreCountedAndTheRunGoesOn) {
