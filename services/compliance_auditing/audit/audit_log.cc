@@ -62,9 +62,15 @@ absl::Status ValidateAppend(const AuditAppend& append, size_t position) {
   }
   ARREARS_RETURN_IF_ERROR(ValidateId(record.source_id(), prefix + "record.source_id", false));
   ARREARS_RETURN_IF_ERROR(ValidateId(record.payload_type(), prefix + "record.payload_type", false));
-  if (record.has_personal_data()) {
+  if (record.has_personal_data() != append.sealed) {
     return absl::InvalidArgumentError(absl::StrCat(
-        prefix, "record.personal_data is set by the log; pass personal data in personal_payload"));
+        prefix, append.sealed ? "record.personal_data is missing from a sealed record"
+                              : "record.personal_data is set by the log; pass personal data in "
+                                "personal_payload"));
+  }
+  if (append.sealed && !append.personal_payload.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, "personal_payload must be empty in a sealed record"));
   }
   if (!append.personal_payload.empty()) {
     if (record.customer_id().empty()) {
@@ -297,6 +303,18 @@ Sha256Hash AuditLog::root() const {
 size_t AuditLog::queued_writers() const {
   absl::MutexLock lock(&queue_mu_);
   return writers_.size();
+}
+
+absl::Status AuditLog::Seal(AuditAppend& record) {
+  ARREARS_RETURN_IF_ERROR(ValidateAppend(record, 0));
+  if (record.sealed || record.personal_payload.empty()) return absl::OkStatus();
+  // Encrypt creates the debtor's key if there is none (committed first).
+  ARREARS_RETURN_IF_ERROR(keys_->Encrypt(record.record.customer_id(), record.record.payload_type(),
+                                         record.personal_payload,
+                                         *record.record.mutable_personal_data()));
+  record.personal_payload.clear();
+  record.sealed = true;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> AuditLog::Append(const AuditAppend& record) {

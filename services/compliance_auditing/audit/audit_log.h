@@ -84,6 +84,9 @@ struct AuditAppend {
   // Serialized `record.payload_type` message WITH personal data; empty when
   // there is none. Requires customer_id and payload_type.
   std::string personal_payload;
+  // Set by AuditLog::Seal only: record.personal_data already holds the
+  // personal payload encrypted under the debtor's key.
+  bool sealed = false;
 };
 
 struct AuditQuery {
@@ -154,6 +157,14 @@ class AuditLog {
   // Appends one record; returns its index. InvalidArgument naming the field
   // for a malformed record.
   absl::StatusOr<uint64_t> Append(const AuditAppend& record);
+  // Encrypts `record`'s personal payload now (into record.personal_data,
+  // emptying personal_payload, setting `sealed`), so that an append later —
+  // on a thread that commits for many callers — does not. Validates like
+  // Append. A record without personal data is left as it is. If the
+  // debtor's key is erased between Seal and the append, the entry's
+  // personal data is unreadable from the start (as after an erasure); an
+  // unsealed record would get a fresh key instead.
+  absl::Status Seal(AuditAppend& record);
   // Appends `records` with consecutive indices in one commit; returns the
   // first index. All or nothing.
   absl::StatusOr<uint64_t> AppendBatch(absl::Span<const AuditAppend> records);

@@ -190,6 +190,40 @@ TEST_P(AuditLogTest, PersonalDataIsEncryptedBeforeHashingAndRevealedOnRequest) {
   EXPECT_EQ(revealed.leaf_hash(), hidden.leaf_hash());
 }
 
+TEST_P(AuditLogTest, ASealedRecordIsEncryptedBeforeTheAppendAndRevealedLikeAnyOther) {
+  AuditAppend sealed = Decision("alice", "loan-7", "d-1", "Alice Liddell");
+  ASSERT_THAT(log().Seal(sealed), IsOk());
+  EXPECT_TRUE(sealed.sealed);
+  EXPECT_THAT(sealed.personal_payload, IsEmpty());
+  EXPECT_EQ(sealed.record.personal_data().algorithm(), "AES-256-GCM");
+  EXPECT_THAT(sealed.record.SerializeAsString(), Not(HasSubstr("Liddell")));
+  ASSERT_THAT(log().Seal(sealed), IsOk());  // sealing twice changes nothing
+  const std::string ciphertext = sealed.record.personal_data().SerializeAsString();
+  EXPECT_EQ(sealed.record.personal_data().SerializeAsString(), ciphertext);
+
+  const uint64_t index = AppendOk(sealed);
+  ASSERT_OK_AND_ASSIGN(const v1::AuditEntry revealed, log().GetEntry(index, true));
+  customer::v1::PersonName name;
+  ASSERT_TRUE(name.ParseFromString(revealed.revealed_payload()));
+  EXPECT_EQ(name.full_name(), "Alice Liddell");
+  EXPECT_EQ(revealed.record().personal_data().SerializeAsString(), ciphertext);
+
+  // Without personal data there is nothing to seal.
+  AuditAppend plain = Decision("bob", "loan-8", "d-2");
+  ASSERT_THAT(log().Seal(plain), IsOk());
+  EXPECT_FALSE(plain.sealed);
+  EXPECT_FALSE(plain.record.has_personal_data());
+  // A record claiming to be sealed must carry the ciphertext and nothing clear.
+  AuditAppend forged = Decision("bob", "loan-8", "d-3");
+  forged.sealed = true;
+  EXPECT_THAT(log().Append(forged), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("missing from a sealed record")));
+  sealed.personal_payload = "clear";
+  EXPECT_THAT(log().Append(sealed),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("personal_payload")));
+  EXPECT_EQ(log().size(), 1u);
+}
+
 TEST_P(AuditLogTest, ErasingADebtorShredsTheirDataButEveryProofStillHolds) {
   AppendOk(Decision("alice", "loan-1", "d-0", "Alice Liddell"));
   AppendOk(Decision("bob", "loan-2", "d-1", "Bob Builder"));

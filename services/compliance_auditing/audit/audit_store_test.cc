@@ -1,12 +1,15 @@
 // The AuditStore and DebtorKeyStore contracts, held against every backend.
 #include "services/compliance_auditing/audit/audit_store.h"
 
+#include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/store/sqlite_database.h"
 #include "common/store/testing/temp_dir.h"
@@ -46,7 +49,9 @@ class AuditStoreContractTest : public ::testing::TestWithParam<AuditBackend> {
     store::SqliteOptions options;
     options.path = dir_->File("audit.db");
     ASSERT_OK_AND_ASSIGN(db_, OpenAuditDatabase(options));
-    ASSERT_OK_AND_ASSIGN(store_, SqliteAuditStore::Create(db_.get()));
+    // A small index batch: the contract's queries span indexed entries and
+    // the unindexed tail.
+    ASSERT_OK_AND_ASSIGN(store_, SqliteAuditStore::Create(db_.get(), {.index_batch = 4}));
     ASSERT_OK_AND_ASSIGN(keys_, SqliteDebtorKeyStore::Create(db_.get()));
   }
 
@@ -149,7 +154,10 @@ TEST_P(AuditStoreContractTest, AppendIsAllOrNothingAgainstTheExpectedSize) {
 }
 
 TEST_P(AuditStoreContractTest, FindsEntriesByCustomerLoanKindAndIndexRange) {
-  AppendEntries(0, 24);
+  // Three appends (with SQLite's batch of 4: 0..20 indexed, 21..23 not).
+  AppendEntries(0, 10);
+  AppendEntries(10, 11);
+  AppendEntries(21, 3);
   EntryFilter by_customer;
   by_customer.customer_id = "c1";
   EXPECT_THAT(store_->FindEntries(by_customer, 100).value(),
@@ -158,6 +166,15 @@ TEST_P(AuditStoreContractTest, FindsEntriesByCustomerLoanKindAndIndexRange) {
   by_customer.end_index = 17;
   EXPECT_THAT(store_->FindEntries(by_customer, 2).value(),
               ::testing::ResultOf(Indices, ElementsAre(7, 10)));
+  by_customer.begin_index = 16;
+  by_customer.end_index = std::numeric_limits<uint64_t>::max();
+  EXPECT_THAT(store_->FindEntries(by_customer, 2).value(),
+              ::testing::ResultOf(Indices, ElementsAre(16, 19)));
+  EXPECT_THAT(store_->FindEntries(by_customer, 3).value(),
+              ::testing::ResultOf(Indices, ElementsAre(16, 19, 22)));
+  by_customer.begin_index = 22;
+  EXPECT_THAT(store_->FindEntries(by_customer, 3).value(),
+              ::testing::ResultOf(Indices, ElementsAre(22)));
 
   EntryFilter by_loan;
   by_loan.loan_id = "L3";
@@ -186,6 +203,9 @@ TEST_P(AuditStoreContractTest, MapsTimesToIndicesAndFindsADebtorsLatestEntry) {
   EXPECT_THAT(store_->FirstIndexAtOrAfter(kT0 + absl::Hours(1)), IsOkAndHolds(10u));
   EXPECT_THAT(store_->LastRecordTime("c2"), IsOkAndHolds(Optional(kT0 + absl::Seconds(8))));
   EXPECT_THAT(store_->LastRecordTime("nobody"), IsOkAndHolds(Eq(std::nullopt)));
+  AppendEntries(10, 2);  // c1, c2 (SQLite: not indexed yet)
+  EXPECT_THAT(store_->LastRecordTime("c2"), IsOkAndHolds(Optional(kT0 + absl::Seconds(11))));
+  EXPECT_THAT(store_->LastRecordTime("c0"), IsOkAndHolds(Optional(kT0 + absl::Seconds(9))));
 }
 
 TEST_P(AuditStoreContractTest, KeepsEveryCheckpoint) {
@@ -302,8 +322,9 @@ TEST(SqliteAuditStoreTest, QueriesUseIndexRangeScans) {
           store::SqliteTransactionMode::kDeferred,
           [&](store::SqliteTransaction& txn) -> absl::Status {
             for (const char* sql :
-                 {"EXPLAIN QUERY PLAN SELECT idx FROM audit_entries WHERE customer_id = ?5 AND "
-                  "idx >= ?1 AND idx < ?2 ORDER BY idx LIMIT ?4",
+                 {"EXPLAIN QUERY PLAN SELECT e.idx FROM audit_entry_customers c JOIN "
+                  "audit_entries e ON e.idx = c.idx WHERE c.customer_id = ?5 AND c.idx >= ?1 AND "
+                  "c.idx < ?2 ORDER BY c.idx LIMIT ?4",
                   "EXPLAIN QUERY PLAN SELECT e.idx FROM audit_entry_loans l JOIN audit_entries e "
                   "ON e.idx = l.idx WHERE l.loan_id = ?6 AND l.idx >= ?1 AND l.idx < ?2 ORDER BY "
                   "l.idx LIMIT ?4",
@@ -324,11 +345,229 @@ TEST(SqliteAuditStoreTest, QueriesUseIndexRangeScans) {
           }),
       IsOk());
   ASSERT_EQ(plans.size(), 3u);
-  EXPECT_THAT(plans[0], HasSubstr("USING COVERING INDEX audit_entries_by_customer (customer_id=? "
-                                  "AND rowid>? AND rowid<?)"));
+  EXPECT_THAT(plans[0], HasSubstr("USING PRIMARY KEY (customer_id=? AND idx>? AND idx<?)"));
   EXPECT_THAT(plans[1], HasSubstr("USING PRIMARY KEY (loan_id=? AND idx>? AND idx<?)"));
   EXPECT_THAT(plans[2], HasSubstr("USING COVERING INDEX audit_entries_by_time (record_time_ns>?)"));
   for (const std::string& plan : plans) EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE")));
+}
+
+// The batched indexes: what is written when, and that a store reopened after
+// a crash (entries committed, their index rows not yet written) indexes them.
+class SqliteAuditIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(dir_, store::TempDir::Create());
+    Open();
+  }
+  void Open() {
+    store::SqliteOptions options;
+    options.path = dir_->File("audit.db");
+    ASSERT_OK_AND_ASSIGN(db_, OpenAuditDatabase(options));
+  }
+  // Entries [first, first + count): customer "c<i % 2>", loans "L<i % 3>" and
+  // "shared" (listed twice: links are a set).
+  static absl::Status AppendTo(AuditStore& store, uint64_t first, int count) {
+    std::vector<StoredEntry> entries(count);
+    std::vector<LoanLink> loans;
+    for (int i = 0; i < count; ++i) {
+      const uint64_t index = first + i;
+      entries[i].index = index;
+      entries[i].leaf_data = absl::StrCat("leaf-", index);
+      entries[i].leaf_hash = HashLeaf(entries[i].leaf_data);
+      entries[i].kind = 1;
+      entries[i].customer_id = absl::StrCat("c", index % 2);
+      entries[i].record_time = kT0 + absl::Seconds(index);
+    }
+    static const std::string kLoans[] = {"L0", "L1", "L2"};
+    for (int i = 0; i < count; ++i) {
+      loans.push_back({first + i, kLoans[(first + i) % 3]});
+      loans.push_back({first + i, "shared"});
+      loans.push_back({first + i, "shared"});
+    }
+    return store.Append(first, entries, loans, {});
+  }
+  // Rows of `table`, and the indexes' high-water mark.
+  int64_t Count(const std::string& table) {
+    return Select(absl::StrCat("SELECT COUNT(*) FROM ", table));
+  }
+  int64_t IndexedSize() { return Select("SELECT indexed_size FROM audit_index_state"); }
+  int64_t Select(const std::string& sql) {
+    int64_t value = -1;
+    EXPECT_THAT(db_->InSqliteTransaction(store::SqliteTransactionMode::kDeferred,
+                                         [&](store::SqliteTransaction& txn) -> absl::Status {
+                                           ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement select,
+                                                                    txn.Prepare(sql));
+                                           ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+                                           if (row) value = select.ColumnInt64(0);
+                                           return absl::OkStatus();
+                                         }),
+                IsOk());
+    return value;
+  }
+  std::vector<uint64_t> Find(AuditStore& store, std::string customer, std::string loan) {
+    EntryFilter filter;
+    filter.customer_id = std::move(customer);
+    filter.loan_id = std::move(loan);
+    absl::StatusOr<std::vector<StoredEntry>> found = store.FindEntries(filter, 1000);
+    EXPECT_THAT(found, IsOk());
+    std::vector<uint64_t> indices;
+    if (found.ok()) {
+      for (const StoredEntry& entry : *found) indices.push_back(entry.index);
+    }
+    return indices;
+  }
+
+  std::optional<store::TempDir> dir_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+};
+
+TEST_F(SqliteAuditIndexTest, WritesIndexRowsOncePerBatchAndQueriesSeeTheTail) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get(), {.index_batch = 5}));
+  ASSERT_THAT(AppendTo(*store, 0, 3), IsOk());
+  ASSERT_THAT(AppendTo(*store, 3, 1), IsOk());
+  // Below the batch: links pending, no index rows.
+  EXPECT_EQ(Count("audit_entry_customers"), 0);
+  EXPECT_EQ(Count("audit_entry_loans"), 0);
+  EXPECT_EQ(Count("audit_pending_loan_links"), 12);
+  EXPECT_EQ(IndexedSize(), 0);
+  EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1, 3));
+  EXPECT_THAT(Find(*store, "", "L0"), ElementsAre(0, 3));
+  EXPECT_THAT(Find(*store, "", "shared"), ElementsAre(0, 1, 2, 3));
+  EXPECT_THAT(Find(*store, "c0", "shared"), ElementsAre(0, 2));
+  // The fifth entry completes a batch: everything moves into the indexes.
+  ASSERT_THAT(AppendTo(*store, 4, 2), IsOk());
+  EXPECT_EQ(Count("audit_entry_customers"), 6);
+  EXPECT_EQ(Count("audit_entry_loans"), 12);  // "shared" once per entry
+  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  EXPECT_EQ(IndexedSize(), 6);
+  ASSERT_THAT(AppendTo(*store, 6, 2), IsOk());
+  EXPECT_EQ(IndexedSize(), 6);
+  EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1, 3, 5, 7));
+  EXPECT_THAT(Find(*store, "", "L0"), ElementsAre(0, 3, 6));
+  EXPECT_THAT(Find(*store, "c0", "shared"), ElementsAre(0, 2, 4, 6));
+  EXPECT_THAT(store->LastRecordTime("c0"), IsOkAndHolds(Optional(kT0 + absl::Seconds(6))));
+}
+
+TEST_F(SqliteAuditIndexTest, ARolledBackFlushLeavesTheMarkAndThePendingLinks) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get(), {.index_batch = 3}));
+  ASSERT_THAT(AppendTo(*store, 0, 2), IsOk());
+  const absl::Status rolled_back = db_->InTransaction([&](store::Transaction& txn) -> absl::Status {
+    ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<AuditStore> within, store->InTransaction(txn));
+    ARREARS_RETURN_IF_ERROR(AppendTo(*within, 2, 2));
+    EXPECT_THAT(Find(*within, "c0", ""), ElementsAre(0, 2));
+    return absl::AbortedError("caller fails after the append");
+  });
+  EXPECT_THAT(rolled_back, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(IndexedSize(), 0);
+  EXPECT_EQ(Count("audit_pending_loan_links"), 6);
+  EXPECT_EQ(Count("audit_entry_customers"), 0);
+  EXPECT_THAT(Find(*store, "c0", ""), ElementsAre(0));
+}
+
+TEST_F(SqliteAuditIndexTest, AStoreReopenedAfterACrashIndexesEveryCommittedEntry) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                         SqliteAuditStore::Create(db_.get(), {.index_batch = 4}));
+    ASSERT_THAT(AppendTo(*store, 0, 4), IsOk());  // indexed
+    ASSERT_THAT(AppendTo(*store, 4, 3), IsOk());  // committed, not indexed
+  }
+  // The process dies here: nothing but the database survives.
+  db_.reset();
+  Open();
+  EXPECT_EQ(IndexedSize(), 4);
+  EXPECT_EQ(Count("audit_entry_customers"), 4);
+  EXPECT_EQ(Count("audit_pending_loan_links"), 9);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> reopened,
+                       SqliteAuditStore::Create(db_.get(), {.index_batch = 100}));
+  EXPECT_EQ(IndexedSize(), 7);
+  EXPECT_EQ(Count("audit_entry_customers"), 7);
+  EXPECT_EQ(Count("audit_entry_loans"), 14);
+  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  // Each committed entry has exactly its rows.
+  for (uint64_t index = 0; index < 7; ++index) {
+    EXPECT_EQ(Select(absl::StrCat("SELECT COUNT(*) FROM audit_entry_customers WHERE idx = ", index,
+                                  " AND customer_id = 'c", index % 2, "'")),
+              1)
+        << index;
+    EXPECT_EQ(Select(absl::StrCat("SELECT COUNT(*) FROM audit_entry_loans WHERE idx = ", index,
+                                  " AND loan_id IN ('shared', 'L", index % 3, "')")),
+              2)
+        << index;
+  }
+  EXPECT_THAT(Find(*reopened, "c0", "L1"), ElementsAre(4));
+  EXPECT_THAT(Find(*reopened, "c1", ""), ElementsAre(1, 3, 5));
+}
+
+TEST_F(SqliteAuditIndexTest, EntriesRemovedOutsideTheLogLeaveNoStaleIndexRows) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get(), {.index_batch = 2}));
+  ASSERT_THAT(AppendTo(*store, 0, 4), IsOk());  // indexed: c0 {0, 2}, c1 {1, 3}
+  EXPECT_EQ(IndexedSize(), 4);
+  // Tampering removes entries 2 and 3; the log would append there again.
+  auto remove_from = [this](int index) {
+    return db_->InSqliteTransaction(
+        store::SqliteTransactionMode::kImmediate, [index](store::SqliteTransaction& txn) {
+          return txn.Execute(absl::StrCat("DELETE FROM audit_entries WHERE idx >= ", index));
+        });
+  };
+  ASSERT_THAT(remove_from(2), IsOk());
+  // Index 2 again, now with customer c1 and loan L9.
+  std::vector<StoredEntry> entries(1);
+  entries[0].index = 2;
+  entries[0].leaf_data = "replacement";
+  entries[0].leaf_hash = HashLeaf(entries[0].leaf_data);
+  entries[0].kind = 1;
+  entries[0].customer_id = "c1";
+  entries[0].record_time = kT0 + absl::Seconds(2);
+  const LoanLink link{2, "L9"};
+  ASSERT_THAT(store->Append(2, entries, absl::MakeConstSpan(&link, 1), {}), IsOk());
+  EXPECT_EQ(IndexedSize(), 2);
+  EXPECT_THAT(Find(*store, "c0", ""), ElementsAre(0));
+  EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1, 2));
+  EXPECT_THAT(Find(*store, "", "L2"), ::testing::IsEmpty());  // was entry 2's loan
+  EXPECT_THAT(Find(*store, "", "L9"), ElementsAre(2));
+  EXPECT_THAT(Find(*store, "", "shared"), ElementsAre(0, 1));
+  // A reopen with the store below the mark lowers it too.
+  ASSERT_THAT(remove_from(1), IsOk());
+  ASSERT_OK_AND_ASSIGN(store, SqliteAuditStore::Create(db_.get(), {.index_batch = 2}));
+  EXPECT_EQ(IndexedSize(), 1);
+  EXPECT_EQ(Count("audit_entry_customers"), 1);
+  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  EXPECT_THAT(Find(*store, "c1", ""), ::testing::IsEmpty());
+}
+
+TEST_F(SqliteAuditIndexTest, MigratesALogCreatedWithTheCustomerIndexOnEntries) {
+  // A log from before the batched indexes: the first migration only.
+  db_.reset();
+  ASSERT_THAT(std::remove(dir_->File("audit.db").c_str()), Eq(0));
+  store::SqliteOptions options;
+  options.path = dir_->File("audit.db");
+  ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
+  std::vector<store::Migration> first = AuditSchemaMigrations(store::kFirstServiceMigrationVersion);
+  first.resize(1);
+  ASSERT_THAT(db_->Migrate(first), IsOk());
+  EXPECT_THAT(SqliteAuditStore::Create(db_.get()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("AuditIndexMigration")));
+  ASSERT_THAT(db_->InSqliteTransaction(
+                  store::SqliteTransactionMode::kImmediate,
+                  [](store::SqliteTransaction& txn) {
+                    return txn.ExecuteScript(
+                        "INSERT INTO audit_entries VALUES (0, x'00', zeroblob(32), 1, 'c0', 1);"
+                        "INSERT INTO audit_entries VALUES (1, x'01', zeroblob(32), 1, 'c1', 2);"
+                        "INSERT INTO audit_entry_loans VALUES ('L9', 1);");
+                  }),
+              IsOk());
+  ASSERT_THAT(db_->Migrate(AuditSchemaMigrations(store::kFirstServiceMigrationVersion)), IsOk());
+  EXPECT_EQ(IndexedSize(), 2);
+  EXPECT_EQ(Count("audit_entry_customers"), 2);
+  EXPECT_EQ(Select("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_entries_by_customer'"),
+            0);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get()));
+  EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1));
+  EXPECT_THAT(Find(*store, "", "L9"), ElementsAre(1));
 }
 
 }  // namespace

@@ -44,6 +44,36 @@ CREATE TABLE audit_checkpoints (
 CREATE INDEX audit_checkpoints_by_size ON audit_checkpoints (tree_size);
 )sql";
 
+// The customer and loan indexes, written in batches (SqliteAuditStore): an
+// append stores its loan links in audit_pending_loan_links (appended at the
+// end of its B-tree, like the entries), and every index_batch entries the
+// pending links and the entries' customers move, sorted, into the index
+// tables in the appending transaction; audit_index_state.indexed_size is the
+// high-water mark (entries below it are indexed; queries scan the rest).
+// One random B-tree page per entry and index becomes a fraction of one.
+// Replaces the customer index on audit_entries, backfilled here.
+constexpr char kBatchedIndexes[] = R"sql(
+CREATE TABLE audit_entry_customers (
+  customer_id TEXT    NOT NULL,
+  idx         INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, idx)
+) WITHOUT ROWID;
+INSERT INTO audit_entry_customers (customer_id, idx)
+  SELECT customer_id, idx FROM audit_entries WHERE customer_id != '';
+DROP INDEX audit_entries_by_customer;
+CREATE TABLE audit_pending_loan_links (
+  seq     INTEGER PRIMARY KEY,
+  idx     INTEGER NOT NULL,
+  loan_id TEXT    NOT NULL
+);
+CREATE TABLE audit_index_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 0),
+  indexed_size INTEGER NOT NULL
+);
+INSERT INTO audit_index_state (id, indexed_size)
+  SELECT 0, COALESCE(MAX(idx) + 1, 0) FROM audit_entries;
+)sql";
+
 constexpr char kCreateDebtorKeyTable[] = R"sql(
 CREATE TABLE audit_debtor_keys (
   key_id          TEXT PRIMARY KEY,
@@ -61,11 +91,17 @@ CREATE UNIQUE INDEX audit_debtor_keys_active
 
 std::vector<store::Migration> AuditSchemaMigrations(int first_version) {
   return {{first_version, "create audit log tables",
-           absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)}};
+           absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)},
+          AuditIndexMigration(first_version + 1)};
 }
 
-std::vector<store::Migration> AuditLogSchemaMigrations(int first_version) {
-  return {{first_version, "create audit log tables without keys", kCreateAuditLogTables}};
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version) {
+  return {{first_version, "create audit log tables without keys", kCreateAuditLogTables},
+          AuditIndexMigration(index_version)};
+}
+
+store::Migration AuditIndexMigration(int version) {
+  return {version, "audit customer and loan indexes written in batches", kBatchedIndexes};
 }
 
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version) {

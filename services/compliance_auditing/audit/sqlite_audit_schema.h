@@ -18,8 +18,12 @@
 //
 // Tables (SQL stays in this file and the two Sqlite*Store classes):
 //   audit_entries(idx PK, leaf_data, leaf_hash, kind, customer_id,
-//                 record_time_ns)         + indexes by customer, by time
-//   audit_entry_loans(loan_id, idx)      loan -> entries
+//                 record_time_ns)         + index by time
+//   audit_entry_customers(customer_id, idx)  customer -> entries } written in
+//   audit_entry_loans(loan_id, idx)      loan -> entries         } batches,
+//   audit_pending_loan_links(seq, idx, loan_id)  not yet indexed } see
+//   audit_index_state(indexed_size)      the indexes' high-water } sqlite_
+//                                                                  audit_store.h
 //   audit_nodes(level, idx, hash)         perfect subtrees, level >= 1
 //   audit_checkpoints(seq, ...)           every signed checkpoint
 //   audit_debtor_keys(key_id, customer_id, wrapped_key, ...)
@@ -35,13 +39,19 @@
 
 namespace arrears::compliance::audit {
 
-inline constexpr int kAuditSchemaMigrationCount = 1;
+// Migrations in AuditSchemaMigrations.
+inline constexpr int kAuditSchemaMigrationCount = 2;
 
 // The migrations, numbered first_version, first_version + 1, ...
 // All tables (log and keys).
 std::vector<store::Migration> AuditSchemaMigrations(int first_version);
-// The log tables only (entries, loan index, nodes, checkpoints).
-std::vector<store::Migration> AuditLogSchemaMigrations(int first_version);
+// The log tables only (entries, indexes, nodes, checkpoints): the tables at
+// first_version, the batched indexes (AuditIndexMigration) at index_version
+// (a later version: the service added it after other migrations of its own).
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version);
+// Moves a log created by the first migration to batched customer and loan
+// indexes (backfilling them).
+store::Migration AuditIndexMigration(int version);
 // The debtor key table only.
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version);
 

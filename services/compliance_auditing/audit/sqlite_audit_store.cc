@@ -24,8 +24,30 @@ constexpr char kTip[] = "SELECT idx + 1, leaf_hash FROM audit_entries ORDER BY i
 constexpr char kInsertEntry[] =
     "INSERT INTO audit_entries (idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-constexpr char kInsertLoan[] =
-    "INSERT OR IGNORE INTO audit_entry_loans (loan_id, idx) VALUES (?1, ?2)";
+constexpr char kProbeIndex[] = "SELECT indexed_size FROM audit_index_state LIMIT 0";
+constexpr char kIndexedSize[] = "SELECT indexed_size FROM audit_index_state WHERE id = 0";
+constexpr char kInsertPendingLoan[] =
+    "INSERT INTO audit_pending_loan_links (idx, loan_id) VALUES (?1, ?2)";
+// The batch flush: pending links and the customers of the unindexed entries
+// into the index tables, in key order (neighbouring rows share pages), then
+// the high-water mark to `?1` (the log's size).
+constexpr char kFlushIndex[] = R"sql(
+INSERT OR IGNORE INTO audit_entry_loans (loan_id, idx)
+  SELECT loan_id, idx FROM audit_pending_loan_links ORDER BY loan_id, idx;
+DELETE FROM audit_pending_loan_links;
+INSERT OR IGNORE INTO audit_entry_customers (customer_id, idx)
+  SELECT customer_id, idx FROM audit_entries
+  WHERE idx >= (SELECT indexed_size FROM audit_index_state WHERE id = 0) AND customer_id != ''
+  ORDER BY customer_id, idx;
+)sql";
+constexpr char kSetIndexedSize[] = "UPDATE audit_index_state SET indexed_size = ?1 WHERE id = 0";
+// Entries at and above `?1` were removed outside the log (the store holds
+// fewer entries than the mark): their index rows go, and the mark comes
+// down (kSetIndexedSize), so that the entries appended there next are
+// indexed again.
+constexpr char kDropCustomerLinksFrom[] = "DELETE FROM audit_entry_customers WHERE idx >= ?1";
+constexpr char kDropLoanLinksFrom[] = "DELETE FROM audit_entry_loans WHERE idx >= ?1";
+constexpr char kDropPendingLinksFrom[] = "DELETE FROM audit_pending_loan_links WHERE idx >= ?1";
 constexpr char kInsertNode[] = "INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)";
 constexpr char kSelectLeafHash[] = "SELECT leaf_hash FROM audit_entries WHERE idx = ?1";
 constexpr char kSelectNode[] = "SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2";
@@ -33,14 +55,21 @@ constexpr char kSelectEntry[] =
     "SELECT idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns"
     " FROM audit_entries WHERE idx = ?1";
 // ?1, ?2: index range; ?3: kind mask (0 = any); ?4: limit; ?5: customer;
-// ?6: loan. Each variant uses the index that makes it a range scan.
+// ?6: loan. Each variant uses the index that makes it a range scan. The
+// indexed variants serve entries below the indexes' high-water mark; the
+// tail variants the (at most index_batch) entries above it.
 constexpr char kFindAll[] =
     "SELECT idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns"
     " FROM audit_entries WHERE idx >= ?1 AND idx < ?2"
     " AND (?3 = 0 OR ((?3 >> kind) & 1) = 1) ORDER BY idx LIMIT ?4";
 constexpr char kFindByCustomer[] =
+    "SELECT e.idx, e.leaf_data, e.leaf_hash, e.kind, e.customer_id, e.record_time_ns"
+    " FROM audit_entry_customers c JOIN audit_entries e ON e.idx = c.idx"
+    " WHERE c.customer_id = ?5 AND c.idx >= ?1 AND c.idx < ?2 AND e.customer_id = ?5"
+    " AND (?3 = 0 OR ((?3 >> e.kind) & 1) = 1) ORDER BY c.idx LIMIT ?4";
+constexpr char kFindByCustomerInTail[] =
     "SELECT idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns"
-    " FROM audit_entries WHERE customer_id = ?5 AND idx >= ?1 AND idx < ?2"
+    " FROM audit_entries WHERE idx >= ?1 AND idx < ?2 AND customer_id = ?5"
     " AND (?3 = 0 OR ((?3 >> kind) & 1) = 1) ORDER BY idx LIMIT ?4";
 constexpr char kFindByLoan[] =
     "SELECT e.idx, e.leaf_data, e.leaf_hash, e.kind, e.customer_id, e.record_time_ns"
@@ -48,13 +77,23 @@ constexpr char kFindByLoan[] =
     " WHERE l.loan_id = ?6 AND l.idx >= ?1 AND l.idx < ?2"
     " AND (?3 = 0 OR ((?3 >> e.kind) & 1) = 1) AND (?5 = '' OR e.customer_id = ?5)"
     " ORDER BY l.idx LIMIT ?4";
+constexpr char kFindByLoanInTail[] =
+    "SELECT e.idx, e.leaf_data, e.leaf_hash, e.kind, e.customer_id, e.record_time_ns"
+    " FROM audit_entries e WHERE e.idx >= ?1 AND e.idx < ?2"
+    " AND e.idx IN (SELECT idx FROM audit_pending_loan_links WHERE loan_id = ?6)"
+    " AND (?3 = 0 OR ((?3 >> e.kind) & 1) = 1) AND (?5 = '' OR e.customer_id = ?5)"
+    " ORDER BY e.idx LIMIT ?4";
 // Record times never decrease with the index, so the first row in time
 // order is the lowest index.
 constexpr char kFirstAtOrAfter[] =
     "SELECT idx FROM audit_entries WHERE record_time_ns >= ?1"
     " ORDER BY record_time_ns, idx LIMIT 1";
+constexpr char kLastRecordTimeInTail[] =
+    "SELECT record_time_ns FROM audit_entries WHERE idx >= ?2 AND customer_id = ?1"
+    " ORDER BY idx DESC LIMIT 1";
 constexpr char kLastRecordTime[] =
-    "SELECT record_time_ns FROM audit_entries WHERE customer_id = ?1 ORDER BY idx DESC LIMIT 1";
+    "SELECT e.record_time_ns FROM audit_entry_customers c JOIN audit_entries e ON e.idx = c.idx"
+    " WHERE c.customer_id = ?1 ORDER BY c.idx DESC LIMIT 1";
 constexpr char kInsertCheckpoint[] =
     "INSERT INTO audit_checkpoints (log_id, tree_size, root_hash, timestamp_seconds,"
     " timestamp_nanos, key_id, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -144,6 +183,32 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
   return hashes;
 }
 
+absl::StatusOr<uint64_t> IndexedSizeIn(SqliteTransaction& txn) {
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kIndexedSize));
+  ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return absl::DataLossError("audit_index_state has no row");
+  return static_cast<uint64_t>(select.ColumnInt64(0));
+}
+
+// Indexes every entry of a log of `size` entries (the high-water mark to
+// `size`).
+absl::Status FlushIndexIn(SqliteTransaction& txn, uint64_t size) {
+  ARREARS_RETURN_IF_ERROR(Annotate(txn.ExecuteScript(kFlushIndex), "audit index flush"));
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement update, txn.Prepare(kSetIndexedSize));
+  update.BindInt64(1, ToSql(size));
+  return update.Run();
+}
+
+absl::Status LowerIndexMarkIn(SqliteTransaction& txn, uint64_t size) {
+  for (const char* sql :
+       {kDropCustomerLinksFrom, kDropLoanLinksFrom, kDropPendingLinksFrom, kSetIndexedSize}) {
+    ARREARS_ASSIGN_OR_RETURN(SqliteStatement statement, txn.Prepare(sql));
+    statement.BindInt64(1, ToSql(size));
+    ARREARS_RETURN_IF_ERROR(Annotate(statement.Run(), "lowering the audit index mark"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateAppend(uint64_t expected_size, absl::Span<const StoredEntry> entries,
                             absl::Span<const StoredNode> nodes) {
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -160,7 +225,7 @@ absl::Status ValidateAppend(uint64_t expected_size, absl::Span<const StoredEntry
   return absl::OkStatus();
 }
 
-absl::Status AppendIn(SqliteTransaction& txn, uint64_t expected_size,
+absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t expected_size,
                       absl::Span<const StoredEntry> entries, absl::Span<const LoanLink> loans,
                       absl::Span<const StoredNode> nodes) {
   ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
@@ -179,11 +244,16 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t expected_size,
     ARREARS_RETURN_IF_ERROR(
         Annotate(insert_entry.Run(), absl::StrCat("audit entry ", entry.index)));
   }
+  ARREARS_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeIn(txn));
+  if (indexed > expected_size) {  // before the new links: it drops links from there on
+    ARREARS_RETURN_IF_ERROR(LowerIndexMarkIn(txn, expected_size));
+    indexed = expected_size;
+  }
   if (!loans.empty()) {
-    ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_loan, txn.Prepare(kInsertLoan));
+    ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_loan, txn.Prepare(kInsertPendingLoan));
     for (const LoanLink& link : loans) {
-      insert_loan.BindText(1, link.loan_id);
-      insert_loan.BindInt64(2, ToSql(link.index));
+      insert_loan.BindInt64(1, ToSql(link.index));
+      insert_loan.BindText(2, link.loan_id);
       ARREARS_RETURN_IF_ERROR(insert_loan.Run());
     }
   }
@@ -196,6 +266,9 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t expected_size,
       ARREARS_RETURN_IF_ERROR(Annotate(insert_node.Run(), node.id.DebugString()));
     }
   }
+  // The indexes, in the same transaction, once a batch of entries awaits.
+  const uint64_t new_size = expected_size + entries.size();
+  if (new_size >= indexed + index_batch) return FlushIndexIn(txn, new_size);
   return absl::OkStatus();
 }
 
@@ -207,26 +280,46 @@ absl::StatusOr<StoredEntry> ReadEntryIn(SqliteTransaction& txn, uint64_t index) 
   return ReadEntryRow(select);
 }
 
+// Runs one find statement over [begin, end), appending rows to `found` up to
+// `limit` in all.
+absl::Status FindRangeIn(SqliteTransaction& txn, const char* sql, const EntryFilter& filter,
+                         uint64_t begin, uint64_t end, size_t limit,
+                         std::vector<StoredEntry>& found) {
+  if (found.size() >= limit || begin >= end) return absl::OkStatus();
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(sql));
+  select.BindInt64(1, ToSql(begin));
+  select.BindInt64(2, ToSql(end));
+  select.BindInt64(3, static_cast<int64_t>(filter.kind_mask & INT64_MAX));
+  select.BindInt64(4, ToSql(limit - found.size()));
+  if (sql != kFindAll) select.BindText(5, filter.customer_id);
+  if (sql == kFindByLoan || sql == kFindByLoanInTail) select.BindText(6, filter.loan_id);
+  while (true) {
+    ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (!row) return absl::OkStatus();
+    ARREARS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntryRow(select));
+    found.push_back(std::move(entry));
+  }
+}
+
 absl::StatusOr<std::vector<StoredEntry>> FindEntriesIn(SqliteTransaction& txn,
                                                        const EntryFilter& filter, size_t limit) {
   std::vector<StoredEntry> found;
   if (limit == 0 || filter.begin_index >= filter.end_index) return found;
-  const char* sql = !filter.loan_id.empty()       ? kFindByLoan
-                    : !filter.customer_id.empty() ? kFindByCustomer
-                                                  : kFindAll;
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(sql));
-  select.BindInt64(1, ToSql(filter.begin_index));
-  select.BindInt64(2, ToSql(filter.end_index));
-  select.BindInt64(3, static_cast<int64_t>(filter.kind_mask & INT64_MAX));
-  select.BindInt64(4, ToSql(limit));
-  if (sql != kFindAll) select.BindText(5, filter.customer_id);
-  if (sql == kFindByLoan) select.BindText(6, filter.loan_id);
-  while (true) {
-    ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row) return found;
-    ARREARS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntryRow(select));
-    found.push_back(std::move(entry));
+  if (filter.loan_id.empty() && filter.customer_id.empty()) {
+    ARREARS_RETURN_IF_ERROR(
+        FindRangeIn(txn, kFindAll, filter, filter.begin_index, filter.end_index, limit, found));
+    return found;
   }
+  // Indexed entries first (all below the high-water mark), then the tail.
+  ARREARS_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeIn(txn));
+  const bool by_loan = !filter.loan_id.empty();
+  ARREARS_RETURN_IF_ERROR(FindRangeIn(txn, by_loan ? kFindByLoan : kFindByCustomer, filter,
+                                      filter.begin_index, std::min(filter.end_index, indexed),
+                                      limit, found));
+  ARREARS_RETURN_IF_ERROR(FindRangeIn(txn, by_loan ? kFindByLoanInTail : kFindByCustomerInTail,
+                                      filter, std::max(filter.begin_index, indexed),
+                                      filter.end_index, limit, found));
+  return found;
 }
 
 absl::StatusOr<uint64_t> FirstIndexAtOrAfterIn(SqliteTransaction& txn, absl::Time time) {
@@ -239,9 +332,15 @@ absl::StatusOr<uint64_t> FirstIndexAtOrAfterIn(SqliteTransaction& txn, absl::Tim
 
 absl::StatusOr<std::optional<absl::Time>> LastRecordTimeIn(SqliteTransaction& txn,
                                                            absl::string_view customer_id) {
+  ARREARS_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeIn(txn));
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement tail, txn.Prepare(kLastRecordTimeInTail));
+  tail.BindText(1, customer_id);
+  tail.BindInt64(2, ToSql(indexed));
+  ARREARS_ASSIGN_OR_RETURN(bool row, tail.Step());
+  if (row) return std::optional<absl::Time>(absl::FromUnixNanos(tail.ColumnInt64(0)));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kLastRecordTime));
   select.BindText(1, customer_id);
-  ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+  ARREARS_ASSIGN_OR_RETURN(row, select.Step());
   if (!row) return std::optional<absl::Time>();
   return std::optional<absl::Time>(absl::FromUnixNanos(select.ColumnInt64(0)));
 }
@@ -280,7 +379,8 @@ absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpointsIn(SqliteTransa
 // The store's operations inside one open transaction of the caller.
 class TransactionAuditStore final : public AuditStore {
  public:
-  explicit TransactionAuditStore(SqliteTransaction* txn) : txn_(txn) {}
+  TransactionAuditStore(SqliteTransaction* txn, uint64_t index_batch)
+      : txn_(txn), index_batch_(index_batch) {}
 
   absl::StatusOr<std::vector<Sha256Hash>> ReadNodes(absl::Span<const NodeId> ids) override {
     return ReadNodesIn(*txn_, ids);
@@ -291,7 +391,7 @@ class TransactionAuditStore final : public AuditStore {
                       absl::Span<const LoanLink> loans,
                       absl::Span<const StoredNode> nodes) override {
     ARREARS_RETURN_IF_ERROR(ValidateAppend(expected_size, entries, nodes));
-    return AppendIn(*txn_, expected_size, entries, loans, nodes);
+    return AppendIn(*txn_, index_batch_, expected_size, entries, loans, nodes);
   }
   absl::StatusOr<StoredEntry> ReadEntry(uint64_t index) override {
     return ReadEntryIn(*txn_, index);
@@ -318,13 +418,17 @@ class TransactionAuditStore final : public AuditStore {
 
  private:
   SqliteTransaction* const txn_;
+  const uint64_t index_batch_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
-    store::SqliteDatabase* db) {
+    store::SqliteDatabase* db, SqliteAuditStoreOptions options) {
   if (db == nullptr) return absl::InvalidArgumentError("audit store needs a database");
+  if (options.index_batch < 1) {
+    return absl::InvalidArgumentError("SqliteAuditStoreOptions.index_batch: must be positive");
+  }
   const absl::Status probe = db->InSqliteTransaction(
       SqliteTransactionMode::kDeferred, [](SqliteTransaction& txn) { return txn.Execute(kProbe); });
   if (!probe.ok()) {
@@ -332,13 +436,35 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
         absl::StrCat("audit schema missing in ", db->path(),
                      " (apply AuditSchemaMigrations): ", probe.message()));
   }
-  return std::unique_ptr<SqliteAuditStore>(new SqliteAuditStore(db));
+  const absl::Status probe_index =
+      db->InSqliteTransaction(SqliteTransactionMode::kDeferred,
+                              [](SqliteTransaction& txn) { return txn.Execute(kProbeIndex); });
+  if (!probe_index.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("audit index tables missing in ", db->path(),
+                     " (apply AuditIndexMigration): ", probe_index.message()));
+  }
+  // Entries committed since the last flush (a crash or a stop in between)
+  // get their index rows now, so that the indexes cover the whole log
+  // again (queries do not need it: they scan the tail).
+  ARREARS_RETURN_IF_ERROR(
+      Annotate(db->InSqliteTransaction(SqliteTransactionMode::kImmediate,
+                                       [](SqliteTransaction& txn) -> absl::Status {
+                                         ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
+                                         ARREARS_ASSIGN_OR_RETURN(const uint64_t indexed,
+                                                                  IndexedSizeIn(txn));
+                                         if (size == indexed) return absl::OkStatus();
+                                         if (size < indexed) return LowerIndexMarkIn(txn, size);
+                                         return FlushIndexIn(txn, size);
+                                       }),
+               "audit index catch-up"));
+  return std::unique_ptr<SqliteAuditStore>(new SqliteAuditStore(db, options));
 }
 
 absl::StatusOr<std::unique_ptr<AuditStore>> SqliteAuditStore::InTransaction(
     store::Transaction& txn) const {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
-  return std::make_unique<TransactionAuditStore>(sqlite);
+  return std::make_unique<TransactionAuditStore>(sqlite, options_.index_batch);
 }
 
 // Runs `read` in a read-only transaction and returns its value.
@@ -373,7 +499,7 @@ absl::Status SqliteAuditStore::Append(uint64_t expected_size, absl::Span<const S
                                       absl::Span<const StoredNode> nodes) {
   ARREARS_RETURN_IF_ERROR(ValidateAppend(expected_size, entries, nodes));
   return db_->InSqliteTransaction(SqliteTransactionMode::kImmediate, [&](SqliteTransaction& txn) {
-    return AppendIn(txn, expected_size, entries, loans, nodes);
+    return AppendIn(txn, options_.index_batch, expected_size, entries, loans, nodes);
   });
 }
 

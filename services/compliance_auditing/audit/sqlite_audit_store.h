@@ -9,6 +9,21 @@
 // entry in the transaction of the event or request it records). All SQL lives
 // in the .cc file as constants with bound parameters.
 //
+// Indexes in batches. The customer and loan indexes (queries by customer or
+// loan) would cost each append a random B-tree page per index — most of a
+// decision's WAL pages. So an append stores its loan links as pending rows
+// (at the end of their table, like the entries), and once `index_batch`
+// entries await, the appending transaction moves the pending links and the
+// waiting entries' customers, sorted, into the index tables and raises the
+// indexes' high-water mark. The links are stored atomically with their
+// entries either way (the AuditStore contract): queries read the indexes
+// below the mark and scan the at most index_batch entries above it. Create()
+// indexes whatever is above the mark (entries committed before a crash or
+// a stop), so after a restart the indexes cover every committed entry. If
+// entries were removed outside the log (tampering, which AuditLog::Verify
+// reports), the next append or Create lowers the mark to the store's size
+// and drops the index rows from there on.
+//
 // Thread-safe.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_STORE_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_STORE_H_
@@ -20,11 +35,21 @@
 
 namespace arrears::compliance::audit {
 
+struct SqliteAuditStoreOptions {
+  // Entries whose customer and loan index rows are written together (>= 1;
+  // 1 = with every append). Queries by customer or loan scan up to this many
+  // unindexed entries.
+  uint64_t index_batch = 1024;
+};
+
 class SqliteAuditStore final : public AuditStore {
  public:
-  // `db` (migrated with AuditSchemaMigrations) must outlive the store.
-  // FailedPrecondition if the schema is missing.
-  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Create(store::SqliteDatabase* db);
+  // `db` (migrated with AuditSchemaMigrations, or AuditLogSchemaMigrations)
+  // must outlive the store. FailedPrecondition if the schema is missing.
+  // Indexes the entries above the indexes' high-water mark (one write
+  // transaction).
+  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Create(
+      store::SqliteDatabase* db, SqliteAuditStoreOptions options = {});
 
   // This store's operations inside `txn`, an open transaction of the same
   // database: reads see the transaction's own writes, and Append and
@@ -49,11 +74,13 @@ class SqliteAuditStore final : public AuditStore {
   absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpoints(uint64_t max_size) override;
 
  private:
-  explicit SqliteAuditStore(store::SqliteDatabase* db) : db_(db) {}
+  SqliteAuditStore(store::SqliteDatabase* db, SqliteAuditStoreOptions options)
+      : db_(db), options_(options) {}
   template <typename T, typename Fn>
   absl::StatusOr<T> Read(Fn read);
 
   store::SqliteDatabase* const db_;
+  const SqliteAuditStoreOptions options_;
 };
 
 }  // namespace arrears::compliance::audit

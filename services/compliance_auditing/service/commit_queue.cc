@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 namespace arrears::compliance::service {
 namespace {
@@ -108,10 +109,12 @@ void CommitQueue::Loop() {
     }
     groups_.fetch_add(1, std::memory_order_relaxed);
     units_.fetch_add(static_cast<int64_t>(group.size()), std::memory_order_relaxed);
+    const absl::Time started = absl::Now();
     absl::Status committed = RunGroup(group, /*isolate=*/false, statuses);
     bool unit_failed = false;
     for (const absl::Status& status : statuses) unit_failed = unit_failed || !status.ok();
     if (!committed.ok() && unit_failed) committed = RunGroup(group, /*isolate=*/true, statuses);
+    busy_ns_.fetch_add(absl::ToInt64Nanoseconds(absl::Now() - started), std::memory_order_relaxed);
     FinishedGroup finished;
     finished.statuses.resize(group.size());
     for (size_t i = 0; i < group.size(); ++i) {

@@ -37,6 +37,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/store/outbox_writer.h"
 #include "common/store/transaction.h"
 
@@ -79,6 +80,12 @@ class CommitQueue {
   // Transactions run, and the units they carried, since construction.
   int64_t groups() const { return groups_.load(std::memory_order_relaxed); }
   int64_t units() const { return units_.load(std::memory_order_relaxed); }
+  // Wall time the queue's thread spent running groups (transactions,
+  // commits included) since construction: busy() / elapsed near 1 means the
+  // one committing thread is what bounds throughput.
+  absl::Duration busy() const {
+    return absl::Nanoseconds(busy_ns_.load(std::memory_order_relaxed));
+  }
 
  private:
   void Loop();
@@ -105,6 +112,7 @@ class CommitQueue {
   bool committer_done_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int64_t> groups_{0};
   std::atomic<int64_t> units_{0};
+  std::atomic<int64_t> busy_ns_{0};
   std::thread thread_;
   std::thread completion_thread_;
 };

@@ -186,6 +186,22 @@ TEST_F(CommitQueueTest, AFailedTransactionFailsEveryUnitOfItsGroup) {
   EXPECT_EQ(Rows(), 1);
 }
 
+TEST_F(CommitQueueTest, BusyCountsTheTimeSpentRunningGroups) {
+  CommitQueue queue(Runner(), 100);
+  EXPECT_EQ(queue.busy(), absl::ZeroDuration());
+  // A unit that takes at least 20 ms of the queue's thread (the work itself,
+  // not a wait for anything).
+  const absl::Time started = absl::Now();
+  ASSERT_THAT(queue.Run([&](store::Transaction& txn, store::OutboxWriter&) {
+    absl::SleepFor(absl::Milliseconds(20));
+    return Insert(txn, "slow");
+  }),
+              IsOk());
+  const absl::Duration elapsed = absl::Now() - started;
+  EXPECT_GE(queue.busy(), absl::Milliseconds(20));
+  EXPECT_LE(queue.busy(), elapsed);
+}
+
 TEST_F(CommitQueueTest, DestructionFinishesEverySubmittedUnit) {
   auto insert = [this](store::Transaction& txn, absl::string_view name) {
     return Insert(txn, name);

@@ -74,6 +74,10 @@ struct ComplianceCoreOptions {
   size_t max_commit_group = 256;
   // Bytes per ExportAuditChunk (lines are not split).
   size_t export_chunk_bytes = 64 * 1024;
+  // Encrypt a decision's personal data on the caller's thread
+  // (AuditLog::Seal) rather than on the commit queue's thread; false only
+  // for A/B measurements.
+  bool seal_before_queueing = true;
 };
 
 struct ComplianceCoreDeps {

@@ -39,7 +39,8 @@ absl::StatusOr<std::unique_ptr<ServiceAudit>> ServiceAudit::Open(store::SqliteDa
       audit->keys_, audit::DebtorKeys::Create(audit->key_store_.get(), std::move(master), clock));
   ARREARS_ASSIGN_OR_RETURN(audit->signer_,
                            audit::CheckpointSigner::Create(options.log_id, signing_key, clock));
-  ARREARS_ASSIGN_OR_RETURN(audit->store_, audit::SqliteAuditStore::Create(db));
+  ARREARS_ASSIGN_OR_RETURN(
+      audit->store_, audit::SqliteAuditStore::Create(db, {.index_batch = options.index_batch}));
   ARREARS_ASSIGN_OR_RETURN(audit->log_,
                            audit::AuditLog::Create(audit->store_.get(), audit->keys_.get(),
                                                    audit->signer_.get(), clock));

@@ -39,6 +39,9 @@ struct ServiceAuditOptions {
   std::string master_key_path;
   // Ed25519 private key file (PKCS#8 PEM).
   std::string signing_key_path;
+  // The audit store's customer and loan indexes are written every this many
+  // entries (audit::SqliteAuditStoreOptions::index_batch).
+  uint64_t index_batch = audit::SqliteAuditStoreOptions().index_batch;
 };
 
 class ServiceAudit {
