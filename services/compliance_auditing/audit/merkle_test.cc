@@ -338,19 +338,5 @@ TEST(MerkleTest, RejectsImpossibleRequests) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(Sha256HashTest, HexRoundTripAndValidation) {
-  const Sha256Hash hash = Sha256("abc");
-  EXPECT_EQ(hash.ToHex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_THAT(Sha256Hash::FromHex(hash.ToHex(), "x"), IsOkAndHolds(hash));
-  EXPECT_THAT(Sha256Hash::FromHex("zz", "root_hash"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("root_hash")));
-  EXPECT_THAT(Sha256Hash::FromBytes("short", "leaf_hash"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("leaf_hash")));
-  Sha256Hasher hasher;
-  hasher.Update("a");
-  hasher.Update("bc");
-  EXPECT_EQ(hasher.Finish(), hash);
-}
-
 }  // namespace
 }  // namespace arrears::compliance::audit
