@@ -22,11 +22,13 @@
 #ifndef ARREARS_COMMON_SERVICE_HOST_H_
 #define ARREARS_COMMON_SERVICE_HOST_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/kafka/consumer_loop.h"  // RetryPolicy
 #include "common/runtime/config.h"
 #include "common/runtime/grpc_server.h"
@@ -72,6 +74,15 @@ class Assembly {
   virtual ~Assembly() = default;
   virtual void StartBackground() = 0;
   virtual void StopBackground() = 0;
+
+  // Background work that is due now but not finished: timers that have
+  // fired and tries claimed or running. Consumers and the outbox report
+  // their own progress (offsets, arrears_outbox_pending); this is the rest,
+  // which no topic shows until it is done. A simulation waits for it to be
+  // 0 before moving its clock, so work due at an instant is done at that
+  // instant and not later. Exported as arrears_background_work_pending.
+  // Thread-safe; cheap enough to call on every scrape.
+  virtual absl::StatusOr<int64_t> PendingBackgroundWork() { return 0; }
 };
 
 }  // namespace arrears::service

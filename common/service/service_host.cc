@@ -268,8 +268,21 @@ absl::Status ServiceHost::Run(runtime::ShutdownSignal& signal) {
 }
 
 absl::Status ServiceHost::Run(runtime::ShutdownSignal& signal, Assembly& assembly) {
+  absl::StatusOr<std::unique_ptr<runtime::CollectorRegistration>> pending = metrics_.AddCollector(
+      {.name = "arrears_background_work_pending",
+       .help = "Background work due now and not finished (fired timers, claimed tries)."},
+      [&assembly] {
+        std::vector<runtime::CollectedSample> samples;
+        absl::StatusOr<int64_t> count = assembly.PendingBackgroundWork();
+        if (count.ok()) samples.push_back({{}, static_cast<double>(*count)});
+        return samples;
+      });
+  if (!pending.ok()) return pending.status();
   assembly.StartBackground();
   absl::Status status = Run(signal);
+  // Unregistered before the background stops: a scrape must not reach into
+  // a stopping worker.
+  pending->reset();
   assembly.StopBackground();
   return status;
 }

@@ -4,9 +4,12 @@
 #include "common/service/service_host.h"
 
 #include <atomic>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/kafka/testing/mock_cluster.h"
+#include "common/runtime/published_file.h"
+#include "common/runtime/shutdown.h"
 #include "common/runtime/trace_context.h"
 #include "common/status/status_matchers.h"
 #include "common/store/testing/temp_dir.h"
@@ -159,6 +162,61 @@ TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
       auto dead, cluster->ReadAll(absl::StrCat(kInTopic, ".dlq"), absl::Now() + absl::Seconds(10)));
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(*dead[0].FindHeader("dlq_reason"), "payload: bad");
+}
+
+// An assembly whose due background work the test sets.
+class CountingAssembly final : public Assembly {
+ public:
+  void StartBackground() override { started = true; }
+  void StopBackground() override { stopped = true; }
+  absl::StatusOr<int64_t> PendingBackgroundWork() override { return pending.load(); }
+
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<int64_t> pending{3};
+};
+
+TEST(ServiceHostTest, RunServesTheAssemblysPendingBackgroundWorkOnMetrics) {
+  ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
+  ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
+  runtime::RuntimeConfig config;
+  config.service_name = "host-test";
+  config.grpc_address = "127.0.0.1:0";
+  config.http_address = "127.0.0.1:0";
+  config.kafka_bootstrap = cluster->bootstrap_servers();
+  config.kafka_profile = kafka::Profile::kDev;
+  config.data_dir = dir.File("data");
+  config.grpc_address_file = dir.File("grpc_address");
+  config.drain_timeout = absl::Seconds(10);
+  ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Create(config, {}, &SystemClock::Get()));
+  ASSERT_OK_AND_ASSIGN(auto signal,
+                       runtime::ShutdownSignal::Create({.exit_on_second_signal = false}));
+  CountingAssembly assembly;
+  absl::Status run_status = absl::UnknownError("not run");
+  std::thread runner([&] { run_status = host->Run(*signal, assembly); });
+  // Published once the host serves, HTTP included.
+  ASSERT_TRUE(::arrears::testing::WaitUntil(
+      [&] { return runtime::ReadPublishedFile(config.grpc_address_file).ok(); }, kDeadline));
+  httplib::Client http("127.0.0.1", host->http_port());
+  auto scrape_shows = [&](const std::string& line) {
+    std::string metrics;
+    const bool found = ::arrears::testing::WaitUntil(
+        [&] {
+          auto response = http.Get("/metrics");
+          metrics = response ? response->body : "";
+          return metrics.find(line) != std::string::npos;
+        },
+        kDeadline);
+    EXPECT_TRUE(found) << line << " not in:\n" << metrics;
+  };
+  scrape_shows("\narrears_background_work_pending 3\n");
+  EXPECT_TRUE(assembly.started);
+  assembly.pending = 0;
+  scrape_shows("\narrears_background_work_pending 0\n");
+  signal->Trigger("test");
+  runner.join();
+  EXPECT_OK(run_status);
+  EXPECT_TRUE(assembly.stopped);
 }
 
 }  // namespace

@@ -60,4 +60,8 @@ void ContactAssembly::StartBackground() { channels_->Start(); }
 
 void ContactAssembly::StopBackground() { channels_->Stop(); }
 
+absl::StatusOr<int64_t> ContactAssembly::PendingBackgroundWork() {
+  return channels_->worker().Pending();
+}
+
 }  // namespace arrears::contact

@@ -40,6 +40,8 @@ class ContactAssembly final : public service::Assembly {
 
   void StartBackground() override;
   void StopBackground() override;
+  // Due and claimed contact requests (DispatchWorker::Pending).
+  absl::StatusOr<int64_t> PendingBackgroundWork() override;
 
   ContactChannels& channels() { return *channels_; }
 

@@ -54,6 +54,19 @@ DispatchWorker::Stats DispatchWorker::stats() const {
   return stats_;
 }
 
+absl::StatusOr<int64_t> DispatchWorker::Pending() {
+  absl::MutexLock claiming(&claim_mu_);
+  int64_t due = 0;
+  ARREARS_RETURN_IF_ERROR(
+      transactions_->Run([&](ContactStore& store) -> absl::StatusOr<DispatchEffects> {
+        ARREARS_ASSIGN_OR_RETURN(DueTimers timers, store.ListDue(clock_->Now(), kPendingCountCap));
+        due = static_cast<int64_t>(timers.request_ids.size());
+        return DispatchEffects{};
+      }));
+  absl::MutexLock lock(&mu_);
+  return due + in_flight_;
+}
+
 void DispatchWorker::ScanLoop() {
   while (true) {
     int capacity = 0;
@@ -68,6 +81,7 @@ void DispatchWorker::ScanLoop() {
     absl::Time next_scan = now + options_.idle_wait;
     bool more_due = false;
     if (capacity > 0) {
+      absl::MutexLock claiming(&claim_mu_);
       absl::StatusOr<ClaimedBatch> batch = dispatcher_->ClaimDue(*transactions_, capacity);
       if (!batch.ok()) {
         runtime::LogWarning("contact timer scan failed").With("error", batch.status());

@@ -76,6 +76,14 @@ class DispatchWorker {
 
   Stats stats() const;
 
+  // Requests due at the clock's now and not yet claimed (counted up to
+  // kPendingCountCap), plus claimed ones queued or running: the work a
+  // simulation waits for before it moves the clock (service::Assembly::
+  // PendingBackgroundWork). A claim and its hand-over to the pool are one
+  // step for this count, so a request is never in neither.
+  absl::StatusOr<int64_t> Pending();
+  static constexpr int kPendingCountCap = 1000;
+
  private:
   DispatchWorker(Dispatcher* dispatcher, ContactTransactions* transactions, const Clock* clock,
                  Options options)
@@ -90,6 +98,9 @@ class DispatchWorker {
   const Clock* const clock_;
   const Options options_;
 
+  // Held from a claim to its records' queueing (ScanLoop) and by Pending().
+  // Taken before mu_.
+  absl::Mutex claim_mu_;
   mutable absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -23,6 +23,7 @@
 namespace arrears::contact {
 namespace {
 
+using ::arrears::testing::IsOkAndHolds;
 using ::arrears::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -743,6 +744,24 @@ TEST_F(DispatcherTest, WorkerRunsEveryDueRequest) {
   EXPECT_EQ(sms_->unique_sends(), 5);
   ASSERT_OK_AND_ASSIGN(int none, worker->RunDueNow());
   EXPECT_EQ(none, 0);
+}
+
+TEST_F(DispatcherTest, WorkerPendingCountsDueRequestsUntilTheyAreWorked) {
+  ASSERT_OK_AND_ASSIGN(auto worker, DispatchWorker::Create(dispatcher_.get(), &txns_, &clock_, {}));
+  EXPECT_THAT(worker->Pending(), IsOkAndHolds(0));
+  for (int i = 0; i < 3; ++i) Admit(SmsRequest(absl::StrCat("req-", i)));
+  // Due later: not pending until the clock reaches it.
+  strategy::v1::ContactRequest later = SmsRequest("req-later");
+  *later.mutable_contact()->mutable_earliest_time() = ToTimestamp(clock_.Now() + absl::Hours(2));
+  Admit(later);
+  EXPECT_THAT(worker->Pending(), IsOkAndHolds(3));
+  ASSERT_OK(worker->RunDueNow());
+  EXPECT_THAT(worker->Pending(), IsOkAndHolds(0));
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(worker->Pending(), IsOkAndHolds(1)) << "its timer fired";
+  ASSERT_OK(worker->RunDueNow());
+  EXPECT_THAT(worker->Pending(), IsOkAndHolds(0));
+  EXPECT_EQ(sms_->unique_sends(), 4);
 }
 
 // Agency placements (batch hand-over, dispatcher.h).

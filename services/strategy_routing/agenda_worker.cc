@@ -47,6 +47,19 @@ absl::StatusOr<int> AgendaWorker::RunOnce() {
   }
 }
 
+absl::StatusOr<int64_t> AgendaWorker::Pending() {
+  int due = 0;
+  absl::Status status =
+      unit_of_work_->Run([&](store::Transaction& txn, store::OutboxWriter&) -> absl::Status {
+        absl::StatusOr<int> n = manager_->CountDueAgendas(txn, kPendingCountCap);
+        if (!n.ok()) return n.status();
+        due = *n;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return due;
+}
+
 void AgendaWorker::Loop() {
   while (true) {
     absl::StatusOr<int> decided = RunOnce();

@@ -40,6 +40,13 @@ class AgendaWorker {
   // Drains what is due now; returns the cases decided.
   absl::StatusOr<int> RunOnce();
 
+  // Cases due now and not yet decided (up to kPendingCountCap): the work a
+  // simulation waits for before moving its clock (service::Assembly::
+  // PendingBackgroundWork). A unit commits its decisions with their events,
+  // so a case is either counted here or already in the outbox.
+  absl::StatusOr<int64_t> Pending();
+  static constexpr int kPendingCountCap = 1000;
+
  private:
   void Loop();
 

@@ -37,9 +37,11 @@ TEST(AgendaWorkerTest, DecidesWhatTheInlineSweepLeftInBatches) {
   ASSERT_OK(bed->Deliver(DelinquencyInbound(DueSoonEvent("clock", 1, kDueDate + 3))));
   EXPECT_EQ(bed->ContactRequests().size(), 5u);  // due, not yet decided
   AgendaWorker worker(&bed->manager(), bed.get(), absl::Hours(1), /*batch=*/2);
+  EXPECT_THAT(worker.Pending(), IsOkAndHolds(5));
   EXPECT_THAT(worker.RunOnce(), IsOkAndHolds(5));  // 2 + 2 + 1
   EXPECT_EQ(bed->ContactRequests().size(), 10u);
   EXPECT_EQ(Steps(*bed).back(), "d3-call");
+  EXPECT_THAT(worker.Pending(), IsOkAndHolds(0));
   EXPECT_THAT(worker.RunOnce(), IsOkAndHolds(0));
 }
 

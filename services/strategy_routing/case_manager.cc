@@ -366,6 +366,20 @@ absl::StatusOr<int> CaseManager::RunDueAgendas(store::Transaction& txn, store::O
   return decided;
 }
 
+absl::StatusOr<int> CaseManager::CountDueAgendas(store::Transaction& txn, int limit) {
+  ARREARS_ASSIGN_OR_RETURN(auto dates, store_->LoadBusinessDates(txn));
+  int due = 0;
+  for (const auto& [zone_name, day] : dates) {
+    if (due >= limit) break;
+    ARREARS_ASSIGN_OR_RETURN(absl::TimeZone zone, time::LoadTimeZone(zone_name));
+    if (!Settled(zone, day)) continue;
+    ARREARS_ASSIGN_OR_RETURN(std::vector<std::string> cases,
+                             store_->DueCases(txn, zone_name, day, limit - due));
+    due += static_cast<int>(cases.size());
+  }
+  return due;
+}
+
 // ---------------------------------------------------------------------------
 // Deciding
 

@@ -186,6 +186,8 @@ class CaseManager {
   // in all; returns how many it decided (< limit: nothing more is due).
   absl::StatusOr<int> RunDueAgendas(store::Transaction& txn, store::OutboxWriter& outbox,
                                     int limit);
+  // How many cases RunDueAgendas would decide now, counting up to `limit`.
+  absl::StatusOr<int> CountDueAgendas(store::Transaction& txn, int limit);
 
   // Commands. NotFound for an unknown case, FailedPrecondition for a closed
   // one; InvalidArgument naming the field.

@@ -81,4 +81,6 @@ void StrategyAssembly::StartBackground() { agenda_->Start(); }
 
 void StrategyAssembly::StopBackground() { agenda_->Stop(); }
 
+absl::StatusOr<int64_t> StrategyAssembly::PendingBackgroundWork() { return agenda_->Pending(); }
+
 }  // namespace arrears::strategy

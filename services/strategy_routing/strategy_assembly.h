@@ -60,6 +60,8 @@ class StrategyAssembly final : public service::Assembly {
 
   void StartBackground() override;
   void StopBackground() override;
+  // Cases due on a settled date and not yet decided (AgendaWorker::Pending).
+  absl::StatusOr<int64_t> PendingBackgroundWork() override;
 
  private:
   StrategyAssembly() = default;

@@ -158,6 +158,11 @@ absl::StatusOr<PipelineSample> InProcessSystem::Sample() {
     sample.backlog += pending;
     sample.progress.push_back(pending);
     if (pending > 0) absl::StrAppend(&sample.detail, " ", service->name, ": outbox ", pending);
+    // The same background work the broker run's monitor reads from
+    // arrears_background_work_pending.
+    ARREARS_ASSIGN_OR_RETURN(int64_t due, service->assembly->PendingBackgroundWork());
+    sample.backlog += due;
+    if (due > 0) absl::StrAppend(&sample.detail, " ", service->name, ": background ", due);
   }
   return sample;
 }

@@ -70,6 +70,8 @@ MetricsReading ParseMetrics(absl::string_view text) {
     const absl::string_view series = line.substr(0, space);
     if (absl::StartsWith(series, "arrears_outbox_pending")) {
       reading.outbox_pending += static_cast<int64_t>(value);
+    } else if (absl::StartsWith(series, "arrears_background_work_pending")) {
+      reading.background_pending += static_cast<int64_t>(value);
     } else if (absl::StartsWith(series, "arrears_kafka_consumer_events_handled_total") ||
                absl::StartsWith(series, "arrears_kafka_consumer_dead_lettered_total")) {
       reading.counters.push_back(static_cast<int64_t>(value));
@@ -130,9 +132,13 @@ absl::StatusOr<PipelineSample> KafkaPipelineMonitor::Sample() {
       continue;
     }
     const MetricsReading reading = ParseMetrics(*text);
-    sample.backlog += reading.outbox_pending;
+    sample.backlog += reading.outbox_pending + reading.background_pending;
     if (reading.outbox_pending > 0) {
       outstanding.push_back(absl::StrCat(service, ": ", reading.outbox_pending, " in the outbox"));
+    }
+    if (reading.background_pending > 0) {
+      outstanding.push_back(
+          absl::StrCat(service, ": ", reading.background_pending, " due in the background"));
     }
     sample.progress.insert(sample.progress.end(), reading.counters.begin(), reading.counters.end());
   }

@@ -6,7 +6,10 @@
 //     services commit only after their store transaction);
 //   - the simulator's own tap has read every partition of its topics to the
 //     end (so the debtors' feedback and the tallies are complete);
-//   - every service whose /metrics is known reports an empty outbox;
+//   - every service whose /metrics is known reports an empty outbox and no
+//     background work due (arrears_background_work_pending: fired timers
+//     and claimed tries, e.g. contacts to check and send, agendas to decide;
+//     they show on no topic until done, and the clock must not move before);
 //   - and none of those offsets and counters moved for the settle time.
 // Committed offsets are read with KafkaOffsets, which needs no group
 // membership. A service's commits trail its processing by its
@@ -46,10 +49,11 @@ absl::StatusOr<std::vector<WatchedGroup>> ParseWatchedGroups(absl::string_view t
 // ("contact-channels.case-events" -> "contact-channels").
 std::string ServiceOfGroup(absl::string_view group);
 
-// What /metrics says about progress: outbox rows not yet published and the
-// consumer counters (events handled, dead-lettered) as one number per line.
+// What /metrics says about progress: outbox rows not yet published, background
+// work due, and the consumer counters (events handled, dead-lettered) as one number per line.
 struct MetricsReading {
   int64_t outbox_pending = 0;
+  int64_t background_pending = 0;
   std::vector<int64_t> counters;
 };
 

@@ -24,16 +24,18 @@ TEST(WatchedGroupsTest, ParsesGroupsAndNamesBadEntries) {
   EXPECT_EQ(ServiceOfGroup("overdue-detection"), "overdue-detection");
 }
 
-TEST(MetricsTest, ReadsOutboxAndConsumerCounters) {
+TEST(MetricsTest, ReadsOutboxBackgroundWorkAndConsumerCounters) {
   const MetricsReading reading = ParseMetrics(
       "# HELP arrears_outbox_pending Outbox events not yet published.\n"
       "# TYPE arrears_outbox_pending gauge\n"
       "arrears_outbox_pending 7\n"
+      "arrears_background_work_pending 4\n"
       "arrears_kafka_consumer_events_handled_total{group=\"a\"} 120\n"
       "arrears_kafka_consumer_dead_lettered_total{group=\"a\"} 1\n"
       "arrears_kafka_consumer_lag{group=\"a\",topic=\"t\",partition=\"0\"} 3\n"
       "garbage line\n");
   EXPECT_EQ(reading.outbox_pending, 7);
+  EXPECT_EQ(reading.background_pending, 4);
   EXPECT_THAT(reading.counters, ElementsAre(120, 1));
 }
 
