@@ -24,8 +24,10 @@ absl::Status SqliteOutbox::Enqueue(Transaction& txn, const events::Event& event)
     return absl::InvalidArgumentError(
         absl::StrCat("outbound event ", event.envelope.id, ": topic is empty"));
   }
-  ARREARS_RETURN_IF_ERROR(Annotate(events::ValidateEnvelope(event.envelope),
-                                   absl::StrCat("outbound event to ", event.topic)));
+  // Annotated only on failure: the message is built per event otherwise.
+  if (absl::Status valid = events::ValidateEnvelope(event.envelope); !valid.ok()) {
+    return Annotate(valid, absl::StrCat("outbound event to ", event.topic));
+  }
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite_txn, db_->Unwrap(txn));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert, sqlite_txn->Prepare(kInsert));
   insert.BindText(1, event.topic);

@@ -17,8 +17,9 @@ class SqliteProcessedEvents final : public ProcessedEvents {
 
   absl::StatusOr<bool> MarkProcessed(Transaction& txn, absl::string_view event_id,
                                      absl::string_view consumer, absl::Time at) override;
-  // Multi-row INSERT ... RETURNING in chunks: a few statements per batch
-  // instead of one per event.
+  // Multi-row INSERTs of up to 128 ids, each in a savepoint: a few
+  // statements per batch instead of one per event. A chunk with a duplicate
+  // is rolled back and marked one by one.
   absl::StatusOr<std::vector<bool>> MarkProcessedBatch(
       Transaction& txn, absl::Span<const absl::string_view> event_ids, absl::string_view consumer,
       absl::Time at) override;

@@ -158,6 +158,38 @@ TEST_F(SqliteRepositoriesTest, MarkProcessedBatchAgreesWithMarkingOneByOne) {
   EXPECT_THAT(marked, IsOkAndHolds(expected));
 }
 
+TEST_F(SqliteRepositoriesTest, MarkProcessedBatchRedoesOnlyTheChunkHoldingADuplicate) {
+  ASSERT_THAT(Mark("seen-before"), IsOkAndHolds(true));
+  // Two chunks of 128: the first repeats one of its own ids, the second holds
+  // an id marked earlier; each is redone row by row, the rest stays marked.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 256; ++i) ids.push_back(absl::StrCat("e", i));
+  ids[60] = "e10";
+  ids[200] = "seen-before";
+  std::vector<absl::string_view> views(ids.begin(), ids.end());
+  std::vector<bool> expected(ids.size(), true);
+  expected[60] = expected[200] = false;
+
+  absl::StatusOr<std::vector<bool>> marked;
+  int64_t rows = -1;
+  ASSERT_OK(db_->InSqliteTransaction(
+      SqliteTransactionMode::kImmediate, [&](SqliteTransaction& txn) -> absl::Status {
+        marked = processed_->MarkProcessedBatch(txn, views, "c", kT0);
+        if (!marked.ok()) return marked.status();
+        absl::StatusOr<SqliteStatement> count =
+            txn.Prepare("SELECT COUNT(*) FROM processed_events");
+        if (!count.ok()) return count.status();
+        absl::StatusOr<bool> row = count->Step();
+        if (!row.ok()) return row.status();
+        rows = count->ColumnInt64(0);
+        return absl::OkStatus();
+      }));
+  EXPECT_THAT(marked, IsOkAndHolds(expected));
+  EXPECT_EQ(rows, 1 + 254) << "every distinct id marked once, nothing else";
+  EXPECT_THAT(Mark("e255"), IsOkAndHolds(false));
+  EXPECT_THAT(Mark("e60"), IsOkAndHolds(true)) << "replaced by a repeat, so never marked";
+}
+
 TEST_F(SqliteRepositoriesTest, MarkProcessedBatchRejectsEmptyIdsBeforeWritingAnything) {
   std::vector<absl::string_view> ids = {"a", "", "b"};
   EXPECT_THAT(db_->InTransaction([&](Transaction& txn) {
