@@ -80,6 +80,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "bench/bench_applier.h"
+#include "bench/bench_stats.h"
 #include "common/events/event.h"
 #include "common/events/handler.h"
 #include "common/ids/id_generator.h"
@@ -932,12 +933,6 @@ const PhaseResult* Find(const std::vector<PhaseResult>& results, Role role, int 
   return nullptr;
 }
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 std::string VsBaseline(const std::vector<PhaseResult>& results, const PhaseResult& r) {
   if (r.role == Role::kProduceBaseline || r.role == Role::kConsumeBaseline) {
     return "1.00 (baseline)";
@@ -998,7 +993,7 @@ void PrintResults(const std::vector<PhaseResult>& results) {
                 r.load_average.c_str());
   }
   if (!ratios.empty()) {
-    const double kept = 100 * Median(ratios);
+    const double kept = 100 * bench::Median(ratios);
     std::printf(
         "exactly-once path keeps %.0f%% of the raw consume rate (median of %zu rounds, from %.0f%% "
         "to %.0f%%; target >= 30%%): %s\n",

@@ -48,6 +48,7 @@
 #include "arrears/compliance/v1/compliance_service.grpc.pb.h"
 #include "arrears/contact/v1/contact_events.pb.h"
 #include "arrears/customer/v1/customer_events.pb.h"
+#include "bench/bench_stats.h"
 #include "common/proto_convert/proto_convert.h"
 #include "common/runtime/grpc_server.h"
 #include "common/runtime/logging.h"
@@ -367,13 +368,6 @@ LoadResult Pool(const std::vector<LoadResult>& rounds) {
   return pooled;
 }
 
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 std::unique_ptr<runtime::GrpcServer> Serve(grpc::Service* service) {
   auto server = OrDie(runtime::GrpcServer::Create(
       {.address = "127.0.0.1:0",
@@ -480,7 +474,7 @@ bool RunGrpcPhase() {
   const double pooled_ratio = echo_result.qps > 0 ? check_result.qps / echo_result.qps : 0;
   std::printf(
       "CheckContact / echo QPS: median of %d rounds %.0f%% (pooled %.0f%%; target >= 50%%)\n",
-      rounds, Median(ratios) * 100, pooled_ratio * 100);
+      rounds, bench::Median(ratios) * 100, pooled_ratio * 100);
   std::printf("verdicts:");
   for (const auto& [verdict, count] : check_result.verdicts) {
     std::printf(" %s=%lld", v1::Verdict_Name(static_cast<v1::Verdict>(verdict)).c_str(),
