@@ -545,7 +545,9 @@ TEST_F(ConsumerLoopTest, ARevocationDuringAHandlerCallSettlesTheCallBeforeGiving
   std::map<std::string, int> last_by_key;
   for (const events::InboundEvent& inbound : store.applied_order()) {
     auto [it, inserted] = last_by_key.try_emplace(inbound.event.key, EventNumber(inbound));
-    if (!inserted) EXPECT_LT(it->second, EventNumber(inbound)) << inbound.event.key;
+    if (!inserted) {
+      EXPECT_LT(it->second, EventNumber(inbound)) << inbound.event.key;
+    }
     it->second = EventNumber(inbound);
   }
 }
