@@ -213,5 +213,41 @@ TEST(DeriveTimeOrderedIdTest, TimePrefixedDeterministicAndOrdered) {
             DeriveTimeOrderedId("aaa", "a", at + absl::Milliseconds(1)));
 }
 
+TEST(DeriveTimeOrderedIdTest, FixedKnownValues) {
+  // Pinned byte for byte: consumers dedupe on these ids, so any change to
+  // how they are computed must leave them equal. Cross-checked with Python:
+  // sha256(namespace + b"\0" + name), first 16 bytes, the first 6 replaced by
+  // the big-endian Unix milliseconds, version nibble 8, variant 0b10.
+  EXPECT_EQ(DeriveTimeOrderedId("evt-123", "delinquency-started",
+                                absl::FromUnixMillis(1'767'225'600'123)),
+            "019b76da-a87b-8874-9325-c455447a6866");
+  // A close's notice id (overdue detection): 2024-06-16T00:00:00Z.
+  EXPECT_EQ(DeriveTimeOrderedId("close:2024-06-16:L000000042",
+                                "DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON:7",
+                                absl::FromUnixMillis(1'718'496'000'000)),
+            "01901e57-f800-81b2-8219-8ff5057664e6");
+  // Input longer than one SHA-256 block; a time before 1970 clamps to 0.
+  EXPECT_EQ(
+      DeriveTimeOrderedId(std::string(100, 'x'), std::string(70, 'y'), absl::FromUnixMillis(-5)),
+      "00000000-0000-8df6-8501-462686cf402a");
+}
+
+TEST(DeriveTimeOrderedIdTest, SameIdsFromConcurrentThreads) {
+  // Each thread hashes with its own digest context.
+  const absl::Time at = absl::FromUnixMillis(1'767'225'600'123);
+  std::vector<std::string> ids(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    threads.emplace_back([&ids, t, at] {
+      std::string last;
+      for (int i = 0; i < 2000; ++i)
+        last = DeriveTimeOrderedId("evt-123", "delinquency-started", at);
+      ids[t] = last;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& id : ids) EXPECT_EQ(id, "019b76da-a87b-8874-9325-c455447a6866");
+}
+
 }  // namespace
 }  // namespace arrears::ids

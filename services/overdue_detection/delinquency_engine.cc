@@ -10,6 +10,7 @@
 #include "common/proto_convert/proto_convert.h"
 #include "common/status/status_macros.h"
 #include "common/time/civil_date.h"
+#include "google/protobuf/arena.h"
 #include "services/overdue_detection/delinquency_status.h"
 #include "services/overdue_detection/ledger.h"
 #include "services/overdue_detection/snapshot.h"
@@ -35,56 +36,62 @@ struct EventSpec {
   const DueSoonNotice* notice = nullptr;
 };
 
-// `event_sequence` is the loan's, advanced by one.
-EmittedEvent BuildEvent(int64_t* event_sequence, const LoanIdentity& loan,
-                        const ProductConfig& product, const SnapshotFigures& figures,
-                        const EventSpec& spec, absl::Time now) {
+// Fills `*e` (a new, empty message) with the event and returns its id.
+// `event_sequence` is the loan's, advanced by one. `name_buffer` is scratch
+// for the id's name (kept by callers that build many events).
+std::string FillEvent(int64_t* event_sequence, const LoanIdentity& loan,
+                      const ProductConfig& product, const SnapshotFigures& figures,
+                      const EventSpec& spec, absl::Time now, dv1::DelinquencyEvent* e,
+                      std::string* name_buffer) {
   const int64_t previous_sequence = (*event_sequence)++;
-  EmittedEvent out;
-  dv1::DelinquencyEvent& e = out.event;
-  e.set_loan_id(loan.loan_id.data(), loan.loan_id.size());
-  e.set_customer_id(loan.customer_id.data(), loan.customer_id.size());
-  e.set_kind(spec.transition.kind);
+  e->set_loan_id(loan.loan_id.data(), loan.loan_id.size());
+  e->set_customer_id(loan.customer_id.data(), loan.customer_id.size());
+  e->set_kind(spec.transition.kind);
   for (dv1::ChangeReason reason : spec.transition.reasons) {
-    e.add_change_reasons(reason);
+    e->add_change_reasons(reason);
   }
-  BuildSnapshot(loan, product, figures, e.mutable_snapshot());
+  BuildSnapshot(loan, product, figures, e->mutable_snapshot());
   if (previous_sequence > 0) {
-    SetBucket(product, spec.previous.bucket_ordinal, e.mutable_previous_bucket());
-    e.set_previous_regulatory_class(spec.previous.regulatory_class);
-    e.set_previous_dpd(spec.previous_dpd);
+    SetBucket(product, spec.previous.bucket_ordinal, e->mutable_previous_bucket());
+    e->set_previous_regulatory_class(spec.previous.regulatory_class);
+    e->set_previous_dpd(spec.previous_dpd);
   }
-  e.set_loan_sequence(*event_sequence);
-  *e.mutable_computed_at() = ToTimestamp(now);
-  e.set_cause_event_id(spec.cause_event_id.data(), spec.cause_event_id.size());
+  e->set_loan_sequence(*event_sequence);
+  *e->mutable_computed_at() = ToTimestamp(now);
+  e->set_cause_event_id(spec.cause_event_id.data(), spec.cause_event_id.size());
   const std::string& kind_name = dv1::DelinquencyEventKind_Name(spec.transition.kind);
-  std::string notice_name;
   if (spec.notice != nullptr) {
-    dv1::InstallmentDueSoon* due_soon = e.mutable_installment_due_soon();
+    dv1::InstallmentDueSoon* due_soon = e->mutable_installment_due_soon();
     due_soon->set_installment_number(spec.notice->installment_number);
     *due_soon->mutable_due_date() = ToProto(spec.notice->due_date);
     SetMoney(spec.notice->amount_minor, loan.currency_code, due_soon->mutable_amount_due());
     due_soon->set_days_until_due(spec.notice->days_until_due);
-    notice_name = absl::StrCat(kind_name, ":", spec.notice->installment_number);
   }
   if (spec.transition.kind == dv1::DELINQUENCY_EVENT_KIND_CORRECTED) {
-    dv1::Correction* correction = e.mutable_correction();
+    dv1::Correction* correction = e->mutable_correction();
     if (spec.recomputed_from.has_value()) {
       *correction->mutable_recomputed_from() = ToProto(*spec.recomputed_from);
     }
     correction->set_superseded_sequence(previous_sequence);
   }
-  out.event_id = ids::DeriveTimeOrderedId(
-      spec.id_namespace, spec.notice != nullptr ? notice_name : kind_name, spec.id_time);
-  out.time = spec.id_time;
-  return out;
+  if (spec.notice == nullptr) {
+    return ids::DeriveTimeOrderedId(spec.id_namespace, kind_name, spec.id_time);
+  }
+  name_buffer->assign(kind_name);
+  absl::StrAppend(name_buffer, ":", spec.notice->installment_number);
+  return ids::DeriveTimeOrderedId(spec.id_namespace, *name_buffer, spec.id_time);
 }
 
+// An event of Apply, kept by the caller.
 EmittedEvent BuildEvent(LoanRecord* record, const ProductConfig& product,
                         const LoanPosition& position, const EventSpec& spec, absl::Time now) {
   if (spec.notice == nullptr) record->last_changed_at = now;
-  return BuildEvent(&record->event_sequence, LoanIdentity::Of(record->loan), product,
-                    SnapshotFigures::Of(position), spec, now);
+  EmittedEvent out;
+  std::string name_buffer;
+  out.event_id = FillEvent(&record->event_sequence, LoanIdentity::Of(record->loan), product,
+                           SnapshotFigures::Of(position), spec, now, &out.event, &name_buffer);
+  out.time = spec.id_time;
+  return out;
 }
 
 // The notice event of a day's close, from the status it leaves unchanged.
@@ -261,7 +268,66 @@ absl::StatusOr<std::vector<EmittedEvent>> DelinquencyEngine::ApplyOpening(
   return events;
 }
 
+// Each event of a close is built in an arena over a fixed block and handed
+// to the sink, then the arena is reset: no heap allocation per event (a
+// snapshot alone has a dozen sub-messages, each a heap object otherwise) and
+// nothing kept once the sink returns.
+class DelinquencyEngine::CloseEmitter {
+ public:
+  CloseEmitter(EventSink sink, CloseResult& result)
+      : sink_(sink), result_(result), arena_(ArenaOn(block_)) {}
+
+  // Builds the event of `spec` (computed at `now`) and hands it over.
+  absl::Status Emit(int64_t* event_sequence, const LoanIdentity& loan, const ProductConfig& product,
+                    const SnapshotFigures& figures, const EventSpec& spec, absl::Time now) {
+    arena_.Reset();
+    auto* event = google::protobuf::Arena::CreateMessage<dv1::DelinquencyEvent>(&arena_);
+    const std::string event_id =
+        FillEvent(event_sequence, loan, product, figures, spec, now, event, &name_buffer_);
+    ++result_.events_emitted;
+    return sink_(EmittedEventRef{event_id, spec.id_time, *event});
+  }
+  absl::Status Emit(LoanRecord* record, const ProductConfig& product, const LoanPosition& position,
+                    const EventSpec& spec, absl::Time now) {
+    if (spec.notice == nullptr) record->last_changed_at = now;
+    return Emit(&record->event_sequence, LoanIdentity::Of(record->loan), product,
+                SnapshotFigures::Of(position), spec, now);
+  }
+
+ private:
+  // An event takes about 1.6 KB of arena; more spills to the heap.
+  static constexpr size_t kBlockBytes = 8192;
+
+  static google::protobuf::ArenaOptions ArenaOn(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kBlockBytes;
+    return options;
+  }
+
+  const EventSink sink_;
+  CloseResult& result_;
+  std::string name_buffer_;
+  alignas(16) char block_[kBlockBytes];
+  google::protobuf::Arena arena_;  // after block_, which it uses
+};
+
 absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay date) {
+  std::vector<EmittedEvent> events;
+  ARREARS_ASSIGN_OR_RETURN(CloseResult result,
+                           CloseBusinessDay(date, [&](const EmittedEventRef& ref) {
+                             EmittedEvent& kept = events.emplace_back();
+                             kept.event_id.assign(ref.event_id.data(), ref.event_id.size());
+                             kept.time = ref.time;
+                             kept.event = ref.event;
+                             return absl::OkStatus();
+                           }));
+  result.events = std::move(events);
+  return result;
+}
+
+absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay date,
+                                                                EventSink sink) {
   absl::MutexLock lock(&mu_);
   CloseResult result;
   result.previous_business_date = business_date_;
@@ -275,10 +341,10 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
     result.already_closed = true;
     return result;
   }
+  CloseEmitter emit(sink, result);
   for (absl::CivilDay day = business_date_ + 1; day <= date; ++day) {
     const CloseDay close_day(day);
     const std::vector<LoanHandle> due = calendar_.TakeDue(day);
-    result.events.reserve(result.events.size() + due.size());
     for (LoanHandle handle : due) {
       absl::StatusOr<LoanBrief> brief = store_->LoadBrief(handle);
       // A hint left by a rolled-back insert, or by a reschedule (the loan's
@@ -294,14 +360,12 @@ absl::StatusOr<CloseResult> DelinquencyEngine::CloseBusinessDay(absl::CivilDay d
           !brief->status_boundary.has_value() || *brief->status_boundary > day;
       if (status_unchanged && !brief->planned_notices.empty() &&
           brief->planned_notices.front().day() == day) {
-        ARREARS_RETURN_IF_ERROR(
-            EmitPlannedNotices(handle, *std::move(brief), close_day, &result.events));
+        ARREARS_RETURN_IF_ERROR(EmitPlannedNotices(handle, *std::move(brief), close_day, emit));
         ++result.planned_notice_loans;
         continue;
       }
       ARREARS_ASSIGN_OR_RETURN(LoanRecord record, store_->Load(handle));
-      ARREARS_RETURN_IF_ERROR(
-          EvaluateOnClose(handle, std::move(record), close_day, &result.events));
+      ARREARS_RETURN_IF_ERROR(EvaluateOnClose(handle, std::move(record), close_day, emit));
     }
     business_date_ = day;
   }
@@ -317,8 +381,7 @@ DelinquencyEngine::CloseDay::CloseDay(absl::CivilDay day)
       id_namespace(id_prefix) {}
 
 absl::Status DelinquencyEngine::EmitPlannedNotices(LoanHandle handle, LoanBrief brief,
-                                                   const CloseDay& close,
-                                                   std::vector<EmittedEvent>* events) {
+                                                   const CloseDay& close, CloseEmitter& emit) {
   const ProductConfig* product = products_->Find(brief.product_code);
   if (product == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("product_code: product ", brief.product_code,
@@ -343,8 +406,8 @@ absl::Status DelinquencyEngine::EmitPlannedNotices(LoanHandle handle, LoanBrief 
     status.regulatory_class = planned.figures.regulatory_class;
     const EventSpec spec =
         NoticeSpec(status, planned.notice, close.cause, id_namespace, close.id_time);
-    events->push_back(
-        BuildEvent(&brief.event_sequence, identity, *product, planned.figures, spec, now));
+    ARREARS_RETURN_IF_ERROR(
+        emit.Emit(&brief.event_sequence, identity, *product, planned.figures, spec, now));
     ++emitted;
   }
   brief.planned_notices.erase(brief.planned_notices.begin(),
@@ -356,14 +419,16 @@ absl::Status DelinquencyEngine::EmitPlannedNotices(LoanHandle handle, LoanBrief 
 }
 
 absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, LoanRecord record,
-                                                const CloseDay& close,
-                                                std::vector<EmittedEvent>* events) {
+                                                const CloseDay& close, CloseEmitter& emit) {
   ARREARS_ASSIGN_OR_RETURN(const ProductConfig* product, ProductOf(record.loan));
   const absl::CivilDay day = close.day;
   LoanPosition position = ComputePosition(record.loan, *product, day);
   const StatusSummary previous = record.status;
   const StatusSummary current = StatusSummary::Of(position);
-  const std::string id_namespace = absl::StrCat(close.id_prefix, record.loan.loan_id());
+  // The day's prefix plus the loan id, in a buffer reused across loans.
+  std::string& id_namespace = close.id_namespace;
+  id_namespace.resize(close.id_prefix.size());
+  id_namespace.append(record.loan.loan_id());
   const absl::Time now = clock_->Now();
   if (absl::optional<Transition> transition =
           DecideTransition(&previous, current, /*compare_penalty=*/false,
@@ -378,11 +443,11 @@ absl::Status DelinquencyEngine::EvaluateOnClose(LoanHandle handle, LoanRecord re
     spec.cause_event_id = close.cause;
     spec.id_namespace = id_namespace;
     spec.id_time = close.id_time;
-    events->push_back(BuildEvent(&record, *product, position, spec, now));
+    ARREARS_RETURN_IF_ERROR(emit.Emit(&record, *product, position, spec, now));
   }
   for (const DueSoonNotice& notice : position.notices) {
     const EventSpec spec = NoticeSpec(current, notice, close.cause, id_namespace, close.id_time);
-    events->push_back(BuildEvent(&record, *product, position, spec, now));
+    ARREARS_RETURN_IF_ERROR(emit.Emit(&record, *product, position, spec, now));
   }
   RecordEvaluation(*product, std::move(position), &record);
   ARREARS_RETURN_IF_ERROR(store_->Update(handle, record));

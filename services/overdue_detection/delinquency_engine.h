@@ -28,7 +28,9 @@
 //   evaluation (planned_notice.h) and are emitted from its LoanBrief alone
 //   (loan_store.h), identical to what a full evaluation would emit.
 //   Idempotent: the current date again emits nothing; an earlier date is
-//   FailedPrecondition.
+//   FailedPrecondition. The events come back in CloseResult::events, or are
+//   streamed to an EventSink as they are built (the service writes them
+//   straight to its outbox; a 10M-loan book's day can have 700,000).
 //
 // Every event carries the full snapshot after it (snapshot.h), the previous
 // bucket / class / DPD (unset before a loan's first event), a per-loan
@@ -101,6 +103,22 @@ struct EmittedEvent {
   delinquency::v1::DelinquencyEvent event;
 };
 
+// An event of a streaming close (CloseBusinessDay with an EventSink), valid
+// only during the sink's call: the close builds each event in scratch memory
+// that it reuses for the next one, so a close of hundreds of thousands of
+// events neither allocates a message per event nor holds them all.
+struct EmittedEventRef {
+  absl::string_view event_id;  // as EmittedEvent::event_id
+  absl::Time time;             // as EmittedEvent::time
+  const delinquency::v1::DelinquencyEvent& event;
+};
+
+// Takes one event of a close (e.g. writes it to the outbox). Called with the
+// engine's mutex held: it must not call the engine. An error stops the close,
+// which returns it: the caller's transaction must then roll back and
+// Reload(), as after any failed close.
+using EventSink = absl::FunctionRef<absl::Status(const EmittedEventRef&)>;
+
 struct CloseResult {
   absl::CivilDay previous_business_date;
   absl::CivilDay business_date;
@@ -113,6 +131,10 @@ struct CloseResult {
   // Of loans_evaluated, those whose only business was planned notices,
   // emitted from their LoanBrief without a full evaluation.
   int64_t planned_notice_loans = 0;
+  // Events emitted (handed to the sink, or collected below).
+  int64_t events_emitted = 0;
+  // The events, in order, from CloseBusinessDay(date) only (a streaming
+  // close leaves it empty).
   std::vector<EmittedEvent> events;
 };
 
@@ -162,7 +184,11 @@ class DelinquencyEngine {
                                                   absl::string_view source_event_id,
                                                   absl::Time source_time);
 
+  // Collects the events in CloseResult::events.
   absl::StatusOr<CloseResult> CloseBusinessDay(absl::CivilDay date);
+  // Hands each event to `sink` as it is built, in the same order, and keeps
+  // none (the service's close writes them straight to the outbox).
+  absl::StatusOr<CloseResult> CloseBusinessDay(absl::CivilDay date, EventSink sink);
 
   absl::CivilDay business_date() const;
 
@@ -205,13 +231,14 @@ class DelinquencyEngine {
     // Scratch: id_prefix + a loan id (reused across the day's loans).
     mutable std::string id_namespace;
   };
+  // Builds a close's events in scratch memory and passes them to the sink
+  // (defined in the .cc).
+  class CloseEmitter;
   absl::Status EvaluateOnClose(LoanHandle handle, LoanRecord record, const CloseDay& close,
-                               std::vector<EmittedEvent>* events)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                               CloseEmitter& emit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The loan's planned notices of the day, from its brief alone.
   absl::Status EmitPlannedNotices(LoanHandle handle, LoanBrief brief, const CloseDay& close,
-                                  std::vector<EmittedEvent>* events)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                  CloseEmitter& emit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Hint(LoanHandle handle, const absl::optional<absl::CivilDay>& next_boundary)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -1,6 +1,7 @@
 #include "services/overdue_detection/delinquency_engine.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -377,6 +378,98 @@ TEST_F(EngineTest, RestartRebuildsTheCalendarAndReplaysIdentically) {
     EXPECT_TRUE(
         google::protobuf::util::MessageDifferencer::Equals(straight[i].event, restarted[i].event));
   }
+}
+
+// The same book closed twice, collecting and streaming: the sink sees the
+// same events in the same order. Both are built in the close's scratch
+// memory, reused from one event to the next: no field may be left over from
+// the previous event (checked here on the fields that differ by kind and
+// sequence; the property test checks every field against the reference).
+TEST_F(EngineTest, StreamingCloseHandsOverTheCollectedEvents) {
+  struct Seen {
+    std::string event_id;
+    absl::Time time;
+    std::string bytes;
+  };
+  auto run = [&](bool stream, int64_t* emitted) {
+    InMemoryLoanStore store;
+    auto engine = *DelinquencyEngine::Create({products_, &store, &clock_, D(2024, 1, 15)});
+    for (int i = 0; i < 12; ++i) {
+      // Every third loan never pays: notices, then STARTED and crossings.
+      const std::string loan_id = absl::StrCat("L", i);
+      EXPECT_OK(engine
+                    ->Apply(Opened(loan_id, i % 2 == 0 ? "CAR_LOAN" : "STRICT", D(2024, 1, 15),
+                                   Monthly(D(2024, 2, 1) + i, 4, 400000, 3000)),
+                            absl::StrCat("open-", i), kSourceTime)
+                    .status());
+      if (i % 3 != 0) {
+        EXPECT_OK(engine
+                      ->Apply(Repayment(loan_id, absl::StrCat("R", i), 206000, D(2024, 3, 10)),
+                              absl::StrCat("pay-", i), kSourceTime)
+                      .status());
+      }
+    }
+    std::vector<Seen> seen;
+    for (D day : {D(2024, 1, 31), D(2024, 2, 20), D(2024, 4, 1), D(2024, 9, 1)}) {
+      absl::StatusOr<CloseResult> closed;
+      if (stream) {
+        closed = engine->CloseBusinessDay(day, [&](const EmittedEventRef& e) {
+          seen.push_back({std::string(e.event_id), e.time, e.event.SerializeAsString()});
+          return absl::OkStatus();
+        });
+        EXPECT_THAT(closed->events, IsEmpty()) << "a streaming close keeps no events";
+      } else {
+        closed = engine->CloseBusinessDay(day);
+        for (const EmittedEvent& e : closed->events) {
+          seen.push_back({e.event_id, e.time, e.event.SerializeAsString()});
+        }
+        EXPECT_EQ(closed->events_emitted, static_cast<int64_t>(closed->events.size()));
+      }
+      EXPECT_OK(closed.status());
+      *emitted += closed->events_emitted;
+    }
+    return seen;
+  };
+  int64_t collected_count = 0;
+  int64_t streamed_count = 0;
+  const std::vector<Seen> collected = run(false, &collected_count);
+  const std::vector<Seen> streamed = run(true, &streamed_count);
+  ASSERT_GT(collected.size(), 30u);
+  ASSERT_EQ(collected.size(), streamed.size());
+  EXPECT_EQ(streamed_count, static_cast<int64_t>(streamed.size()));
+  EXPECT_EQ(collected_count, streamed_count);
+  std::set<std::string> kinds_seen;
+  for (size_t i = 0; i < collected.size(); ++i) {
+    EXPECT_EQ(collected[i].event_id, streamed[i].event_id) << i;
+    EXPECT_EQ(collected[i].time, streamed[i].time) << i;
+    EXPECT_EQ(collected[i].bytes, streamed[i].bytes) << i;
+    dv1::DelinquencyEvent event;
+    ASSERT_TRUE(event.ParseFromString(streamed[i].bytes));
+    kinds_seen.insert(dv1::DelinquencyEventKind_Name(event.kind()));
+    EXPECT_EQ(event.has_installment_due_soon(),
+              event.kind() == dv1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON)
+        << i;
+    EXPECT_EQ(event.has_previous_bucket(), event.loan_sequence() > 1) << i;
+    if (event.kind() == dv1::DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON) {
+      EXPECT_THAT(event.change_reasons(), IsEmpty()) << i;
+    }
+  }
+  // Events of several shapes follow one another in the scratch memory.
+  EXPECT_THAT(kinds_seen, ::testing::IsSupersetOf({"DELINQUENCY_EVENT_KIND_INSTALLMENT_DUE_SOON",
+                                                   "DELINQUENCY_EVENT_KIND_STARTED",
+                                                   "DELINQUENCY_EVENT_KIND_CHANGED"}));
+}
+
+TEST_F(EngineTest, SinkErrorStopsTheClose) {
+  OpenLoanA();
+  int calls = 0;
+  EXPECT_THAT(engine_->CloseBusinessDay(D(2024, 3, 1),
+                                        [&](const EmittedEventRef&) {
+                                          ++calls;
+                                          return absl::UnavailableError("outbox full");
+                                        }),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("outbox full")));
+  EXPECT_EQ(calls, 1) << "the close stops at the first failed event";
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ absl::StatusOr<LoanBrief> InMemoryLoanStore::LoadBrief(LoanHandle handle) {
   if (handle >= briefs_.size()) {
     return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
   }
-  return LoanRecordCodec::DecodeBrief(briefs_[handle]);
+  return LoanRecordCodec::DecodeBriefHead(briefs_[handle]);
 }
 
 absl::Status InMemoryLoanStore::UpdateBrief(LoanHandle handle, const LoanBrief& brief) {

@@ -1,5 +1,6 @@
 #include "services/overdue_detection/loan_record_codec.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -79,28 +80,31 @@ class Writer {
     Signed(a.fees);
     Signed(a.penalty);
   }
-  void PlannedNotices(const std::vector<PlannedNotice>& planned) {
-    Unsigned(planned.size());
-    for (const PlannedNotice& p : planned) {
-      const SnapshotFigures& f = p.figures;
-      Day(f.as_of);
-      Signed(p.notice.installment_number);
-      Signed(p.notice.due_date - f.as_of);
-      Signed(p.notice.amount_minor);
-      Signed(p.notice.days_until_due);
-      Signed(f.state);
-      Signed(f.dpd);
-      Signed(f.bucket_ordinal);
-      Signed(f.regulatory_class);
-      Amounts(f.overdue);
-      Signed(f.total_outstanding_minor);
-      OptionalDay(f.oldest_overdue_due_date);
-      Signed(f.missed_installment_count);
-      Signed(f.credit_minor);
-      OptionalDay(f.next_due_date);
-      Signed(f.next_due_amount_minor);
-      OptionalDay(f.delinquent_since);
-    }
+  void PlannedNotices(const std::vector<PlannedNotice>& planned,
+                      const LoanBrief::EncodedNotices& later = {}) {
+    Unsigned(planned.size() + later.count);
+    for (const PlannedNotice& p : planned) Notice(p);
+    out_.append(later.bytes);
+  }
+  void Notice(const PlannedNotice& p) {
+    const SnapshotFigures& f = p.figures;
+    Day(f.as_of);
+    Signed(p.notice.installment_number);
+    Signed(p.notice.due_date - f.as_of);
+    Signed(p.notice.amount_minor);
+    Signed(p.notice.days_until_due);
+    Signed(f.state);
+    Signed(f.dpd);
+    Signed(f.bucket_ordinal);
+    Signed(f.regulatory_class);
+    Amounts(f.overdue);
+    Signed(f.total_outstanding_minor);
+    OptionalDay(f.oldest_overdue_due_date);
+    Signed(f.missed_installment_count);
+    Signed(f.credit_minor);
+    OptionalDay(f.next_due_date);
+    Signed(f.next_due_amount_minor);
+    OptionalDay(f.delinquent_since);
   }
   std::string Take() { return std::move(out_); }
 
@@ -114,20 +118,21 @@ class Reader {
  public:
   explicit Reader(absl::string_view in) : in_(in) {}
 
+  // At most 10 bytes (64 bits); the input is consumed only once the varint
+  // is complete (the close decodes a brief per loan: this is its hot loop).
   uint64_t Unsigned() {
+    constexpr size_t kMaxBytes = 10;
+    const size_t available = std::min(in_.size(), kMaxBytes);
     uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in_.empty()) {
-        return Fail("truncated");
-      }
-      const uint8_t byte = static_cast<uint8_t>(in_.front());
-      in_.remove_prefix(1);
-      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    for (size_t i = 0; i < available; ++i) {
+      const uint8_t byte = static_cast<uint8_t>(in_[i]);
+      value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
       if ((byte & 0x80) == 0) {
+        in_.remove_prefix(i + 1);
         return value;
       }
     }
-    return Fail("varint too long");
+    return Fail(in_.size() >= kMaxBytes ? "varint too long" : "truncated");
   }
   int64_t Signed() {
     const uint64_t raw = Unsigned();
@@ -199,27 +204,49 @@ class Reader {
   }
   std::vector<PlannedNotice> PlannedNotices() {
     std::vector<PlannedNotice> result(Count());
-    for (PlannedNotice& p : result) {
-      SnapshotFigures& f = p.figures;
-      f.as_of = Day();
-      p.notice.installment_number = Int32();
-      p.notice.due_date = f.as_of + Signed();
-      p.notice.amount_minor = Signed();
-      p.notice.days_until_due = Int32();
-      f.state = static_cast<delinquency::v1::DelinquencyState>(Int32());
-      f.dpd = Int32();
-      f.bucket_ordinal = Int32();
-      f.regulatory_class = static_cast<delinquency::v1::RegulatoryClass>(Int32());
-      f.overdue = Amounts();
-      f.total_outstanding_minor = Signed();
-      f.oldest_overdue_due_date = OptionalDay();
-      f.missed_installment_count = Int32();
-      f.credit_minor = Signed();
-      f.next_due_date = OptionalDay();
-      f.next_due_amount_minor = Signed();
-      f.delinquent_since = OptionalDay();
+    for (PlannedNotice& p : result) Notice(p);
+    return result;
+  }
+  // The notices of the earliest day and the first one after it; the rest,
+  // which must end the input, into `later` undecoded.
+  std::vector<PlannedNotice> PlannedNoticesHead(LoanBrief::EncodedNotices* later) {
+    const size_t count = Count();
+    std::vector<PlannedNotice> result;
+    while (result.size() < count && ok() &&
+           (result.empty() || result.back().day() == result.front().day())) {
+      Notice(result.emplace_back());
+    }
+    later->count = static_cast<uint32_t>(count - std::min(count, result.size()));
+    if (later->count > 0 && ok()) {
+      later->bytes.assign(in_.data(), in_.size());
+      in_ = absl::string_view();
     }
     return result;
+  }
+  std::vector<PlannedNotice> Notices(size_t count) {
+    std::vector<PlannedNotice> result(count);
+    for (PlannedNotice& p : result) Notice(p);
+    return result;
+  }
+  void Notice(PlannedNotice& p) {
+    SnapshotFigures& f = p.figures;
+    f.as_of = Day();
+    p.notice.installment_number = Int32();
+    p.notice.due_date = f.as_of + Signed();
+    p.notice.amount_minor = Signed();
+    p.notice.days_until_due = Int32();
+    f.state = static_cast<delinquency::v1::DelinquencyState>(Int32());
+    f.dpd = Int32();
+    f.bucket_ordinal = Int32();
+    f.regulatory_class = static_cast<delinquency::v1::RegulatoryClass>(Int32());
+    f.overdue = Amounts();
+    f.total_outstanding_minor = Signed();
+    f.oldest_overdue_due_date = OptionalDay();
+    f.missed_installment_count = Int32();
+    f.credit_minor = Signed();
+    f.next_due_date = OptionalDay();
+    f.next_due_amount_minor = Signed();
+    f.delinquent_since = OptionalDay();
   }
 
   bool ok() const { return error_.empty(); }
@@ -438,11 +465,14 @@ void LoanRecordCodec::EncodeBrief(const LoanBrief& brief, std::string* bytes) {
   w.Signed(brief.event_sequence);
   w.OptionalDay(brief.next_boundary);
   w.OptionalDay(brief.status_boundary);
-  w.PlannedNotices(brief.planned_notices);
+  w.PlannedNotices(brief.planned_notices, brief.later_notices);
   *bytes = w.Take();
 }
 
-absl::StatusOr<LoanBrief> LoanRecordCodec::DecodeBrief(absl::string_view bytes) {
+namespace {
+
+// DecodeBrief, with the planned notices in full or only their head.
+absl::StatusOr<LoanBrief> DecodeBriefWith(absl::string_view bytes, bool whole) {
   Reader r(bytes);
   const uint64_t version = r.Unsigned();
   if (version != kBriefVersion) {
@@ -458,9 +488,30 @@ absl::StatusOr<LoanBrief> LoanRecordCodec::DecodeBrief(absl::string_view bytes) 
   brief.event_sequence = r.Signed();
   brief.next_boundary = r.OptionalDay();
   brief.status_boundary = r.OptionalDay();
-  brief.planned_notices = r.PlannedNotices();
+  brief.planned_notices = whole ? r.PlannedNotices() : r.PlannedNoticesHead(&brief.later_notices);
   ARREARS_RETURN_IF_ERROR(r.Finish());
   return brief;
+}
+
+}  // namespace
+
+absl::StatusOr<LoanBrief> LoanRecordCodec::DecodeBrief(absl::string_view bytes) {
+  return DecodeBriefWith(bytes, /*whole=*/true);
+}
+
+absl::StatusOr<LoanBrief> LoanRecordCodec::DecodeBriefHead(absl::string_view bytes) {
+  return DecodeBriefWith(bytes, /*whole=*/false);
+}
+
+absl::StatusOr<std::vector<PlannedNotice>> LoanRecordCodec::DecodeNotices(
+    const LoanBrief::EncodedNotices& notices) {
+  if (notices.count > notices.bytes.size()) {
+    return absl::DataLossError("loan record: count larger than the record");
+  }
+  Reader r(notices.bytes);
+  std::vector<PlannedNotice> result = r.Notices(notices.count);
+  ARREARS_RETURN_IF_ERROR(r.Finish());
+  return result;
 }
 
 }  // namespace arrears::overdue

@@ -15,6 +15,7 @@
 #define ARREARS_SERVICES_OVERDUE_DETECTION_LOAN_RECORD_CODEC_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +36,15 @@ class LoanRecordCodec {
   // The same into `*bytes`, reusing its buffer.
   static void EncodeBrief(const LoanBrief& brief, std::string* bytes);
   static absl::StatusOr<LoanBrief> DecodeBrief(absl::string_view bytes);
+  // The same, but of the planned notices only those of the earliest day and
+  // the first one after it are decoded; the others stay encoded in
+  // LoanBrief::later_notices, which EncodeBrief writes back byte for byte
+  // (so EncodeBrief(DecodeBriefHead(b)) == b). A corrupt tail is found by
+  // the next full decode, not here.
+  static absl::StatusOr<LoanBrief> DecodeBriefHead(absl::string_view bytes);
+  // The notices of LoanBrief::later_notices.
+  static absl::StatusOr<std::vector<PlannedNotice>> DecodeNotices(
+      const LoanBrief::EncodedNotices& notices);
 };
 
 }  // namespace arrears::overdue

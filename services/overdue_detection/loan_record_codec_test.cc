@@ -137,6 +137,97 @@ TEST_F(LoanRecordCodecTest, StoresCanLeaveThePlannedNoticesToTheBrief) {
   }
 }
 
+// The close reads a brief's head (the notices of the earliest day and the
+// first one after) and writes back what it changed; the other notices go
+// back byte for byte, so the result is what a full decode would give.
+TEST_F(LoanRecordCodecTest, BriefHeadLeavesLaterNoticesEncodedAndWritesThemBack) {
+  const LoanRecord record = FullRecord();
+  LoanBrief full = LoanBrief::Of(record);
+  const PlannedNotice first = full.planned_notices.front();
+  full.planned_notices.clear();
+  for (int i = 0; i < 5; ++i) {
+    PlannedNotice notice = first;
+    // Two notices on the first day, then one on each of three later days.
+    notice.figures.as_of = first.day() + (i < 2 ? 0 : 3 * i);
+    notice.notice.installment_number = 3 + i;
+    notice.notice.days_until_due = 7 - i;
+    notice.figures.total_outstanding_minor += i;
+    full.planned_notices.push_back(notice);
+  }
+  const std::string bytes = LoanRecordCodec::EncodeBrief(full);
+  ASSERT_OK_AND_ASSIGN(LoanBrief head, LoanRecordCodec::DecodeBriefHead(bytes));
+  ASSERT_EQ(head.planned_notices.size(), 3u) << "both of the first day and the next one";
+  EXPECT_EQ(head.planned_notices[2], full.planned_notices[2]);
+  EXPECT_EQ(head.later_notices.count, 2u);
+  EXPECT_EQ(head.event_sequence, full.event_sequence);
+  EXPECT_EQ(LoanRecordCodec::EncodeBrief(head), bytes);
+  ASSERT_OK_AND_ASSIGN(std::vector<PlannedNotice> later,
+                       LoanRecordCodec::DecodeNotices(head.later_notices));
+  EXPECT_EQ(later, std::vector<PlannedNotice>(full.planned_notices.begin() + 3,
+                                              full.planned_notices.end()));
+
+  // What a close does: emit the first day's notices, move the sequence and
+  // the boundary. Head and full brief must encode the same.
+  for (LoanBrief* brief : {&head, &full}) {
+    brief->planned_notices.erase(brief->planned_notices.begin(),
+                                 brief->planned_notices.begin() + 2);
+    brief->event_sequence += 2;
+    brief->next_boundary = brief->planned_notices.front().day();
+  }
+  const std::string rewritten = LoanRecordCodec::EncodeBrief(head);
+  EXPECT_EQ(rewritten, LoanRecordCodec::EncodeBrief(full));
+  ASSERT_OK_AND_ASSIGN(LoanBrief reread, LoanRecordCodec::DecodeBrief(rewritten));
+  EXPECT_EQ(reread.planned_notices, full.planned_notices);
+
+  // The default UpdateBrief (Load, ApplyTo, Update) completes a head first.
+  LoanRecord applied = record;
+  LoanRecord expected = record;
+  full.ApplyTo(&expected);
+  class RecordOnly final : public LoanStore {
+   public:
+    explicit RecordOnly(LoanRecord* record) : record_(record) {}
+    absl::StatusOr<absl::optional<LoanHandle>> Find(absl::string_view) override { return 0; }
+    absl::StatusOr<LoanHandle> Insert(const LoanRecord&) override { return 0; }
+    absl::StatusOr<LoanRecord> Load(LoanHandle) override { return *record_; }
+    absl::Status Update(LoanHandle, const LoanRecord& record) override {
+      *record_ = record;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<absl::optional<absl::CivilDay>> LoadBusinessDate() override {
+      return absl::nullopt;
+    }
+    absl::Status SaveBusinessDate(absl::CivilDay) override { return absl::OkStatus(); }
+    absl::Status ForEachNextBoundary(
+        absl::FunctionRef<void(LoanHandle, absl::optional<absl::CivilDay>)>) override {
+      return absl::OkStatus();
+    }
+    absl::Status ForEachRecord(
+        absl::FunctionRef<absl::Status(LoanHandle, const LoanRecord&)>) override {
+      return absl::OkStatus();
+    }
+
+   private:
+    LoanRecord* record_;
+  } store(&applied);
+  ASSERT_OK(store.UpdateBrief(0, head));
+  EXPECT_EQ(applied.planned_notices, expected.planned_notices);
+  EXPECT_EQ(applied.planned_notices.size(), 3u);
+  EXPECT_EQ(applied.event_sequence, expected.event_sequence);
+
+  // A brief without notices, or with one, has nothing left encoded.
+  for (size_t keep : {0u, 1u}) {
+    LoanBrief few = LoanBrief::Of(record);
+    few.planned_notices.resize(keep);
+    ASSERT_OK_AND_ASSIGN(LoanBrief few_head,
+                         LoanRecordCodec::DecodeBriefHead(LoanRecordCodec::EncodeBrief(few)));
+    EXPECT_EQ(few_head.planned_notices, few.planned_notices);
+    EXPECT_EQ(few_head.later_notices.count, 0u);
+    EXPECT_TRUE(few_head.later_notices.bytes.empty());
+  }
+  EXPECT_THAT(LoanRecordCodec::DecodeBriefHead(bytes.substr(0, 20)),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST_F(LoanRecordCodecTest, DecodesVersionOneRecords) {
   // A version-1 record is a version-2 one without the three trailing fields
   // (status boundary, planned notices, last change: one zero byte each when

@@ -1,6 +1,7 @@
 #include "services/overdue_detection/loan_store.h"
 
 #include "common/status/status_macros.h"
+#include "services/overdue_detection/loan_record_codec.h"
 
 namespace arrears::overdue {
 
@@ -42,6 +43,16 @@ absl::StatusOr<LoanBrief> LoanStore::LoadBrief(LoanHandle handle) {
 
 absl::Status LoanStore::UpdateBrief(LoanHandle handle, const LoanBrief& brief) {
   ARREARS_ASSIGN_OR_RETURN(LoanRecord record, Load(handle));
+  if (brief.later_notices.count > 0) {
+    // A brief a store decoded in part: complete it before applying it.
+    LoanBrief complete = brief;
+    ARREARS_ASSIGN_OR_RETURN(std::vector<PlannedNotice> later,
+                             LoanRecordCodec::DecodeNotices(brief.later_notices));
+    complete.planned_notices.insert(complete.planned_notices.end(), later.begin(), later.end());
+    complete.later_notices = {};
+    complete.ApplyTo(&record);
+    return Update(handle, record);
+  }
   brief.ApplyTo(&record);
   return Update(handle, record);
 }

@@ -88,11 +88,21 @@ struct LoanBrief {
   int64_t event_sequence = 0;
   absl::optional<absl::CivilDay> next_boundary;
   std::vector<PlannedNotice> planned_notices;
+  // Planned notices that follow planned_notices, still encoded: a store's
+  // LoadBrief decodes only the notices of the earliest day and the first
+  // one after it (LoanRecordCodec::DecodeBriefHead), which is all a close
+  // reads, and writes the rest back as it found them.
+  struct EncodedNotices {
+    std::string bytes;
+    uint32_t count = 0;
+  };
+  EncodedNotices later_notices;
   // As in LoanRecord (read-only here).
   absl::optional<absl::CivilDay> status_boundary;
 
   static LoanBrief Of(const LoanRecord& record);
-  // Copies the fields UpdateBrief() writes into `record`.
+  // Copies the fields UpdateBrief() writes into `record`; `later_notices`
+  // must be empty (a brief from LoanBrief::Of or a full DecodeBrief).
   void ApplyTo(LoanRecord* record) const;
   LoanIdentity identity() const;
 };
@@ -108,9 +118,10 @@ class LoanStore {
   // NotFound for an unknown handle.
   virtual absl::Status Update(LoanHandle handle, const LoanRecord& record) = 0;
 
-  // The brief of the stored record (LoanBrief::Of(Load(handle))) and the
-  // write of its mutable fields (as Load, ApplyTo, Update). These defaults
-  // decode the whole record; stores override them to touch only the brief.
+  // The brief of the stored record (LoanBrief::Of(Load(handle)), possibly
+  // with later planned notices left encoded in later_notices) and the write
+  // of its mutable fields (as Load, ApplyTo, Update). These defaults decode
+  // the whole record; stores override them to touch only the brief.
   virtual absl::StatusOr<LoanBrief> LoadBrief(LoanHandle handle);
   virtual absl::Status UpdateBrief(LoanHandle handle, const LoanBrief& brief);
 

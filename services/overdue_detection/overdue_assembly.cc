@@ -30,6 +30,15 @@ absl::StatusOr<std::unique_ptr<OverdueAssembly>> OverdueAssembly::Create(
   const absl::CivilDay initial_date =
       options.initial_business_date.value_or(time::LocalDate(clock->Now(), assembly->zone_));
 
+  // The report scans the whole book: on its own connection (WAL) it reads a
+  // snapshot while ingest and closes go on through the host's.
+  const std::string& db_path = host.database().path();
+  if (!db_path.empty() && db_path != ":memory:") {
+    absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> report_db =
+        store::SqliteDatabase::Create({.path = db_path, .background_checkpoints = false});
+    if (!report_db.ok()) return Annotate(report_db.status(), "opening the report's connection");
+    assembly->report_db_ = *std::move(report_db);
+  }
   service::Host* raw_host = &host;
   ARREARS_ASSIGN_OR_RETURN(
       assembly->book_,
@@ -41,7 +50,8 @@ absl::StatusOr<std::unique_ptr<OverdueAssembly>> OverdueAssembly::Create(
                               body) { return raw_host->InTransaction(body); },
            .clock = clock,
            .initial_business_date = initial_date,
-           .event_source = absl::StrCat("//arrears/", host.config().service_name)}));
+           .event_source = absl::StrCat("//arrears/", host.config().service_name),
+           .report_db = assembly->report_db_.get()}));
   runtime::LogInfo("overdue book open")
       .With("business_date", time::FormatCivilDay(assembly->book_->business_date()))
       .With("calendar_hints", static_cast<int64_t>(assembly->book_->hot_index_stats().entries))

@@ -65,6 +65,10 @@ class OverdueAssembly final : public service::Assembly {
   const Clock* clock_ = nullptr;
   DeadLetterSink* dead_letters_ = nullptr;
   absl::TimeZone zone_;
+  // A second connection to the host's database file for the overdue report
+  // (OverdueBookOptions::report_db); null for an in-memory database. Outlives
+  // book_.
+  std::unique_ptr<store::SqliteDatabase> report_db_;
   std::unique_ptr<OverdueBook> book_;
   std::unique_ptr<LoanEventApplier> applier_;
   std::unique_ptr<OverdueGrpcService> grpc_service_;

@@ -136,6 +136,34 @@ bool Selected(const std::vector<std::string>& wanted, const std::string& value) 
   return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
 }
 
+// Writes delinquency events to the outbox through one events::Event reused
+// for all (a close enqueues hundreds of thousands): the constant fields are
+// set once and the strings keep their buffers.
+class DelinquencyOutbox {
+ public:
+  DelinquencyOutbox(store::OutboxWriter& outbox, const std::string& source) : outbox_(outbox) {
+    event_.topic = topics::Spec(topics::v1::TOPIC_DELINQUENCY_EVENTS).name();
+    event_.envelope.type = std::string(dv1::DelinquencyEvent::descriptor()->full_name());
+    event_.envelope.source = source;
+  }
+
+  absl::Status Enqueue(absl::string_view event_id, absl::Time time,
+                       const dv1::DelinquencyEvent& e) {
+    event_.key = e.loan_id();
+    event_.envelope.id.assign(event_id.data(), event_id.size());
+    event_.envelope.time = time;
+    if (!e.SerializeToString(&event_.payload)) {
+      return absl::InternalError(
+          absl::StrCat("delinquency event ", event_id, " did not serialize"));
+    }
+    return AsApplyError(outbox_.Enqueue(event_));
+  }
+
+ private:
+  store::OutboxWriter& outbox_;
+  events::Event event_;
+};
+
 }  // namespace
 
 OverdueBook::OverdueBook(OverdueBookOptions options) : options_(std::move(options)) {}
@@ -152,6 +180,11 @@ absl::StatusOr<std::unique_ptr<OverdueBook>> OverdueBook::Create(OverdueBookOpti
   book->store_ = std::make_unique<SqliteLoanStore>(db, book->options_.products);
   book->parked_ = std::make_unique<SqliteParkedEvents>(db);
   book->index_ = std::make_unique<SqliteDelinquencyIndex>(db);
+  if (book->options_.report_db != nullptr) {
+    book->report_store_ =
+        std::make_unique<SqliteLoanStore>(book->options_.report_db, book->options_.products);
+    book->report_index_ = std::make_unique<SqliteDelinquencyIndex>(book->options_.report_db);
+  }
   // A write transaction: a new store records its initial business date.
   ARREARS_RETURN_IF_ERROR(db->InTransaction([&](store::Transaction& txn) -> absl::Status {
     ARREARS_ASSIGN_OR_RETURN(SqliteLoanStore::Binding bound, book->store_->Bind(txn));
@@ -168,21 +201,9 @@ absl::CivilDay OverdueBook::business_date() const { return engine_->business_dat
 
 absl::Status OverdueBook::Enqueue(store::OutboxWriter& outbox,
                                   const std::vector<EmittedEvent>& emitted) {
-  // One Event reused for all (a close enqueues hundreds of thousands): the
-  // constant fields are set once and the strings keep their buffers.
-  events::Event event;
-  event.topic = topics::Spec(topics::v1::TOPIC_DELINQUENCY_EVENTS).name();
-  event.envelope.type = std::string(dv1::DelinquencyEvent::descriptor()->full_name());
-  event.envelope.source = options_.event_source;
+  DelinquencyOutbox delinquency_outbox(outbox, options_.event_source);
   for (const EmittedEvent& e : emitted) {
-    event.key = e.event.loan_id();
-    event.envelope.id = e.event_id;
-    event.envelope.time = e.time;
-    if (!e.event.SerializeToString(&event.payload)) {
-      return absl::InternalError(
-          absl::StrCat("delinquency event ", e.event_id, " did not serialize"));
-    }
-    ARREARS_RETURN_IF_ERROR(AsApplyError(outbox.Enqueue(event)));
+    ARREARS_RETURN_IF_ERROR(delinquency_outbox.Enqueue(e.event_id, e.time, e.event));
   }
   return absl::OkStatus();
 }
@@ -282,13 +303,17 @@ absl::Status OverdueBook::CloseOneDay(absl::CivilDay day, CloseSummary& summary)
   ARREARS_RETURN_IF_ERROR(options_.run_in_transaction(
       [&](store::Transaction& txn, store::OutboxWriter& outbox) -> absl::Status {
         ARREARS_ASSIGN_OR_RETURN(SqliteLoanStore::Binding bound, store_->Bind(txn));
-        ARREARS_ASSIGN_OR_RETURN(result, engine_->CloseBusinessDay(day));
-        ARREARS_RETURN_IF_ERROR(Enqueue(outbox, result.events));
+        // Each event goes to the outbox as the engine builds it (none kept).
+        DelinquencyOutbox delinquency_outbox(outbox, options_.event_source);
+        ARREARS_ASSIGN_OR_RETURN(result,
+                                 engine_->CloseBusinessDay(day, [&](const EmittedEventRef& e) {
+                                   return delinquency_outbox.Enqueue(e.event_id, e.time, e.event);
+                                 }));
         if (month_end) ARREARS_RETURN_IF_ERROR(index_->SnapshotMonthEnd(txn, day));
         return absl::OkStatus();
       }));
   summary.loans_evaluated += result.loans_evaluated;
-  summary.events_emitted += static_cast<int64_t>(result.events.size());
+  summary.events_emitted += result.events_emitted;
   summary.stale_hints += result.stale_hints;
   if (month_end) summary.month_end_snapshots.push_back(day);
   return absl::OkStatus();
@@ -348,51 +373,69 @@ absl::StatusOr<dv1::OverdueReport> OverdueBook::GetOverdueReport(const OverdueRe
           "product_codes[", i, "]: product \"", query.product_codes[i], "\" is not configured"));
     }
   }
+  // The scan reads the store directly (not through the engine, whose mutex
+  // it would hold): a read transaction sees one committed state, business
+  // date included, and the engine touches the store only inside write
+  // transactions.
+  store::SqliteDatabase* db = report_store_ != nullptr ? options_.report_db : options_.db;
+  SqliteLoanStore& loans = report_store_ != nullptr ? *report_store_ : *store_;
+  SqliteDelinquencyIndex& index = report_index_ != nullptr ? *report_index_ : *index_;
   dv1::OverdueReport report;
-  ARREARS_RETURN_IF_ERROR(Read([&](store::Transaction& txn) -> absl::Status {
-    const absl::CivilDay today = engine_->business_date();
-    const absl::CivilDay as_of = query.as_of.value_or(today);
-    if (as_of > today) {
-      return absl::InvalidArgumentError(absl::StrCat("as_of: ", time::FormatCivilDay(as_of),
-                                                     " is after the business date ",
-                                                     time::FormatCivilDay(today)));
-    }
-    OverdueReportBuilder builder(as_of);
-    const absl::CivilDay month_end = builder.previous_month_end();
-    ARREARS_ASSIGN_OR_RETURN(absl::optional<MonthEndSnapshot> snapshot,
-                             index_->LoadMonthEnd(txn, month_end));
-    ARREARS_RETURN_IF_ERROR(engine_->ForEachLoan([&](LoanHandle handle, const LoanRecord& record,
-                                                     const ProductConfig& product) -> absl::Status {
-      const Loan& loan = record.loan;
-      if (!Selected(query.product_codes, loan.product_code()) ||
-          !Selected(query.branch_ids, loan.branch_id()) || loan.disbursement_date() > as_of) {
-        return absl::OkStatus();
-      }
-      const LoanPosition now = ComputePosition(loan, product, as_of);
-      absl::optional<MonthEndPosition> then;
-      const bool existed = snapshot.has_value()
-                               ? static_cast<int64_t>(handle) < snapshot->loan_handles
-                               : loan.disbursement_date() <= month_end;
-      if (existed && loan.disbursement_date() <= month_end) {
-        const LoanPosition at_month_end = ComputePosition(loan, product, month_end);
-        if (at_month_end.state != dv1::DELINQUENCY_STATE_CLOSED) {
-          MonthEndPosition position{at_month_end.bucket_ordinal,
-                                    at_month_end.total_outstanding_minor};
-          if (snapshot.has_value() && at_month_end.state != dv1::DELINQUENCY_STATE_CHARGED_OFF) {
-            // As reported then: delinquent loans are in the snapshot, the
-            // others were current.
-            auto it = snapshot->bucket_by_handle.find(handle);
-            position.bucket_ordinal = it == snapshot->bucket_by_handle.end() ? 0 : it->second;
-          }
-          then = position;
+  ARREARS_RETURN_IF_ERROR(db->InSqliteTransaction(
+      store::SqliteTransactionMode::kDeferred, [&](store::SqliteTransaction& txn) -> absl::Status {
+        ARREARS_ASSIGN_OR_RETURN(SqliteLoanStore::Binding bound, loans.Bind(txn));
+        ARREARS_ASSIGN_OR_RETURN(absl::optional<absl::CivilDay> stored, loans.LoadBusinessDate());
+        const absl::CivilDay today = stored.value_or(engine_->business_date());
+        const absl::CivilDay as_of = query.as_of.value_or(today);
+        if (as_of > today) {
+          return absl::InvalidArgumentError(absl::StrCat("as_of: ", time::FormatCivilDay(as_of),
+                                                         " is after the business date ",
+                                                         time::FormatCivilDay(today)));
         }
-      }
-      builder.Add(loan, product, now, then);
-      return absl::OkStatus();
-    }));
-    report = builder.Build(options_.clock->Now(), snapshot.has_value());
-    return absl::OkStatus();
-  }));
+        OverdueReportBuilder builder(as_of);
+        const absl::CivilDay month_end = builder.previous_month_end();
+        ARREARS_ASSIGN_OR_RETURN(absl::optional<MonthEndSnapshot> snapshot,
+                                 index.LoadMonthEnd(txn, month_end));
+        ARREARS_RETURN_IF_ERROR(loans.ForEachRecord([&](LoanHandle handle,
+                                                        const LoanRecord& record) -> absl::Status {
+          const Loan& loan = record.loan;
+          const ProductConfig* product_config = options_.products->Find(loan.product_code());
+          if (product_config == nullptr) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("product_code: product ", loan.product_code(), " of loan ",
+                             loan.loan_id(), " is not configured"));
+          }
+          const ProductConfig& product = *product_config;
+          if (!Selected(query.product_codes, loan.product_code()) ||
+              !Selected(query.branch_ids, loan.branch_id()) || loan.disbursement_date() > as_of) {
+            return absl::OkStatus();
+          }
+          const LoanPosition now = ComputePosition(loan, product, as_of);
+          absl::optional<MonthEndPosition> then;
+          const bool existed = snapshot.has_value()
+                                   ? static_cast<int64_t>(handle) < snapshot->loan_handles
+                                   : loan.disbursement_date() <= month_end;
+          if (existed && loan.disbursement_date() <= month_end) {
+            const LoanPosition at_month_end = ComputePosition(loan, product, month_end);
+            if (at_month_end.state != dv1::DELINQUENCY_STATE_CLOSED) {
+              MonthEndPosition position{at_month_end.bucket_ordinal,
+                                        at_month_end.total_outstanding_minor};
+              if (snapshot.has_value() &&
+                  at_month_end.state != dv1::DELINQUENCY_STATE_CHARGED_OFF) {
+                // As reported then: delinquent loans are in the snapshot, the
+                // others were current.
+                auto it = snapshot->bucket_by_handle.find(handle);
+                position.bucket_ordinal = it == snapshot->bucket_by_handle.end() ? 0 : it->second;
+              }
+              then = position;
+            }
+          }
+          builder.Add(loan, product, now, then);
+          return absl::OkStatus();
+        }));
+        report = builder.Build(options_.clock->Now(), snapshot.has_value());
+        return absl::OkStatus();
+      }));
   return report;
 }
 

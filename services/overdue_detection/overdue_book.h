@@ -13,7 +13,8 @@
 //    commits); a failed day reloads the engine (delinquency_engine.h) and
 //    returns the error, earlier days staying closed. On a month end it also
 //    records the month-end bucket snapshot.
-//  - Queries run in read transactions of `db`.
+//  - Queries run in read transactions of `db`; GetOverdueReport, a scan of
+//    the whole book, in one of `report_db` when given (not blocking ingest).
 //
 // Loan events:
 //  - applied: the delinquency events go to the outbox, then the loan's
@@ -75,6 +76,12 @@ struct OverdueBookOptions {
   absl::CivilDay initial_business_date;
   // CloudEvents source of the delinquency events.
   std::string event_source = "//arrears/overdue-detection";
+  // Optional, not owned: a second connection to `db`'s file (WAL), used only
+  // to read. GetOverdueReport then scans the book in a read transaction of
+  // its own (a snapshot of what was committed when it began) and holds
+  // neither the engine nor `db`'s connection, so ingest and closes go on
+  // during the scan. Null: the report reads through `db` and holds it.
+  store::SqliteDatabase* report_db = nullptr;
 };
 
 struct CloseSummary {
@@ -136,7 +143,8 @@ class OverdueBook {
   absl::StatusOr<DelinquentLoanPage> ListDelinquentLoans(const DelinquentLoanQuery& query);
 
   // Scans the book (every loan's position at as_of and at the previous month
-  // end). InvalidArgument for an as_of after the business date.
+  // end), as committed when it starts (see report_db). InvalidArgument for an
+  // as_of after the business date.
   absl::StatusOr<delinquency::v1::OverdueReport> GetOverdueReport(const OverdueReportQuery& query);
 
   // Marks parked events older than `max_age` dead, then writes every dead
@@ -163,6 +171,9 @@ class OverdueBook {
   std::unique_ptr<SqliteParkedEvents> parked_;
   std::unique_ptr<SqliteDelinquencyIndex> index_;
   std::unique_ptr<DelinquencyEngine> engine_;
+  // On report_db when given, else store_ and index_.
+  std::unique_ptr<SqliteLoanStore> report_store_;
+  std::unique_ptr<SqliteDelinquencyIndex> report_index_;
   // One close at a time (gRPC and the scheduler may race).
   absl::Mutex close_mu_;
 };

@@ -4,8 +4,11 @@
 #include "services/overdue_detection/overdue_book.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -164,6 +167,63 @@ TEST_F(OverdueBookTest, ReportAsOfAnEarlierDateRecomputesIt) {
   ASSERT_OK_AND_ASSIGN(dv1::OverdueReport none,
                        f_.book().GetOverdueReport({.product_codes = {"CAR_LOAN"}}));
   EXPECT_THAT(none.rows(), IsEmpty());
+}
+
+// With its own connection the report scans a snapshot of what was committed
+// and waits for no writer: here a write transaction (as ingest or a close
+// holds one) is open on the book's connection and has, uncommitted, deleted
+// every loan while the report runs.
+TEST_F(OverdueBookTest, ReportReadsACommittedSnapshotWithoutWaitingForWriters) {
+  ASSERT_OK_AND_ASSIGN(const dv1::OverdueReport before, f_.book().GetOverdueReport({}));
+  ASSERT_EQ(before.rows(0).loan_count() + before.rows(1).loan_count() + before.rows(2).loan_count(),
+            3);
+  absl::StatusOr<dv1::OverdueReport> during;
+  absl::Notification done;
+  std::thread reporter;
+  const absl::Status rolled_back =
+      f_.db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+        ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * sqlite, f_.db().Unwrap(txn));
+        ARREARS_RETURN_IF_ERROR(sqlite->Execute("DELETE FROM overdue_loans"));
+        reporter = std::thread([&] {
+          during = f_.book().GetOverdueReport({});
+          done.Notify();
+        });
+        // Through the book's own connection this would wait for this
+        // transaction to end, i.e. never within the deadline.
+        EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(20)))
+            << "the report waited for the open write transaction";
+        return absl::AbortedError("roll back");
+      });
+  reporter.join();
+  EXPECT_THAT(rolled_back, StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK(during.status());
+  EXPECT_EQ(during->SerializeAsString(), before.SerializeAsString())
+      << "the report saw the uncommitted delete";
+}
+
+// The report through the book's own connection (no report_db) is the same.
+TEST_F(OverdueBookTest, ReportWithoutItsOwnConnectionIsTheSame) {
+  BookFixture shared(D(2024, 1, 15), absl::FromUnixSeconds(1'706'000'000),
+                     /*report_connection=*/false);
+  ASSERT_OK(shared.Deliver(
+      Opened("S1", "STRICT", D(2024, 1, 1), Monthly(D(2024, 2, 1), 3, 300000, 0)), "open-S1"));
+  ASSERT_OK(shared.Deliver(
+      Opened("S2", "STRICT", D(2024, 1, 1), Monthly(D(2024, 2, 1), 3, 300000, 0)), "open-S2"));
+  ASSERT_OK(shared.book().CloseBusinessDay(D(2024, 2, 1)).status());
+  ASSERT_OK(shared.Deliver(Repayment("S2", "R1", 100000, D(2024, 2, 1)), "pay-S2"));
+  ASSERT_OK(shared.book().CloseBusinessDay(D(2024, 3, 5)).status());
+  ASSERT_OK(shared.Deliver(
+      Opened("S3", "STRICT", D(2024, 3, 5), Monthly(D(2024, 4, 10), 3, 300000, 0)), "open-S3"));
+  ASSERT_OK(shared.book().CloseBusinessDay(D(2024, 3, 15)).status());
+  for (const OverdueReportQuery& query :
+       {OverdueReportQuery{}, OverdueReportQuery{.as_of = D(2024, 2, 20)},
+        OverdueReportQuery{.product_codes = {"STRICT"}}}) {
+    ASSERT_OK_AND_ASSIGN(const dv1::OverdueReport own, f_.book().GetOverdueReport(query));
+    ASSERT_OK_AND_ASSIGN(const dv1::OverdueReport through_book,
+                         shared.book().GetOverdueReport(query));
+    EXPECT_EQ(own.SerializeAsString(), through_book.SerializeAsString());
+    EXPECT_GT(own.rows_size(), 0);
+  }
 }
 
 TEST_F(OverdueBookTest, HistoryShowsWhenEachBucketWasEnteredAndLeft) {

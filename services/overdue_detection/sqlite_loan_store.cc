@@ -153,7 +153,7 @@ absl::StatusOr<LoanBrief> SqliteLoanStore::LoadBrief(LoanHandle handle) {
     ARREARS_ASSIGN_OR_RETURN(const bool row, load.Step());
     if (!row) return absl::NotFoundError(absl::StrCat("no loan with handle ", handle));
     if (!load.ColumnIsNull(0)) {
-      absl::StatusOr<LoanBrief> brief = LoanRecordCodec::DecodeBrief(load.ColumnBlob(0));
+      absl::StatusOr<LoanBrief> brief = LoanRecordCodec::DecodeBriefHead(load.ColumnBlob(0));
       if (!brief.ok()) return Annotate(brief.status(), absl::StrCat("loan handle ", handle));
       return brief;
     }

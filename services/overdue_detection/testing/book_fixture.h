@@ -46,9 +46,14 @@ inline events::InboundEvent Inbound(const loan::v1::LoanEvent& event, const std:
 
 class BookFixture {
  public:
+  // `report_connection`: give the book a second connection for its report
+  // (OverdueBookOptions::report_db), as the service does.
   explicit BookFixture(absl::CivilDay initial_business_date,
-                       absl::Time now = absl::FromUnixSeconds(1'706'000'000))
-      : clock_(now), initial_business_date_(initial_business_date) {
+                       absl::Time now = absl::FromUnixSeconds(1'706'000'000),
+                       bool report_connection = true)
+      : clock_(now),
+        initial_business_date_(initial_business_date),
+        report_connection_(report_connection) {
     absl::StatusOr<store::TempDir> dir = store::TempDir::Create();
     EXPECT_OK(dir.status());
     dir_.emplace(*std::move(dir));
@@ -62,12 +67,20 @@ class BookFixture {
     book_.reset();
     outbox_.reset();
     processed_.reset();
+    report_db_.reset();
     db_.reset();
     absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> db =
         store::SqliteDatabase::Create({.path = dir_->File("overdue.db")});
     ASSERT_OK(db.status());
     db_ = *std::move(db);
     ASSERT_OK(db_->Migrate(AllOverdueMigrations()));
+    if (report_connection_) {
+      absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> report_db =
+          store::SqliteDatabase::Create(
+              {.path = dir_->File("overdue.db"), .background_checkpoints = false});
+      ASSERT_OK(report_db.status());
+      report_db_ = *std::move(report_db);
+    }
     outbox_ = std::make_unique<store::SqliteOutbox>(db_.get());
     processed_ = std::make_unique<store::SqliteProcessedEvents>(db_.get());
     absl::StatusOr<std::unique_ptr<OverdueBook>> book = OverdueBook::Create(
@@ -82,7 +95,8 @@ class BookFixture {
                });
              },
          .clock = &clock_,
-         .initial_business_date = initial_business_date_});
+         .initial_business_date = initial_business_date_,
+         .report_db = report_db_.get()});
     ASSERT_OK(book.status());
     book_ = *std::move(book);
     applier_ = std::make_unique<LoanEventApplier>(book_.get());
@@ -128,10 +142,12 @@ class BookFixture {
  private:
   FakeClock clock_;
   const absl::CivilDay initial_business_date_;
+  const bool report_connection_;
   std::shared_ptr<const ProductCatalog> products_ =
       std::make_shared<const ProductCatalog>(TestCatalog());
   std::optional<store::TempDir> dir_;
   std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<store::SqliteDatabase> report_db_;  // null without report_connection
   std::unique_ptr<store::SqliteOutbox> outbox_;
   std::unique_ptr<store::SqliteProcessedEvents> processed_;
   std::unique_ptr<OverdueBook> book_;
