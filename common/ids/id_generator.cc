@@ -1,7 +1,5 @@
 #include "common/ids/id_generator.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -12,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/crypto/sha256.h"
 
 namespace arrears::ids {
 namespace {
@@ -99,42 +98,13 @@ std::string SequentialIdGenerator::NewId() {
 
 namespace {
 
-// The digest is fetched from the provider once per process and each thread
-// reuses one context: EVP_Digest with EVP_sha256() looks the implementation
-// up on every call (an implicit fetch, about half of its cost on short
-// inputs), and event ids are derived once per event emitted.
-const EVP_MD* Sha256() {
-  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
-struct DigestContextFree {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-
-EVP_MD_CTX* ThreadDigestContext() {
-  thread_local const std::unique_ptr<EVP_MD_CTX, DigestContextFree> context(EVP_MD_CTX_new());
-  return context.get();
-}
-
 Bytes16 DeriveBytes(absl::string_view namespace_id, absl::string_view name) {
   // SHA-256(namespace_id || 0x00 || name), fed in three parts (no joined copy).
-  static constexpr unsigned char kSeparator = 0;
-  const EVP_MD* md = Sha256();
-  EVP_MD_CTX* context = ThreadDigestContext();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (md == nullptr || context == nullptr || EVP_DigestInit_ex2(context, md, nullptr) != 1 ||
-      EVP_DigestUpdate(context, namespace_id.data(), namespace_id.size()) != 1 ||
-      EVP_DigestUpdate(context, &kSeparator, 1) != 1 ||
-      EVP_DigestUpdate(context, name.data(), name.size()) != 1 ||
-      EVP_DigestFinal_ex(context, digest, &digest_size) != 1 || digest_size < 16) {
-    // SHA-256 is built into every OpenSSL; failing here means a broken
-    // installation, and a made-up id would silently break dedupe.
-    std::abort();
-  }
+  static constexpr char kSeparator[1] = {0};
+  const crypto::Sha256Hash digest =
+      crypto::Sha256({namespace_id, absl::string_view(kSeparator, 1), name});
   Bytes16 bytes;
-  std::copy_n(digest, bytes.size(), bytes.begin());
+  std::copy_n(digest.bytes.begin(), bytes.size(), bytes.begin());
   return bytes;
 }
 
