@@ -59,7 +59,10 @@ absl::StatusOr<std::unique_ptr<ContactChannels>> ContactChannels::Create(Options
       lane.simulated = created.get();
       lane.provider = std::move(created);
     }
-    lane.limiter = std::make_unique<TokenBucket>(peers.clock, config.rate_per_second, config.burst);
+    if (options.provider_rate_limits) {
+      lane.limiter =
+          std::make_unique<TokenBucket>(peers.clock, config.rate_per_second, config.burst);
+    }
     lane.breaker = std::make_unique<CircuitBreaker>(peers.clock, config.breaker);
     for (common::v1::Channel channel : config.channels) {
       if (deps.lanes.contains(channel)) {

@@ -71,6 +71,12 @@ class ContactChannels {
     // Key of the sealed notes (notes_sealer.h); empty =
     // <data_dir>/contact-notes.key, created on first start.
     std::string notes_key_file;
+    // Providers' per-second rate limits (rate_per_second, burst). A
+    // simulation whose clock jumps hours at a time turns them off: a token
+    // wait of milliseconds there lasts until the next clock step, and which
+    // of the requests due at one instant get the burst depends on the order
+    // they reached the worker, so two runs of one book would differ.
+    bool provider_rate_limits = true;
   };
 
   // Not owned; all must outlive the object.

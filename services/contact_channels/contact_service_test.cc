@@ -116,6 +116,31 @@ TEST_F(ContactServiceTest, AContactRequestIsRecordedThenSentByTheWorker) {
   EXPECT_THAT(lines[0], HasSubstr(events[0].attempt_id()));
 }
 
+// The SMS lane's burst (50) is what one instant gets with the providers'
+// rate limits on; the rest wait for tokens. Off (simulations whose clock
+// jumps hours), everything due is sent at once.
+TEST(ContactRateLimitTest, LimitsHoldBackWhatExceedsTheBurstUnlessOff) {
+  for (const bool limits : {true, false}) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<ContactTestHarness> harness,
+                         ContactTestHarness::Create({.provider_rate_limits = limits}));
+    ASSERT_OK(harness->channels().SeedTemplates());
+    for (int i = 0; i < 60; ++i) {
+      ASSERT_OK(harness->DeliverCustomerEvent(
+          TestContactDataEvent(absl::StrCat("cust-", i), harness->clock().Now()),
+          absl::StrCat("cust-ev-", i)));
+      ASSERT_OK(harness->DeliverContactRequest(TestSmsRequest(
+          absl::StrCat("req-", i), absl::StrCat("cust-", i), harness->clock().Now())));
+    }
+    ASSERT_OK(harness->RunDue());
+    ASSERT_OK_AND_ASSIGN(std::vector<v1::ContactEvent> events, harness->OutboxEvents());
+    int sent = 0;
+    for (const v1::ContactEvent& event : events) {
+      sent += event.outcome() == v1::CONTACT_OUTCOME_SENT;
+    }
+    EXPECT_EQ(sent, limits ? 50 : 60) << "rate limits " << (limits ? "on" : "off");
+  }
+}
+
 TEST_F(ContactServiceTest, ARequestDeliveredTwiceIsSentOnce) {
   const strategy::v1::ContactRequest request =
       TestSmsRequest("req-1", kCustomer, harness_->clock().Now());

@@ -143,6 +143,7 @@ absl::Status ContactTestHarness::Open() {
   options.data_dir = dir_.path();
   options.config = config_;
   options.dispatch = options_.dispatch;
+  options.provider_rate_limits = options_.provider_rate_limits;
   options.provider_wait = [](absl::Duration) {};
   ContactChannels::Peers peers;
   peers.db = db_.get();

@@ -44,6 +44,8 @@ class ContactTestHarness {
     // set to 0 (tests choose their own).
     const ChannelConfig* config = nullptr;
     Dispatcher::Options dispatch = {};
+    // ContactChannels::Options::provider_rate_limits.
+    bool provider_rate_limits = true;
   };
 
   static absl::StatusOr<std::unique_ptr<ContactTestHarness>> Create(Options options);

@@ -45,6 +45,9 @@ ABSL_FLAG(int, retry_max_attempts, 8, "Provider tries per contact, the first inc
 ABSL_FLAG(absl::Duration, retry_initial_backoff, absl::Seconds(1),
           "Backoff ceiling after the first failed provider try (full jitter).");
 ABSL_FLAG(absl::Duration, retry_max_backoff, absl::Minutes(5), "Largest backoff ceiling.");
+ABSL_FLAG(bool, provider_rate_limits, true,
+          "Apply the providers' per-second rate limits; simulations with a clock that jumps "
+          "hours at a time turn them off (a token wait would last until the next jump).");
 ABSL_FLAG(std::string, notes_key_file, "",
           "Key sealing staff notes at rest; default <data_dir>/contact-notes.key, created on "
           "first start. Keep it apart from database backups.");
@@ -82,6 +85,7 @@ absl::Status Serve(const runtime::RuntimeConfig& config, runtime::ShutdownSignal
   channels.worker.threads = absl::GetFlag(FLAGS_dispatch_threads);
   channels.worker.idle_wait = absl::GetFlag(FLAGS_timer_idle_wait);
   channels.notes_key_file = absl::GetFlag(FLAGS_notes_key_file);
+  channels.provider_rate_limits = absl::GetFlag(FLAGS_provider_rate_limits);
   ARREARS_ASSIGN_OR_RETURN(
       std::unique_ptr<contact::ContactAssembly> assembly,
       contact::ContactAssembly::Create(*host, clock.get(), std::move(options)));
