@@ -58,21 +58,28 @@ events::Event MakeEvent(int i, std::string payload, std::string traceparent = ""
 
 constexpr absl::Duration kDeadline = absl::Seconds(30);
 
+// A host on ephemeral ports over `cluster`, its state under `dir`.
+runtime::RuntimeConfig HostConfig(const kafka::testing::MockCluster& cluster,
+                                  const store::TempDir& dir) {
+  runtime::RuntimeConfig config;
+  config.service_name = "host-test";
+  config.grpc_address = "127.0.0.1:0";
+  config.http_address = "127.0.0.1:0";
+  config.kafka_bootstrap = cluster.bootstrap_servers();
+  config.kafka_profile = kafka::Profile::kDev;
+  config.data_dir = dir.File("data");
+  config.drain_timeout = absl::Seconds(10);
+  config.grpc_address_file = dir.File("grpc_address");
+  return config;
+}
+
 TEST(ServiceHostTest, EventsFlowExactlyOnceAndShutdownDrains) {
   ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
   ASSERT_OK(cluster->CreateTopic(kInTopic, 4));
   ASSERT_OK(cluster->CreateTopic(kOutTopic, 4));
   ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
 
-  runtime::RuntimeConfig config;
-  config.service_name = "host-test";
-  config.grpc_address = "127.0.0.1:0";
-  config.http_address = "127.0.0.1:0";
-  config.kafka_bootstrap = cluster->bootstrap_servers();
-  config.kafka_profile = kafka::Profile::kDev;
-  config.data_dir = dir.File("data");
-  config.drain_timeout = absl::Seconds(10);
-  config.grpc_address_file = dir.File("grpc_address");
+  const runtime::RuntimeConfig config = HostConfig(*cluster, dir);
   ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Create(config, {}, &SystemClock::Get()));
   EXPECT_THAT(runtime::ReadPublishedFile(config.grpc_address_file),
               StatusIs(absl::StatusCode::kNotFound));  // not before it serves
@@ -179,15 +186,7 @@ class CountingAssembly final : public Assembly {
 TEST(ServiceHostTest, RunServesTheAssemblysPendingBackgroundWorkOnMetrics) {
   ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
   ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
-  runtime::RuntimeConfig config;
-  config.service_name = "host-test";
-  config.grpc_address = "127.0.0.1:0";
-  config.http_address = "127.0.0.1:0";
-  config.kafka_bootstrap = cluster->bootstrap_servers();
-  config.kafka_profile = kafka::Profile::kDev;
-  config.data_dir = dir.File("data");
-  config.grpc_address_file = dir.File("grpc_address");
-  config.drain_timeout = absl::Seconds(10);
+  const runtime::RuntimeConfig config = HostConfig(*cluster, dir);
   ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Create(config, {}, &SystemClock::Get()));
   ASSERT_OK_AND_ASSIGN(auto signal,
                        runtime::ShutdownSignal::Create({.exit_on_second_signal = false}));

@@ -15,13 +15,6 @@ constexpr int kMaxDeferralMonths = 6;
 // A deferred installment must fall due at least this long after today.
 constexpr int kDeferralMarginDays = 7;
 
-common::v1::Money Minor(int64_t amount, const std::string& currency) {
-  common::v1::Money money;
-  money.set_amount_minor(amount);
-  money.set_currency_code(currency);
-  return money;
-}
-
 }  // namespace
 
 std::optional<strategy::v1::LoanPlanTerms> DraftHardshipTerms(const LoanAccount& loan,
@@ -41,7 +34,7 @@ std::optional<strategy::v1::LoanPlanTerms> DraftHardshipTerms(const LoanAccount&
 
   strategy::v1::LoanPlanTerms terms;
   terms.set_loan_id(loan.loan().loan_id);
-  *terms.mutable_total_to_pay() = Minor(total, currency);
+  *terms.mutable_total_to_pay() = MinorUnits(total, currency);
 
   // Both draws happen whatever the outcome, so one offer's kind never shifts
   // the numbers of the other.
@@ -74,7 +67,7 @@ std::optional<strategy::v1::LoanPlanTerms> DraftHardshipTerms(const LoanAccount&
     installment.set_number(schedule.installments_size());
     *installment.mutable_due_date() =
         ToProto(time::AddMonthsClamped(today, static_cast<int>(k) + 1));
-    *installment.mutable_amount() = Minor(amount, currency);
+    *installment.mutable_amount() = MinorUnits(amount, currency);
   }
   schedule.set_waive_penalties(true);
   return terms;

@@ -8,16 +8,12 @@
 #include "tools/simulator/entity_random.h"
 
 namespace arrears::simulator {
-namespace {
-
-common::v1::Money Minor(int64_t amount, const std::string& currency) {
+common::v1::Money MinorUnits(int64_t amount, const std::string& currency) {
   common::v1::Money money;
   money.set_amount_minor(amount);
   money.set_currency_code(currency);
   return money;
 }
-
-}  // namespace
 
 std::string LoanId(int64_t index) { return absl::StrFormat("L%08d", index); }
 
@@ -72,9 +68,9 @@ loan::v1::Installment ToInstallmentProto(const InstallmentTerms& terms,
   loan::v1::Installment installment;
   installment.set_number(terms.number);
   *installment.mutable_due_date() = ToProto(terms.due_date);
-  *installment.mutable_principal() = Minor(terms.principal_minor, currency);
-  *installment.mutable_interest() = Minor(terms.interest_minor, currency);
-  *installment.mutable_fees() = Minor(terms.fees_minor, currency);
+  *installment.mutable_principal() = MinorUnits(terms.principal_minor, currency);
+  *installment.mutable_interest() = MinorUnits(terms.interest_minor, currency);
+  *installment.mutable_fees() = MinorUnits(terms.fees_minor, currency);
   return installment;
 }
 
@@ -84,7 +80,7 @@ loan::v1::LoanOpened ToLoanOpened(const Loan& loan) {
   opened.set_product_code(loan.product->code);
   opened.set_branch_id(loan.branch_id);
   opened.set_currency_code(currency);
-  *opened.mutable_principal() = Minor(loan.principal_minor, currency);
+  *opened.mutable_principal() = MinorUnits(loan.principal_minor, currency);
   opened.set_time_zone(kLoanTimeZone);
   *opened.mutable_disbursement_date() = ToProto(loan.disbursement_date);
   for (const InstallmentTerms& terms : loan.installments) {

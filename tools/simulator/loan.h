@@ -49,6 +49,9 @@ struct Loan {
 // "L00000042" for index 42.
 std::string LoanId(int64_t index);
 
+// A Money message of `amount` minor units (fen for CNY) in `currency`.
+common::v1::Money MinorUnits(int64_t amount, const std::string& currency);
+
 // The equal-principal schedule described above; `term_months` >= 1,
 // principal > 0.
 std::vector<InstallmentTerms> EqualPrincipalSchedule(int64_t principal_minor, int term_months,

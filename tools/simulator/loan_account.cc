@@ -11,13 +11,6 @@
 namespace arrears::simulator {
 namespace {
 
-common::v1::Money Minor(int64_t amount, const std::string& currency) {
-  common::v1::Money money;
-  money.set_amount_minor(amount);
-  money.set_currency_code(currency);
-  return money;
-}
-
 // What people pay is a round amount: whole yuan, rounded up.
 int64_t RoundUpToYuan(int64_t minor) { return (minor + 99) / 100 * 100; }
 
@@ -74,7 +67,7 @@ void LoanAccount::QueueRepayment(absl::Time at, int64_t amount, absl::string_vie
   loan::v1::LoanEvent event;
   loan::v1::RepaymentPosted& repayment = *event.mutable_repayment_posted();
   repayment.set_repayment_id(absl::StrCat("RP-", loan_.loan_id, "-", ++repayments_));
-  *repayment.mutable_amount() = Minor(amount, loan_.product->currency);
+  *repayment.mutable_amount() = MinorUnits(amount, loan_.product->currency);
   *repayment.mutable_value_date() = ToProto(time::LocalDate(at, context_.zone));
   repayment.set_payment_channel(std::string(channel));
   *repayment.mutable_posted_at() = ToTimestamp(at);
@@ -95,7 +88,7 @@ void LoanAccount::QueueLateFee(const InstallmentTerms& installment) {
   loan::v1::FeeCharged& charged = *event.mutable_fee_charged();
   charged.set_fee_id(absl::StrCat("FEE-", loan_.loan_id, "-", installment.number));
   charged.set_fee_code("LATE_FEE");
-  *charged.mutable_amount() = Minor(fee, loan_.product->currency);
+  *charged.mutable_amount() = MinorUnits(fee, loan_.product->currency);
   charged.set_installment_number(installment.number);
   *charged.mutable_charge_date() = ToProto(charge_day);
   // The card system's overnight batch.
