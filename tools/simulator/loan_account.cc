@@ -86,7 +86,13 @@ void LoanAccount::QueueLateFee(const InstallmentTerms& installment) {
   if (fee == 0 || charge_day > LastDay()) return;
   loan::v1::LoanEvent event;
   loan::v1::FeeCharged& charged = *event.mutable_fee_charged();
-  charged.set_fee_id(absl::StrCat("FEE-", loan_.loan_id, "-", installment.number));
+  // A restructure reuses installment numbers with new terms, so a fee on a
+  // planned installment names the schedule revision too: one fee id, one
+  // content (the overdue service dead-letters a reused id with other terms).
+  charged.set_fee_id(applied_plans_.empty()
+                         ? absl::StrCat("FEE-", loan_.loan_id, "-", installment.number)
+                         : absl::StrCat("FEE-", loan_.loan_id, "-R", applied_plans_.size(), "-",
+                                        installment.number));
   charged.set_fee_code("LATE_FEE");
   *charged.mutable_amount() = MinorUnits(fee, loan_.product->currency);
   charged.set_installment_number(installment.number);
