@@ -80,6 +80,11 @@ ABSL_FLAG(int, writers, 16, "Concurrent appenders in the group-commit phase.");
 ABSL_FLAG(bool, seal_before_queueing, true,
           "Encrypt a decision's personal data before queueing it for the commit thread "
           "(false: on the commit thread, as before).");
+ABSL_FLAG(int, checkpoint_pages, arrears::store::SqliteOptions().checkpoint_pages,
+          "WAL pages that start a (background) checkpoint of the service database.");
+ABSL_FLAG(int, core_only_decisions, 0,
+          "Profiling aid: make this many decisions through the core (no gRPC, no audit "
+          "phase) after loading the history, print their CPU, and stop.");
 ABSL_FLAG(uint64_t, audit_index_batch,
           arrears::compliance::audit::SqliteAuditStoreOptions().index_batch,
           "Entries per write of the audit log's customer and loan index rows (1 = with every "
@@ -146,6 +151,7 @@ std::unique_ptr<ServiceStack> OpenService(int customers) {
   auto stack = std::make_unique<ServiceStack>(OrDie(store::TempDir::Create()));
   store::SqliteOptions options;
   options.path = stack->dir.File("compliance-auditing.db");
+  options.checkpoint_pages = absl::GetFlag(FLAGS_checkpoint_pages);
   stack->db = OrDie(store::SqliteDatabase::Create(options));
   std::vector<store::Migration> migrations = store::CoreMigrations();
   for (store::Migration& m : service::ComplianceMigrations()) migrations.push_back(std::move(m));
@@ -383,6 +389,42 @@ void PrintLoad(const char* name, const LoadResult& result) {
               static_cast<long long>(result.errors));
 }
 
+// Decisions through ComplianceCore directly (no gRPC) from `threads`
+// threads, for `duration` or, when `decisions` > 0, until that many are made.
+void RunCore(ServiceStack& stack, int customers, int threads, absl::Duration duration,
+             int64_t decisions) {
+  std::atomic<uint64_t> n{1'000'000'000};
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> done{0};
+  std::vector<std::thread> workers;
+  const service::CommitQueue& queue = stack.app->core().commit_queue();
+  const int64_t groups0 = queue.groups();
+  const int64_t units0 = queue.units();
+  const absl::Time start = absl::Now();
+  const absl::Duration cpu_start = ProcessCpu();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      while (!stop.load()) {
+        if (decisions > 0 && done.fetch_add(1) >= decisions) break;
+        OrDie(stack.app->core().CheckContact(MakeCheck(customers, n.fetch_add(1))).status());
+        if (decisions == 0) done.fetch_add(1);
+      }
+    });
+  }
+  if (decisions == 0) {
+    absl::SleepFor(duration);
+    stop = true;
+  }
+  for (std::thread& worker : workers) worker.join();
+  const int64_t made = decisions > 0 ? decisions : done.load();
+  std::printf("   (%.1f decisions per group commit)\n",
+              double(queue.units() - units0) / std::max<int64_t>(1, queue.groups() - groups0));
+  std::printf("%-28s %9.0f %19s %9.0f   (%d threads calling ComplianceCore)\n",
+              "CheckContact, no gRPC", made / absl::ToDoubleSeconds(absl::Now() - start), "",
+              absl::ToDoubleMicroseconds((ProcessCpu() - cpu_start) / std::max<int64_t>(1, made)),
+              threads);
+}
+
 bool RunGrpcPhase() {
   const int in_flight = absl::GetFlag(FLAGS_in_flight);
   const int channels = absl::GetFlag(FLAGS_channels);
@@ -441,36 +483,7 @@ bool RunGrpcPhase() {
       "   (%.1f decisions per group commit)\n",
       double(queue.units() - units_before) / std::max<int64_t>(1, queue.groups() - groups_before));
   // The same work without gRPC: what the service itself can do.
-  {
-    const int threads = std::min(in_flight, 16);
-    std::atomic<uint64_t> n{1'000'000'000};
-    std::atomic<bool> stop{false};
-    std::atomic<int64_t> done{0};
-    std::vector<std::thread> workers;
-    const absl::Time start = absl::Now();
-    const absl::Duration cpu_start = ProcessCpu();
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&] {
-        while (!stop.load()) {
-          OrDie(stack->app->core().CheckContact(MakeCheck(customers, n.fetch_add(1))).status());
-          done.fetch_add(1);
-        }
-      });
-    }
-    const int64_t groups0 = stack->app->core().commit_queue().groups();
-    const int64_t units0 = stack->app->core().commit_queue().units();
-    absl::SleepFor(duration);
-    stop = true;
-    for (std::thread& worker : workers) worker.join();
-    std::printf("   (%.1f decisions per group commit)\n",
-                double(stack->app->core().commit_queue().units() - units0) /
-                    std::max<int64_t>(1, stack->app->core().commit_queue().groups() - groups0));
-    std::printf(
-        "%-28s %9.0f %19s %9.0f   (%d threads calling ComplianceCore)\n", "CheckContact, no gRPC",
-        done.load() / absl::ToDoubleSeconds(absl::Now() - start), "",
-        absl::ToDoubleMicroseconds((ProcessCpu() - cpu_start) / std::max<int64_t>(1, done.load())),
-        threads);
-  }
+  RunCore(*stack, customers, std::min(in_flight, 16), duration, /*decisions=*/0);
   const double pooled_ratio = echo_result.qps > 0 ? check_result.qps / echo_result.qps : 0;
   std::printf(
       "CheckContact / echo QPS: median of %d rounds %.0f%% (pooled %.0f%%; target >= 50%%)\n",
@@ -488,6 +501,13 @@ bool RunGrpcPhase() {
   echo_server->Shutdown(absl::Seconds(2));
   return verify.ok() && check_result.errors == 0 && echo_result.errors == 0 &&
          check_result.calls > 0;
+}
+
+void RunCoreOnly(int64_t decisions) {
+  const int customers = absl::GetFlag(FLAGS_customers);
+  std::unique_ptr<ServiceStack> stack = OpenService(customers);
+  RunCore(*stack, customers, std::min(absl::GetFlag(FLAGS_in_flight), 16), absl::ZeroDuration(),
+          decisions);
 }
 
 // --- 2. Durable audit appends vs raw SHA-256 ---
@@ -612,6 +632,10 @@ int main(int argc, char** argv) {
   arrears::runtime::ConfigureLogging(
       {.service = "compliance-bench", .min_level = arrears::runtime::LogLevel::kWarning});
   std::printf("machine: %u hardware threads\n", std::thread::hardware_concurrency());
+  if (const int decisions = absl::GetFlag(FLAGS_core_only_decisions); decisions > 0) {
+    arrears::compliance::RunCoreOnly(decisions);
+    return 0;
+  }
   const bool grpc_ok = arrears::compliance::RunGrpcPhase();
   const bool audit_ok = arrears::compliance::RunAuditPhase();
   if (!grpc_ok || !audit_ok) {

@@ -328,8 +328,8 @@ TEST(SqliteAuditStoreTest, QueriesUseIndexRangeScans) {
                   "EXPLAIN QUERY PLAN SELECT e.idx FROM audit_entry_loans l JOIN audit_entries e "
                   "ON e.idx = l.idx WHERE l.loan_id = ?6 AND l.idx >= ?1 AND l.idx < ?2 ORDER BY "
                   "l.idx LIMIT ?4",
-                  "EXPLAIN QUERY PLAN SELECT idx FROM audit_entries WHERE record_time_ns >= ?1 "
-                  "ORDER BY record_time_ns, idx LIMIT 1"}) {
+                  "EXPLAIN QUERY PLAN SELECT idx, record_time_ns FROM audit_entries WHERE idx >= "
+                  "?1 ORDER BY idx LIMIT 1"}) {
               absl::StatusOr<store::SqliteStatement> plan = txn.Prepare(sql);
               if (!plan.ok()) return plan.status();
               std::string text;
@@ -347,7 +347,8 @@ TEST(SqliteAuditStoreTest, QueriesUseIndexRangeScans) {
   ASSERT_EQ(plans.size(), 3u);
   EXPECT_THAT(plans[0], HasSubstr("USING PRIMARY KEY (customer_id=? AND idx>? AND idx<?)"));
   EXPECT_THAT(plans[1], HasSubstr("USING PRIMARY KEY (loan_id=? AND idx>? AND idx<?)"));
-  EXPECT_THAT(plans[2], HasSubstr("USING COVERING INDEX audit_entries_by_time (record_time_ns>?)"));
+  // FirstIndexAtOrAfter's probe (it bisects the index: times follow it).
+  EXPECT_THAT(plans[2], HasSubstr("USING INTEGER PRIMARY KEY (rowid>?)"));
   for (const std::string& plan : plans) EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE")));
 }
 
@@ -568,6 +569,73 @@ TEST_F(SqliteAuditIndexTest, MigratesALogCreatedWithTheCustomerIndexOnEntries) {
                        SqliteAuditStore::Create(db_.get()));
   EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1));
   EXPECT_THAT(Find(*store, "", "L9"), ElementsAre(1));
+}
+
+TEST_F(SqliteAuditIndexTest, MigratesNodesToAppendOrderAndDropsTheTimeIndex) {
+  // A log from before the node layout: the first two migrations, nodes keyed
+  // (level, idx) — here the tree over leaves 0..3 plus node (1, 2).
+  db_.reset();
+  ASSERT_THAT(std::remove(dir_->File("audit.db").c_str()), Eq(0));
+  store::SqliteOptions options;
+  options.path = dir_->File("audit.db");
+  ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
+  std::vector<store::Migration> before =
+      AuditSchemaMigrations(store::kFirstServiceMigrationVersion);
+  before.resize(2);
+  ASSERT_THAT(db_->Migrate(before), IsOk());
+  EXPECT_THAT(SqliteAuditStore::Create(db_.get()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                            HasSubstr("AuditNodeLayoutMigration")));
+  std::string script;
+  for (int i = 0; i < 6; ++i) {
+    absl::StrAppend(&script, "INSERT INTO audit_entries VALUES (", i, ", x'0", i, "', x'",
+                    std::string(64, static_cast<char>('a' + i)), "', 1, 'c', ", 100 * i, ");");
+  }
+  absl::StrAppend(&script, "INSERT INTO audit_nodes VALUES (1, 0, x'", std::string(64, '1'), "');",
+                  "INSERT INTO audit_nodes VALUES (1, 1, x'", std::string(64, '2'), "');",
+                  "INSERT INTO audit_nodes VALUES (2, 0, x'", std::string(64, '3'), "');",
+                  "INSERT INTO audit_nodes VALUES (1, 2, x'", std::string(64, '4'), "');");
+  ASSERT_THAT(db_->InSqliteTransaction(
+                  store::SqliteTransactionMode::kImmediate,
+                  [&](store::SqliteTransaction& txn) { return txn.ExecuteScript(script); }),
+              IsOk());
+  ASSERT_THAT(db_->Migrate(AuditSchemaMigrations(store::kFirstServiceMigrationVersion)), IsOk());
+  EXPECT_EQ(Select("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('audit_nodes', "
+                   "'audit_entries_by_time')"),
+            0);
+  // Keys in the order the appends completed the nodes: (1,0) at leaf 1,
+  // (1,1) and (2,0) at leaf 3, (1,2) at leaf 5.
+  EXPECT_EQ(Select("SELECT COUNT(*) FROM audit_node_hashes"), 4);
+  EXPECT_EQ(Select("SELECT COUNT(*) FROM audit_node_hashes WHERE node_key IN (65, 193, 194, 321)"),
+            4);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get()));
+  ASSERT_OK_AND_ASSIGN(const std::vector<Sha256Hash> hashes,
+                       store->ReadNodes({{1, 0}, {1, 1}, {2, 0}, {1, 2}, {0, 4}}));
+  ASSERT_EQ(hashes.size(), 5u);
+  EXPECT_EQ(hashes[0].bytes[0], 0x11);
+  EXPECT_EQ(hashes[1].bytes[0], 0x22);
+  EXPECT_EQ(hashes[2].bytes[0], 0x33);
+  EXPECT_EQ(hashes[3].bytes[0], 0x44);
+  EXPECT_EQ(hashes[4].bytes[0], 0xee);
+  EXPECT_THAT(store->ReadNodes({{2, 1}}), StatusIs(absl::StatusCode::kNotFound));
+  // The time lookup, without its index: exact, between and beyond entries.
+  EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(0)), IsOkAndHolds(0));
+  EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(300)), IsOkAndHolds(3));
+  EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(301)), IsOkAndHolds(4));
+  EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(501)), IsOkAndHolds(6));
+}
+
+TEST(AuditNodeRowKeyTest, KeysGrowInTheOrderAppendsCompleteNodes) {
+  EXPECT_EQ(AuditNodeRowKey(1, 0), (1 << 6) | 1);
+  EXPECT_EQ(AuditNodeRowKey(1, 1), (3 << 6) | 1);
+  EXPECT_EQ(AuditNodeRowKey(2, 0), (3 << 6) | 2);
+  EXPECT_EQ(AuditNodeRowKey(1, 2), (5 << 6) | 1);
+  EXPECT_LT(*AuditNodeRowKey(1, 1), *AuditNodeRowKey(2, 0));
+  EXPECT_LT(*AuditNodeRowKey(2, 0), *AuditNodeRowKey(1, 2));
+  EXPECT_EQ(AuditNodeRowKey(55, 0), (((int64_t{1} << 55) - 1) << 6) | 55);
+  EXPECT_EQ(AuditNodeRowKey(56, 0), std::nullopt);
+  EXPECT_EQ(AuditNodeRowKey(10, uint64_t{1} << 46), std::nullopt);
+  EXPECT_EQ(AuditNodeRowKey(-1, 0), std::nullopt);
 }
 
 }  // namespace

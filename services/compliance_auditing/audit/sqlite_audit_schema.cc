@@ -74,6 +74,24 @@ INSERT INTO audit_index_state (id, indexed_size)
   SELECT 0, COALESCE(MAX(idx) + 1, 0) FROM audit_entries;
 )sql";
 
+// Merkle nodes in append order, and no time index: the two B-trees that an
+// append touched in one page per tree level (audit_nodes was keyed (level,
+// idx)) or per commit for nothing the log needs (record times never
+// decrease with the index, so "first entry at or after a time" bisects the
+// index). A node covering leaves [first, end) is complete once leaf end - 1
+// is appended; keyed by (end - 1) << 6 | level (AuditNodeRowKey), every node
+// an append completes goes to the end of one rowid B-tree.
+constexpr char kAppendOrderedNodes[] = R"sql(
+CREATE TABLE audit_node_hashes (
+  node_key INTEGER PRIMARY KEY,
+  hash     BLOB    NOT NULL
+);
+INSERT INTO audit_node_hashes (node_key, hash)
+  SELECT ((((idx + 1) << level) - 1) << 6) | level, hash FROM audit_nodes ORDER BY 1;
+DROP TABLE audit_nodes;
+DROP INDEX audit_entries_by_time;
+)sql";
+
 constexpr char kCreateDebtorKeyTable[] = R"sql(
 CREATE TABLE audit_debtor_keys (
   key_id          TEXT PRIMARY KEY,
@@ -89,19 +107,33 @@ CREATE UNIQUE INDEX audit_debtor_keys_active
 
 }  // namespace
 
+std::optional<int64_t> AuditNodeRowKey(int level, uint64_t index) {
+  // Levels below 64 and leaves below 2^56 (the store's bound on indices).
+  if (level < 0 || level >= 56 || index >= (uint64_t{1} << (56 - level))) return std::nullopt;
+  const uint64_t last_leaf = ((index + 1) << level) - 1;
+  return static_cast<int64_t>((last_leaf << 6) | static_cast<uint64_t>(level));
+}
+
 std::vector<store::Migration> AuditSchemaMigrations(int first_version) {
   return {{first_version, "create audit log tables",
            absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)},
-          AuditIndexMigration(first_version + 1)};
+          AuditIndexMigration(first_version + 1),
+          AuditNodeLayoutMigration(first_version + 2)};
 }
 
-std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version) {
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version,
+                                                       int node_layout_version) {
   return {{first_version, "create audit log tables without keys", kCreateAuditLogTables},
-          AuditIndexMigration(index_version)};
+          AuditIndexMigration(index_version),
+          AuditNodeLayoutMigration(node_layout_version)};
 }
 
 store::Migration AuditIndexMigration(int version) {
   return {version, "audit customer and loan indexes written in batches", kBatchedIndexes};
+}
+
+store::Migration AuditNodeLayoutMigration(int version) {
+  return {version, "audit nodes in append order, no time index", kAppendOrderedNodes};
 }
 
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version) {

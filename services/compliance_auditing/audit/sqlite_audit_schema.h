@@ -18,19 +18,24 @@
 //
 // Tables (SQL stays in this file and the two Sqlite*Store classes):
 //   audit_entries(idx PK, leaf_data, leaf_hash, kind, customer_id,
-//                 record_time_ns)         + index by time
+//                 record_time_ns)         record times never decrease
+//                                         with idx (no time index needed)
 //   audit_entry_customers(customer_id, idx)  customer -> entries } written in
 //   audit_entry_loans(loan_id, idx)      loan -> entries         } batches,
 //   audit_pending_loan_links(seq, idx, loan_id)  not yet indexed } see
 //   audit_index_state(indexed_size)      the indexes' high-water } sqlite_
 //                                                                  audit_store.h
-//   audit_nodes(level, idx, hash)         perfect subtrees, level >= 1
+//   audit_node_hashes(node_key PK, hash)  perfect subtrees, level >= 1, in
+//                                         the order appends complete them
+//                                         (AuditNodeRowKey)
 //   audit_checkpoints(seq, ...)           every signed checkpoint
 //   audit_debtor_keys(key_id, customer_id, wrapped_key, ...)
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_SCHEMA_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_SCHEMA_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,18 +45,29 @@
 namespace arrears::compliance::audit {
 
 // Migrations in AuditSchemaMigrations.
-inline constexpr int kAuditSchemaMigrationCount = 2;
+inline constexpr int kAuditSchemaMigrationCount = 3;
 
 // The migrations, numbered first_version, first_version + 1, ...
 // All tables (log and keys).
 std::vector<store::Migration> AuditSchemaMigrations(int first_version);
 // The log tables only (entries, indexes, nodes, checkpoints): the tables at
 // first_version, the batched indexes (AuditIndexMigration) at index_version
-// (a later version: the service added it after other migrations of its own).
-std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version);
+// and the node layout (AuditNodeLayoutMigration) at node_layout_version
+// (later versions: the service added them after migrations of its own).
+std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version,
+                                                       int node_layout_version);
 // Moves a log created by the first migration to batched customer and loan
 // indexes (backfilling them).
 store::Migration AuditIndexMigration(int version);
+// Moves the Merkle nodes of a log to append order (audit_node_hashes) and
+// drops the time index.
+store::Migration AuditNodeLayoutMigration(int version);
+
+// The row key of Merkle node (level, index) in audit_node_hashes: the last
+// leaf it covers, shifted left 6 bits, or'ed with its level, so that keys
+// grow in the order appends complete the nodes. nullopt for a node that
+// cannot be in a log (level >= 56, or leaves beyond 2^56).
+std::optional<int64_t> AuditNodeRowKey(int level, uint64_t index);
 // The debtor key table only.
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version);
 

@@ -123,10 +123,10 @@ absl::Status CheckPreferenceConverts(const v1::Preference& p) {
 
 std::vector<store::Migration> ComplianceMigrations() {
   constexpr int kFirst = store::kFirstServiceMigrationVersion;
-  // The audit log's batched indexes came after the history and request
-  // records (a database created before them has those versions).
-  std::vector<store::Migration> migrations =
-      audit::AuditLogSchemaMigrations(kFirst, /*index_version=*/kFirst + 3);
+  // The audit log's batched indexes and node layout came after the history
+  // and request records (a database created before them has those versions).
+  std::vector<store::Migration> migrations = audit::AuditLogSchemaMigrations(
+      kFirst, /*index_version=*/kFirst + 3, /*node_layout_version=*/kFirst + 4);
   for (store::Migration& m : history::HistoryMigrations(kFirst + 1)) {
     migrations.push_back(std::move(m));
   }

@@ -161,21 +161,21 @@ absl::Status AuditTestEnv::FlipNodeByte(const NodeId& id) {
   std::string hash;
   ARREARS_RETURN_IF_ERROR(db_->InSqliteTransaction(
       store::SqliteTransactionMode::kImmediate, [&](store::SqliteTransaction& txn) -> absl::Status {
+        const std::optional<int64_t> key = AuditNodeRowKey(id.level, id.index);
+        if (!key.has_value()) return absl::NotFoundError(id.DebugString());
         ARREARS_ASSIGN_OR_RETURN(
             store::SqliteStatement select,
-            txn.Prepare("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2"));
-        select.BindInt64(1, id.level);
-        select.BindInt64(2, static_cast<int64_t>(id.index));
+            txn.Prepare("SELECT hash FROM audit_node_hashes WHERE node_key = ?1"));
+        select.BindInt64(1, *key);
         ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
         if (!row) return absl::NotFoundError(id.DebugString());
         hash = std::string(select.ColumnBlob(0));
         hash[7] ^= static_cast<char>(0x80);
         ARREARS_ASSIGN_OR_RETURN(
             store::SqliteStatement update,
-            txn.Prepare("UPDATE audit_nodes SET hash = ?1 WHERE level = ?2 AND idx = ?3"));
+            txn.Prepare("UPDATE audit_node_hashes SET hash = ?1 WHERE node_key = ?2"));
         update.BindBlob(1, hash);
-        update.BindInt64(2, id.level);
-        update.BindInt64(3, static_cast<int64_t>(id.index));
+        update.BindInt64(2, *key);
         return update.Run();
       }));
   return absl::OkStatus();
