@@ -5,7 +5,10 @@
 // SqliteDatabase installs a WAL hook that calls Request() once the WAL holds
 // more than a threshold of pages; the checkpointer then runs a PASSIVE
 // checkpoint, which never blocks readers or writers (and never waits for
-// them: it copies what it can and is asked again after later commits).
+// them: it copies what it can and is asked again after later commits). When
+// that copied everything, a RESTART checkpoint waits a few milliseconds for
+// readers still using the WAL (holding off writers meanwhile) so that the
+// next commit starts the WAL over instead of growing it.
 // Thread-safe.
 #ifndef ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
 #define ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
@@ -18,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 struct sqlite3;
 
@@ -44,7 +48,8 @@ class SqliteCheckpointer {
   explicit SqliteCheckpointer(sqlite3* conn) : conn_(conn) {}
   void Loop();
 
-  sqlite3* const conn_;  // used only by the thread
+  sqlite3* const conn_;    // used only by the thread
+  absl::Time busy_since_;  // the busy handler's, on the thread
   mutable absl::Mutex mu_;
   bool requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

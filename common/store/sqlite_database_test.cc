@@ -1,5 +1,6 @@
 #include "common/store/sqlite_database.h"
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -7,6 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/store/testing/temp_dir.h"
 #include "gmock/gmock.h"
@@ -355,6 +359,43 @@ TEST_F(SqliteDatabaseTest, CheckpointsRunInTheBackgroundOnceTheWalIsLong) {
     std::this_thread::yield();
   }
   EXPECT_THAT(QueryText(*db, "SELECT COUNT(*) FROM loans"), IsOkAndHolds("200"));
+}
+
+TEST_F(SqliteDatabaseTest, CheckpointsAndWalRestartsKeepReadersAndWritersGoing) {
+  // Readers that keep taking short snapshots (as a service's request
+  // handlers do) while a writer commits in groups, and the checkpointer's
+  // restart step holds writers off for readers: nothing fails or hangs, and
+  // every commit is there. (What the restart step saves is measured by
+  // bench/compliance_auditing: its WAL file, 66 MB without, 11-23 MB with;
+  // how often a restart succeeds depends on timing, so no test counts them.)
+  constexpr int kCheckpointPages = 16;
+  ASSERT_OK_AND_ASSIGN(db_, Open({.checkpoint_pages = kCheckpointPages}));
+  ASSERT_OK(db_->Migrate(TwoMigrations()));
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<SqliteDatabase> reader, Open());
+    readers.emplace_back([&stop, &reads, reader] {
+      while (!stop.load()) {
+        EXPECT_THAT(QueryText(*reader, "SELECT COUNT(*) FROM loans"), IsOk());
+        reads.fetch_add(1);
+      }
+    });
+  }
+  const std::string padding(3000, 'x');
+  constexpr int kCommits = 1000;
+  for (int txn = 0; txn < kCommits; ++txn) {
+    ASSERT_OK(db_->InTransaction(
+        [&](Transaction& t) { return InsertLoan(t, absl::StrCat(txn, padding), txn); }));
+    // A group-committing writer's pause while the next group gathers.
+    absl::SleepFor(absl::Microseconds(200));
+  }
+  stop = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_GT(db_->background_checkpoints(), 0);
+  EXPECT_THAT(QueryText(*db_, "SELECT COUNT(*) FROM loans"), IsOkAndHolds("1000"));
 }
 
 TEST_F(SqliteDatabaseTest, ForegroundCheckpointsAreAnOption) {

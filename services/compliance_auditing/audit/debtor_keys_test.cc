@@ -4,7 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "common/status/status_matchers.h"
@@ -199,6 +202,29 @@ TEST(AesGcmTest, OpensTheNistVectorAndRejectsAlteredInput) {
   ASSERT_THAT(AesGcmSeal(key, "", "aad", out), IsOk());
   EXPECT_EQ(out.ciphertext_and_tag.size(), kAesGcmTagSize);
   EXPECT_THAT(AesGcmOpen(key, out.nonce, out.ciphertext_and_tag, "aad"), IsOkAndHolds(""));
+}
+
+TEST(AesGcmTest, EveryNonceIsFreshAcrossPoolRefillsAndThreads) {
+  // Nonces come from per-thread pools of 341; 1,000 seals on each of two
+  // threads cross several refills.
+  ASSERT_OK_AND_ASSIGN(const AesKey key, AesKey::Generate());
+  std::vector<std::string> nonces[2];
+  auto seal = [&](std::vector<std::string>& out) {
+    for (int i = 0; i < 1000; ++i) {
+      AesGcmSealed sealed;
+      ASSERT_THAT(AesGcmSeal(key, "13800138000", "aad", sealed), IsOk());
+      ASSERT_EQ(sealed.nonce.size(), kAesGcmNonceSize);
+      ASSERT_THAT(AesGcmOpen(key, sealed.nonce, sealed.ciphertext_and_tag, "aad"),
+                  IsOkAndHolds("13800138000"));
+      out.push_back(sealed.nonce);
+    }
+  };
+  std::thread other([&] { seal(nonces[1]); });
+  seal(nonces[0]);
+  other.join();
+  absl::flat_hash_set<std::string> distinct(nonces[0].begin(), nonces[0].end());
+  distinct.insert(nonces[1].begin(), nonces[1].end());
+  EXPECT_EQ(distinct.size(), 2000u);
 }
 
 }  // namespace

@@ -108,15 +108,16 @@ v1::ComplianceDecisionEvent DecisionEvent(const v1::CheckContactRequest& request
 }
 
 AuditAppend DecisionRecord(const v1::CheckContactRequest& request,
-                           const v1::ContactDecision& decision) {
+                           const v1::ComplianceDecisionEvent& event) {
   AuditAppend append = Record(v1::AUDIT_RECORD_KIND_DECISION, request.customer_id(),
-                              decision.decision_id(), DecisionEvent(request, decision));
+                              event.decision().decision_id(), event);
   AddLoans(append, request.debt_ids());
   const bool personal = !request.contact_point().value().empty() || !request.message_text().empty();
   if (personal && !request.customer_id().empty()) {
-    v1::ComplianceDecisionEvent full;
-    *full.mutable_request() = request;
-    *full.mutable_decision() = decision;
+    // The event with what DecisionEvent cleared put back: the whole request.
+    v1::ComplianceDecisionEvent full = event;
+    full.mutable_request()->mutable_contact_point()->set_value(request.contact_point().value());
+    full.mutable_request()->set_message_text(request.message_text());
     full.SerializeToString(&append.personal_payload);
   }
   return append;

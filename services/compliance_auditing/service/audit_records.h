@@ -29,10 +29,12 @@ namespace arrears::compliance::service {
 v1::ComplianceDecisionEvent DecisionEvent(const v1::CheckContactRequest& request,
                                           const v1::ContactDecision& decision);
 
-// A CheckContact decision. The clear payload is DecisionEvent(); the request
-// with the contact point's value and the message text is personal data.
+// A CheckContact decision. The clear payload is `event` (DecisionEvent() of
+// the request and decision, made once by the caller, who also publishes
+// it); the request with the contact point's value and the message text is
+// personal data.
 audit::AuditAppend DecisionRecord(const v1::CheckContactRequest& request,
-                                  const v1::ContactDecision& decision);
+                                  const v1::ComplianceDecisionEvent& event);
 
 // Consumed events; `event_id` is the ce_id (the record's source_id).
 audit::AuditAppend ContactEventRecord(const contact::v1::ContactEvent& event,

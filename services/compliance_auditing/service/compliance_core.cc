@@ -1,6 +1,7 @@
 #include "services/compliance_auditing/service/compliance_core.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -188,11 +189,13 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
       Done(history.status());
       return;
     }
-    evaluated_ = deps.engine->CheckContact(request_, **history, now_);
-    evaluated_.set_decision_id(deps.ids->NewId());
+    decision_ = deps.engine->CheckContact(request_, **history, now_);
+    decision_.set_decision_id(deps.ids->NewId());
     // What recording needs, built here rather than on the queue's thread
-    // (one thread commits for every caller).
-    record_ = DecisionRecord(request_, evaluated_);
+    // (one thread commits for every caller): the event (published, and the
+    // audit record's clear payload) and the record.
+    event_ = DecisionEvent(request_, decision_);
+    record_ = DecisionRecord(request_, event_);
     // The personal data's encryption too (AES-GCM and a random nonce, ~10%
     // of the commit thread's time per decision when done there).
     if (core_->options_.seal_before_queueing) {
@@ -201,18 +204,21 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
         return;
       }
     }
-    event_ = DecisionEvent(request_, evaluated_);
     core_->queue_.Submit(this);
   }
 
   absl::Status Apply(store::Transaction& txn, store::OutboxWriter& outbox) override {
     const ComplianceCoreDeps& deps = core_->deps_;
     recorded_ = false;
+    replayed_.reset();
     if (!check_key_.empty()) {
-      ARREARS_ASSIGN_OR_RETURN(const bool found, deps.requests->Find(txn, check_key_, decision_));
-      if (found) return absl::OkStatus();
+      v1::ContactDecision stored;
+      ARREARS_ASSIGN_OR_RETURN(const bool found, deps.requests->Find(txn, check_key_, stored));
+      if (found) {
+        replayed_ = std::move(stored);
+        return absl::OkStatus();
+      }
     }
-    decision_ = evaluated_;
     ARREARS_ASSIGN_OR_RETURN(const uint64_t index, deps.audit->Append(txn, record_));
     decision_.set_audit_index(index);
     event_.mutable_decision()->set_audit_index(index);
@@ -235,7 +241,7 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
   void Done(absl::Status status) override {
     if (status.ok() && recorded_) core_->CountVerdict(decision_.verdict());
     if (status.ok()) {
-      done_(std::move(decision_));
+      done_(replayed_.has_value() ? *std::move(replayed_) : std::move(decision_));
     } else {
       done_(std::move(status));
     }
@@ -250,12 +256,13 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
   const absl::Time now_;
   const std::string check_key_;
   const std::string traceparent_;
-  v1::ContactDecision evaluated_;
-  // The audit record and the event of evaluated_ (the event without its
-  // audit index until Apply).
+  // The decision made (its audit index set by Apply), its audit record and
+  // its event (without the audit index until Apply).
+  v1::ContactDecision decision_;
   audit::AuditAppend record_;
   v1::ComplianceDecisionEvent event_;
-  v1::ContactDecision decision_;
+  // The answer stored for an earlier request with the same check_id.
+  std::optional<v1::ContactDecision> replayed_;
   bool recorded_ = false;
 };
 
