@@ -18,7 +18,7 @@
 //
 //   compliance_bench [--duration=2s] [--rounds=5] [--in_flight=64] [--channels=2]
 //                    [--customers=1000] [--records=20000] [--writers=16]
-//                    [--audit_index_batch=1024] [--seal_before_queueing=true]
+//                    [--audit_index_batch=8192] [--seal_before_queueing=true]
 //
 // The service database uses the ServiceHost's settings (WAL,
 // synchronous=NORMAL: a commit survives a process crash); the outbox is not

@@ -945,13 +945,19 @@ absl::StatusOr<std::vector<std::string>> AuditLog::RetentionDue(
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(const std::vector<ActiveDebtorKey> page,
                              keys_->ListActive(after, kRetentionPage));
+    std::vector<std::string> customers;
+    std::vector<std::pair<absl::Time, absl::Duration>> created_and_retention;
     for (const ActiveDebtorKey& key : page) {
       const std::optional<absl::Duration> retention = retention_of(key.customer_id);
       if (!retention.has_value()) continue;
-      ARREARS_ASSIGN_OR_RETURN(const std::optional<absl::Time> last,
-                               store_->LastRecordTime(key.customer_id));
-      if (last.value_or(key.create_time) + *retention > now) continue;
-      due.push_back(key.customer_id);
+      customers.push_back(key.customer_id);
+      created_and_retention.emplace_back(key.create_time, *retention);
+    }
+    ARREARS_ASSIGN_OR_RETURN(const std::vector<std::optional<absl::Time>> last,
+                             store_->LastRecordTimes(customers));
+    for (size_t i = 0; i < customers.size(); ++i) {
+      const auto& [created, retention] = created_and_retention[i];
+      if (last[i].value_or(created) + retention <= now) due.push_back(customers[i]);
     }
     if (page.size() < kRetentionPage) break;
     after = page.back().customer_id;

@@ -107,9 +107,11 @@ class AuditStore : public NodeReader {
   // The lowest index whose record time is >= `time`; Size() if none.
   virtual absl::StatusOr<uint64_t> FirstIndexAtOrAfter(absl::Time time) = 0;
 
-  // Record time of the debtor's latest entry; nullopt if they have none.
-  virtual absl::StatusOr<std::optional<absl::Time>> LastRecordTime(
-      absl::string_view customer_id) = 0;
+  // Record time of each debtor's latest entry (nullopt for one who has
+  // none), in the order given. One call for many debtors: a store may answer
+  // them in one pass over what it has not indexed.
+  virtual absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimes(
+      absl::Span<const std::string> customer_ids) = 0;
 
   virtual absl::Status AddCheckpoint(const v1::SignedCheckpoint& checkpoint) = 0;
   // The most recently added checkpoint, if any.

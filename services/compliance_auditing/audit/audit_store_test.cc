@@ -201,11 +201,15 @@ TEST_P(AuditStoreContractTest, MapsTimesToIndicesAndFindsADebtorsLatestEntry) {
   EXPECT_THAT(store_->FirstIndexAtOrAfter(kT0 + absl::Milliseconds(4500)), IsOkAndHolds(5u));
   EXPECT_THAT(store_->FirstIndexAtOrAfter(kT0 + absl::Seconds(6)), IsOkAndHolds(6u));
   EXPECT_THAT(store_->FirstIndexAtOrAfter(kT0 + absl::Hours(1)), IsOkAndHolds(10u));
-  EXPECT_THAT(store_->LastRecordTime("c2"), IsOkAndHolds(Optional(kT0 + absl::Seconds(8))));
-  EXPECT_THAT(store_->LastRecordTime("nobody"), IsOkAndHolds(Eq(std::nullopt)));
+  const std::vector<std::string> debtors = {"c2", "nobody", "c0"};
+  EXPECT_THAT(store_->LastRecordTimes(debtors),
+              IsOkAndHolds(ElementsAre(Optional(kT0 + absl::Seconds(8)), Eq(std::nullopt),
+                                       Optional(kT0 + absl::Seconds(9)))));
   AppendEntries(10, 2);  // c1, c2 (SQLite: not indexed yet)
-  EXPECT_THAT(store_->LastRecordTime("c2"), IsOkAndHolds(Optional(kT0 + absl::Seconds(11))));
-  EXPECT_THAT(store_->LastRecordTime("c0"), IsOkAndHolds(Optional(kT0 + absl::Seconds(9))));
+  EXPECT_THAT(store_->LastRecordTimes(debtors),
+              IsOkAndHolds(ElementsAre(Optional(kT0 + absl::Seconds(11)), Eq(std::nullopt),
+                                       Optional(kT0 + absl::Seconds(9)))));
+  EXPECT_THAT(store_->LastRecordTimes({}), IsOkAndHolds(::testing::IsEmpty()));
 }
 
 TEST_P(AuditStoreContractTest, KeepsEveryCheckpoint) {
@@ -442,12 +446,20 @@ TEST_F(SqliteAuditIndexTest, WritesIndexRowsOncePerBatchAndQueriesSeeTheTail) {
   EXPECT_EQ(Count("audit_entry_loans"), 12);  // "shared" once per entry
   EXPECT_EQ(Count("audit_pending_loan_links"), 0);
   EXPECT_EQ(IndexedSize(), 6);
+  // Everything indexed: the latest entries come from the index.
+  EXPECT_THAT(store->LastRecordTimes({"c0", "c1", "nobody"}),
+              IsOkAndHolds(ElementsAre(Optional(kT0 + absl::Seconds(4)),
+                                       Optional(kT0 + absl::Seconds(5)), Eq(std::nullopt))));
   ASSERT_THAT(AppendTo(*store, 6, 2), IsOk());
   EXPECT_EQ(IndexedSize(), 6);
   EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1, 3, 5, 7));
   EXPECT_THAT(Find(*store, "", "L0"), ElementsAre(0, 3, 6));
   EXPECT_THAT(Find(*store, "c0", "shared"), ElementsAre(0, 2, 4, 6));
-  EXPECT_THAT(store->LastRecordTime("c0"), IsOkAndHolds(Optional(kT0 + absl::Seconds(6))));
+  // c0's latest entry is in the unindexed tail, c1's (7) too; both answered
+  // with one pass over the tail, and c1's earlier entries from the index.
+  EXPECT_THAT(store->LastRecordTimes({"c0", "c1"}),
+              IsOkAndHolds(
+                  ElementsAre(Optional(kT0 + absl::Seconds(6)), Optional(kT0 + absl::Seconds(7)))));
 }
 
 TEST_F(SqliteAuditIndexTest, ARolledBackFlushLeavesTheMarkAndThePendingLinks) {

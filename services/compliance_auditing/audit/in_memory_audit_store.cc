@@ -128,13 +128,18 @@ absl::StatusOr<uint64_t> InMemoryAuditStore::FirstIndexAtOrAfter(absl::Time time
   return SizeLocked();
 }
 
-absl::StatusOr<std::optional<absl::Time>> InMemoryAuditStore::LastRecordTime(
-    absl::string_view customer_id) {
+absl::StatusOr<std::vector<std::optional<absl::Time>>> InMemoryAuditStore::LastRecordTimes(
+    absl::Span<const std::string> customer_ids) {
   absl::ReaderMutexLock lock(&mu_);
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (it->second.customer_id == customer_id) return it->second.record_time;
+  std::vector<std::optional<absl::Time>> times;
+  times.reserve(customer_ids.size());
+  for (const std::string& customer_id : customer_ids) {
+    std::optional<absl::Time>& time = times.emplace_back();
+    for (auto it = entries_.rbegin(); it != entries_.rend() && !time.has_value(); ++it) {
+      if (it->second.customer_id == customer_id) time = it->second.record_time;
+    }
   }
-  return std::nullopt;
+  return times;
 }
 
 absl::Status InMemoryAuditStore::AddCheckpoint(const v1::SignedCheckpoint& checkpoint) {

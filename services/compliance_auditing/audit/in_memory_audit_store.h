@@ -31,7 +31,8 @@ class InMemoryAuditStore final : public AuditStore {
   absl::StatusOr<std::vector<StoredEntry>> FindEntries(const EntryFilter& filter,
                                                        size_t limit) override;
   absl::StatusOr<uint64_t> FirstIndexAtOrAfter(absl::Time time) override;
-  absl::StatusOr<std::optional<absl::Time>> LastRecordTime(absl::string_view customer_id) override;
+  absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimes(
+      absl::Span<const std::string> customer_ids) override;
   absl::Status AddCheckpoint(const v1::SignedCheckpoint& checkpoint) override;
   absl::StatusOr<std::optional<v1::SignedCheckpoint>> LatestCheckpoint() override;
   absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpoints(uint64_t max_size) override;

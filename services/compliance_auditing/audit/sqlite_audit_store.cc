@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
@@ -88,9 +89,11 @@ constexpr char kFindByLoanInTail[] =
 // The entry at or after index ?1 (a probe of FirstIndexAtOrAfterIn).
 constexpr char kTimeAtOrAfterIndex[] =
     "SELECT idx, record_time_ns FROM audit_entries WHERE idx >= ?1 ORDER BY idx LIMIT 1";
-constexpr char kLastRecordTimeInTail[] =
-    "SELECT record_time_ns FROM audit_entries WHERE idx >= ?2 AND customer_id = ?1"
-    " ORDER BY idx DESC LIMIT 1";
+// Every debtor's latest record time among the unindexed entries (?1: the
+// high-water mark): one pass for a page of debtors rather than one each.
+constexpr char kLastRecordTimesInTail[] =
+    "SELECT customer_id, MAX(record_time_ns) FROM audit_entries WHERE idx >= ?1"
+    " GROUP BY customer_id";
 constexpr char kLastRecordTime[] =
     "SELECT e.record_time_ns FROM audit_entry_customers c JOIN audit_entries e ON e.idx = c.idx"
     " WHERE c.customer_id = ?1 ORDER BY c.idx DESC LIMIT 1";
@@ -347,19 +350,32 @@ absl::StatusOr<uint64_t> FirstIndexAtOrAfterIn(SqliteTransaction& txn, absl::Tim
   return begin;
 }
 
-absl::StatusOr<std::optional<absl::Time>> LastRecordTimeIn(SqliteTransaction& txn,
-                                                           absl::string_view customer_id) {
+absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimesIn(
+    SqliteTransaction& txn, absl::Span<const std::string> customer_ids) {
   ARREARS_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeIn(txn));
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement tail, txn.Prepare(kLastRecordTimeInTail));
-  tail.BindText(1, customer_id);
-  tail.BindInt64(2, ToSql(indexed));
-  ARREARS_ASSIGN_OR_RETURN(bool row, tail.Step());
-  if (row) return std::optional<absl::Time>(absl::FromUnixNanos(tail.ColumnInt64(0)));
+  absl::flat_hash_map<std::string, int64_t> tail_times;
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement tail, txn.Prepare(kLastRecordTimesInTail));
+  tail.BindInt64(1, ToSql(indexed));
+  while (true) {
+    ARREARS_ASSIGN_OR_RETURN(const bool row, tail.Step());
+    if (!row) break;
+    tail_times.emplace(tail.ColumnText(0), tail.ColumnInt64(1));
+  }
+  std::vector<std::optional<absl::Time>> times;
+  times.reserve(customer_ids.size());
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kLastRecordTime));
-  select.BindText(1, customer_id);
-  ARREARS_ASSIGN_OR_RETURN(row, select.Step());
-  if (!row) return std::optional<absl::Time>();
-  return std::optional<absl::Time>(absl::FromUnixNanos(select.ColumnInt64(0)));
+  for (const std::string& customer_id : customer_ids) {
+    std::optional<absl::Time>& time = times.emplace_back();
+    if (auto it = tail_times.find(customer_id); it != tail_times.end()) {
+      time = absl::FromUnixNanos(it->second);
+      continue;
+    }
+    select.BindText(1, customer_id);
+    ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (row) time = absl::FromUnixNanos(select.ColumnInt64(0));
+    select.Reset();
+  }
+  return times;
 }
 
 absl::Status AddCheckpointIn(SqliteTransaction& txn, const v1::SignedCheckpoint& checkpoint) {
@@ -420,8 +436,9 @@ class TransactionAuditStore final : public AuditStore {
   absl::StatusOr<uint64_t> FirstIndexAtOrAfter(absl::Time time) override {
     return FirstIndexAtOrAfterIn(*txn_, time);
   }
-  absl::StatusOr<std::optional<absl::Time>> LastRecordTime(absl::string_view customer_id) override {
-    return LastRecordTimeIn(*txn_, customer_id);
+  absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimes(
+      absl::Span<const std::string> customer_ids) override {
+    return LastRecordTimesIn(*txn_, customer_ids);
   }
   absl::Status AddCheckpoint(const v1::SignedCheckpoint& checkpoint) override {
     return AddCheckpointIn(*txn_, checkpoint);
@@ -542,10 +559,10 @@ absl::StatusOr<uint64_t> SqliteAuditStore::FirstIndexAtOrAfter(absl::Time time) 
   return Read<uint64_t>([&](SqliteTransaction& txn) { return FirstIndexAtOrAfterIn(txn, time); });
 }
 
-absl::StatusOr<std::optional<absl::Time>> SqliteAuditStore::LastRecordTime(
-    absl::string_view customer_id) {
-  return Read<std::optional<absl::Time>>(
-      [&](SqliteTransaction& txn) { return LastRecordTimeIn(txn, customer_id); });
+absl::StatusOr<std::vector<std::optional<absl::Time>>> SqliteAuditStore::LastRecordTimes(
+    absl::Span<const std::string> customer_ids) {
+  return Read<std::vector<std::optional<absl::Time>>>(
+      [&](SqliteTransaction& txn) { return LastRecordTimesIn(txn, customer_ids); });
 }
 
 absl::Status SqliteAuditStore::AddCheckpoint(const v1::SignedCheckpoint& checkpoint) {

@@ -38,8 +38,13 @@ namespace arrears::compliance::audit {
 struct SqliteAuditStoreOptions {
   // Entries whose customer and loan index rows are written together (>= 1;
   // 1 = with every append). Queries by customer or loan scan up to this many
-  // unindexed entries.
-  uint64_t index_batch = 1024;
+  // unindexed entries (8,192 rows, a few milliseconds; retention reads the
+  // whole tail once per page of 500 debtors). A flush writes about one page
+  // per distinct customer and loan in the batch, so a bigger batch pays off
+  // as a debtor's entries come in bursts: 8,192 rather than 1,024 cut
+  // CheckContact's CPU by a sixth in the benchmark (1,000 debtors, 150,000
+  // decisions).
+  uint64_t index_batch = 8192;
 };
 
 class SqliteAuditStore final : public AuditStore {
@@ -68,7 +73,8 @@ class SqliteAuditStore final : public AuditStore {
   absl::StatusOr<std::vector<StoredEntry>> FindEntries(const EntryFilter& filter,
                                                        size_t limit) override;
   absl::StatusOr<uint64_t> FirstIndexAtOrAfter(absl::Time time) override;
-  absl::StatusOr<std::optional<absl::Time>> LastRecordTime(absl::string_view customer_id) override;
+  absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimes(
+      absl::Span<const std::string> customer_ids) override;
   absl::Status AddCheckpoint(const v1::SignedCheckpoint& checkpoint) override;
   absl::StatusOr<std::optional<v1::SignedCheckpoint>> LatestCheckpoint() override;
   absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpoints(uint64_t max_size) override;
