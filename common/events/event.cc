@@ -39,6 +39,22 @@ std::string FormatEventTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
 }
 
+void AppendDeadLetterHeaders(const absl::Status& reason, const SourcePosition& position,
+                             int attempts, absl::string_view failed_at,
+                             absl::string_view consumer_group, Headers& headers) {
+  auto add = [&headers](absl::string_view name, std::string value) {
+    headers.emplace_back(std::string(name), std::move(value));
+  };
+  add("dlq_reason", std::string(reason.message()));
+  add("dlq_status_code", absl::StatusCodeToString(reason.code()));
+  add("dlq_original_topic", position.topic);
+  add("dlq_original_partition", absl::StrCat(position.partition));
+  add("dlq_original_offset", absl::StrCat(position.offset));
+  add("dlq_attempts", absl::StrCat(attempts));
+  add("dlq_failed_at", std::string(failed_at));
+  add("dlq_consumer_group", std::string(consumer_group));
+}
+
 Headers ToHeaders(const Envelope& envelope) {
   Headers headers = {
       {std::string(kHeaderId), envelope.id},

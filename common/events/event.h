@@ -91,6 +91,17 @@ absl::StatusOr<Envelope> EnvelopeFromHeaders(const Headers& headers);
 // Formats/parses ce_time: RFC 3339 in UTC with microseconds.
 std::string FormatEventTime(absl::Time time);
 
+// Appends the headers of a dead letter (a record refused by a consumer,
+// rewritten to "<topic>.dlq" with its original key, value and headers):
+// dlq_reason and dlq_status_code (why), dlq_original_topic,
+// dlq_original_partition and dlq_original_offset (where it was read),
+// dlq_attempts (how often it was tried), dlq_failed_at (`failed_at`,
+// FormatEventTime) and dlq_consumer_group (who gave up). Every writer of dead
+// letters uses this, so operators and replay tools read one format.
+void AppendDeadLetterHeaders(const absl::Status& reason, const SourcePosition& position,
+                             int attempts, absl::string_view failed_at,
+                             absl::string_view consumer_group, Headers& headers);
+
 }  // namespace arrears::events
 
 #endif  // ARREARS_COMMON_EVENTS_EVENT_H_

@@ -21,6 +21,23 @@ Envelope SampleEnvelope() {
   return e;
 }
 
+TEST(DeadLetterHeadersTest, NameTheReasonThePlaceTheAttemptsAndTheConsumer) {
+  Headers headers = {{"ce_id", "e-1"}};
+  AppendDeadLetterHeaders(absl::InvalidArgumentError("amount: negative"),
+                          {.topic = "arrears.loan.v1", .partition = 3, .offset = 42}, 5,
+                          "2026-11-24T03:00:00.000000Z", "overdue-detection", headers);
+  EXPECT_THAT(
+      headers,
+      ::testing::ElementsAre(
+          ::testing::Pair("ce_id", "e-1"), ::testing::Pair("dlq_reason", "amount: negative"),
+          ::testing::Pair("dlq_status_code", "INVALID_ARGUMENT"),
+          ::testing::Pair("dlq_original_topic", "arrears.loan.v1"),
+          ::testing::Pair("dlq_original_partition", "3"),
+          ::testing::Pair("dlq_original_offset", "42"), ::testing::Pair("dlq_attempts", "5"),
+          ::testing::Pair("dlq_failed_at", "2026-11-24T03:00:00.000000Z"),
+          ::testing::Pair("dlq_consumer_group", "overdue-detection")));
+}
+
 TEST(EnvelopeTest, HeadersRoundTrip) {
   Envelope e = SampleEnvelope();
   Headers headers = ToHeaders(e);

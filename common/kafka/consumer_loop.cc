@@ -502,17 +502,8 @@ absl::Status ConsumerLoop::DeadLetter(absl::Span<const DeadLetterItem> items) {
     record.key = std::string(RecordKey(message));
     record.value = std::string(RecordValue(message));
     ReadHeaders(message, &record.headers);
-    auto add = [&record](absl::string_view name, std::string value) {
-      record.headers.emplace_back(std::string(name), std::move(value));
-    };
-    add("dlq_reason", std::string(item.reason.message()));
-    add("dlq_status_code", absl::StatusCodeToString(item.reason.code()));
-    add("dlq_original_topic", position.topic);
-    add("dlq_original_partition", absl::StrCat(position.partition));
-    add("dlq_original_offset", absl::StrCat(position.offset));
-    add("dlq_attempts", absl::StrCat(item.attempts));
-    add("dlq_failed_at", failed_at);
-    add("dlq_consumer_group", options_.group_id);
+    events::AppendDeadLetterHeaders(item.reason, position, item.attempts, failed_at,
+                                    options_.group_id, record.headers);
     Log(LogSeverity::kWarning, absl::StrCat("dead-lettering ", position.topic, "/",
                                             position.partition, "@", position.offset, " after ",
                                             item.attempts, " attempts: ", item.reason.ToString()));

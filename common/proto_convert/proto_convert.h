@@ -22,7 +22,8 @@ namespace arrears {
 
 common::v1::Money ToProto(const money::Money& money);
 // Unknown or empty currency → InvalidArgument naming `field`.
-absl::StatusOr<money::Money> MoneyFromProto(const common::v1::Money& proto, absl::string_view field);
+absl::StatusOr<money::Money> MoneyFromProto(const common::v1::Money& proto,
+                                            absl::string_view field);
 // As MoneyFromProto, and also rejects negative amounts.
 absl::StatusOr<money::Money> NonNegativeMoneyFromProto(const common::v1::Money& proto,
                                                        absl::string_view field);

@@ -43,8 +43,8 @@ absl::Status AsStatus(const absl::StatusOr<T>& s) {
 #define ARREARS_STATUS_CONCAT_INNER_(a, b) a##b
 #define ARREARS_STATUS_CONCAT_(a, b) ARREARS_STATUS_CONCAT_INNER_(a, b)
 
-#define ARREARS_RETURN_IF_ERROR(expr)                                               \
-  do {                                                                              \
+#define ARREARS_RETURN_IF_ERROR(expr)                                              \
+  do {                                                                             \
     ::absl::Status arrears_status_ = ::arrears::status_internal::AsStatus((expr)); \
     if (!arrears_status_.ok()) return arrears_status_;                             \
   } while (false)

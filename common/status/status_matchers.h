@@ -74,9 +74,8 @@ auto StatusIs(absl::StatusCode code, Message message) {
 
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::arrears::testing::IsOk())
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::arrears::testing::IsOk())
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                  \
-  ARREARS_ASSERT_OK_AND_ASSIGN_IMPL_(ARREARS_STATUS_CONCAT_(arrears_assign_, __LINE__), \
-                                     lhs, expr)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ARREARS_ASSERT_OK_AND_ASSIGN_IMPL_(ARREARS_STATUS_CONCAT_(arrears_assign_, __LINE__), lhs, expr)
 #define ARREARS_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                       \
   ASSERT_TRUE(statusor.ok()) << statusor.status();              \

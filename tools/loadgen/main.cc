@@ -79,7 +79,8 @@ int Run() {
   std::vector<events::Event> batch;
   while (published < total) {
     batch.clear();
-    while (static_cast<int>(batch.size()) < batch_size && published + batch.size() < total) {
+    while (static_cast<int>(batch.size()) < batch_size &&
+           published + static_cast<int64_t>(batch.size()) < total) {
       const int64_t position = published + static_cast<int64_t>(batch.size());
       events::Event event = stream.Next();
       if (poison_left > 0 && position > 0 && position % poison_every == 0) {

@@ -10,8 +10,9 @@
 //
 //   arrears-simulator --bootstrap_file=data/bootstrap --data_dir=data --loans=2000 --days=30
 //   arrears-simulator --init_clock --data_dir=data   # write the start instant and exit
-//   arrears-simulator --in_process --data_dir=/tmp/ref --loans=300 --days=12 \
-//       --figures_file=/tmp/ref/figures.json         # the reference run, no broker
+//   arrears-simulator --in_process --data_dir=/tmp/ref --loans=300 --days=12
+//       --figures_file=/tmp/ref/figures.json         # (one line) the reference run,
+//                                                    # no broker
 //
 // Exit status: 0 done, 1 the run failed, 2 bad flags, 130 interrupted (the
 // report still covers the days done).
@@ -358,9 +359,10 @@ int Run() {
   }
   RunStatistics statistics;
   PipelineLatency latency;
-  TopicTap tap(&statistics, {topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name(),
-                             topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name(),
-                             topics::Spec(topics::v1::TOPIC_PLAN_EVENTS).name()},
+  TopicTap tap(&statistics,
+               {topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name(),
+                topics::Spec(topics::v1::TOPIC_CASE_EVENTS).name(),
+                topics::Spec(topics::v1::TOPIC_PLAN_EVENTS).name()},
                &latency);
   // The system: the services as processes behind a broker, or (the
   // reference run) in this process on an in-memory bus.
@@ -569,8 +571,8 @@ int Run() {
   std::cout << "\nReport: " << html_path << " (text: " << text_path << ")\n";
   if (const std::string stats_file = absl::GetFlag(FLAGS_pipeline_stats_file);
       !stats_file.empty()) {
-    if (absl::Status s = WriteFile(stats_file, PipelineStatsJson(report, latency.Summary(),
-                                                                 in_process));
+    if (absl::Status s =
+            WriteFile(stats_file, PipelineStatsJson(report, latency.Summary(), in_process));
         !s.ok()) {
       std::cerr << "pipeline stats: " << s << "\n";
       return 1;

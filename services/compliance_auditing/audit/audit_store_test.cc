@@ -391,6 +391,19 @@ class SqliteAuditIndexTest : public ::testing::Test {
     }
     return store.Append(first, entries, loans, {});
   }
+  // Replaces the database with a new one migrated by the first `count`
+  // audit migrations only (a log written by an older release).
+  void RecreateWithMigrations(size_t count) {
+    db_.reset();
+    ASSERT_THAT(std::remove(dir_->File("audit.db").c_str()), Eq(0));
+    store::SqliteOptions options;
+    options.path = dir_->File("audit.db");
+    ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
+    std::vector<store::Migration> migrations =
+        AuditSchemaMigrations(store::kFirstServiceMigrationVersion);
+    migrations.resize(count);
+    ASSERT_THAT(db_->Migrate(migrations), IsOk());
+  }
   // Rows of `table`, and the indexes' high-water mark.
   int64_t Count(const std::string& table) {
     return Select(absl::StrCat("SELECT COUNT(*) FROM ", table));
@@ -553,14 +566,7 @@ TEST_F(SqliteAuditIndexTest, EntriesRemovedOutsideTheLogLeaveNoStaleIndexRows) {
 
 TEST_F(SqliteAuditIndexTest, MigratesALogCreatedWithTheCustomerIndexOnEntries) {
   // A log from before the batched indexes: the first migration only.
-  db_.reset();
-  ASSERT_THAT(std::remove(dir_->File("audit.db").c_str()), Eq(0));
-  store::SqliteOptions options;
-  options.path = dir_->File("audit.db");
-  ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
-  std::vector<store::Migration> first = AuditSchemaMigrations(store::kFirstServiceMigrationVersion);
-  first.resize(1);
-  ASSERT_THAT(db_->Migrate(first), IsOk());
+  RecreateWithMigrations(1);
   EXPECT_THAT(SqliteAuditStore::Create(db_.get()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("AuditIndexMigration")));
   ASSERT_THAT(db_->InSqliteTransaction(
@@ -586,15 +592,7 @@ TEST_F(SqliteAuditIndexTest, MigratesALogCreatedWithTheCustomerIndexOnEntries) {
 TEST_F(SqliteAuditIndexTest, MigratesNodesToAppendOrderAndDropsTheTimeIndex) {
   // A log from before the node layout: the first two migrations, nodes keyed
   // (level, idx) — here the tree over leaves 0..3 plus node (1, 2).
-  db_.reset();
-  ASSERT_THAT(std::remove(dir_->File("audit.db").c_str()), Eq(0));
-  store::SqliteOptions options;
-  options.path = dir_->File("audit.db");
-  ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
-  std::vector<store::Migration> before =
-      AuditSchemaMigrations(store::kFirstServiceMigrationVersion);
-  before.resize(2);
-  ASSERT_THAT(db_->Migrate(before), IsOk());
+  RecreateWithMigrations(2);
   EXPECT_THAT(SqliteAuditStore::Create(db_.get()), StatusIs(absl::StatusCode::kFailedPrecondition,
                                                             HasSubstr("AuditNodeLayoutMigration")));
   std::string script;

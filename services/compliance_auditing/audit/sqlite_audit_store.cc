@@ -463,28 +463,24 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
   if (options.index_batch < 1) {
     return absl::InvalidArgumentError("SqliteAuditStoreOptions.index_batch: must be positive");
   }
-  const absl::Status probe = db->InSqliteTransaction(
-      SqliteTransactionMode::kDeferred, [](SqliteTransaction& txn) { return txn.Execute(kProbe); });
-  if (!probe.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("audit schema missing in ", db->path(),
-                     " (apply AuditSchemaMigrations): ", probe.message()));
-  }
-  const absl::Status probe_index =
-      db->InSqliteTransaction(SqliteTransactionMode::kDeferred,
-                              [](SqliteTransaction& txn) { return txn.Execute(kProbeIndex); });
-  if (!probe_index.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("audit index tables missing in ", db->path(),
-                     " (apply AuditIndexMigration): ", probe_index.message()));
-  }
-  const absl::Status probe_nodes =
-      db->InSqliteTransaction(SqliteTransactionMode::kDeferred,
-                              [](SqliteTransaction& txn) { return txn.Execute(kProbeNodeLayout); });
-  if (!probe_nodes.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("audit node table missing in ", db->path(),
-                     " (apply AuditNodeLayoutMigration): ", probe_nodes.message()));
+  // The schema's parts, each with the migration that creates it.
+  struct Probe {
+    const char* sql;
+    const char* missing;
+    const char* migration;
+  };
+  for (const Probe& probe :
+       {Probe{kProbe, "audit schema", "AuditSchemaMigrations"},
+        Probe{kProbeIndex, "audit index tables", "AuditIndexMigration"},
+        Probe{kProbeNodeLayout, "audit node table", "AuditNodeLayoutMigration"}}) {
+    const absl::Status found =
+        db->InSqliteTransaction(SqliteTransactionMode::kDeferred,
+                                [&](SqliteTransaction& txn) { return txn.Execute(probe.sql); });
+    if (!found.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(probe.missing, " missing in ", db->path(),
+                                                        " (apply ", probe.migration,
+                                                        "): ", found.message()));
+    }
   }
   // Entries committed since the last flush (a crash or a stop in between)
   // get their index rows now, so that the indexes cover the whole log

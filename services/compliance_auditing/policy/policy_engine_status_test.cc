@@ -138,7 +138,9 @@ TEST_F(StatusRulesTest, UsBankruptcyFiledIsAnAutomaticStay) {
     SCOPED_TRACE(Trace(c));
     const v1::ContactDecision d = Check(Request(c.counterparty, c.purpose));
     EXPECT_THAT(d, VerdictIs(c.verdict));
-    if (c.verdict != v1::VERDICT_ALLOW) EXPECT_THAT(d, HasCode(c.code));
+    if (c.verdict != v1::VERDICT_ALLOW) {
+      EXPECT_THAT(d, HasCode(c.code));
+    }
     EXPECT_THAT(d, Not(HasCode("BANKRUPTCY_HOLD")));
   }
 }
@@ -156,7 +158,9 @@ TEST_F(StatusRulesTest, CnBankruptcyFiledHoldsCollectionButNotNotices) {
     SCOPED_TRACE(Trace(c));
     const v1::ContactDecision d = Check(Request(c.counterparty, c.purpose));
     EXPECT_THAT(d, VerdictIs(c.verdict));
-    if (c.verdict != v1::VERDICT_ALLOW) EXPECT_THAT(d, HasCode(c.code));
+    if (c.verdict != v1::VERDICT_ALLOW) {
+      EXPECT_THAT(d, HasCode(c.code));
+    }
     EXPECT_THAT(d, Not(HasCode("BANKRUPTCY_STAY")));
   }
   // Discharged or dismissed: collection resumes.
