@@ -178,7 +178,7 @@ AuditLog::AuditLog(AuditStore* store, DebtorKeys* keys, const CheckpointSigner* 
       signer_(signer),
       clock_(clock),
       verifier_(std::move(verifier)),
-      options_(std::move(options)),
+      options_(options),
       state_(std::move(state)) {}
 
 absl::StatusOr<AuditLog::TreeState> AuditLog::LoadState(AuditStore& store) {
@@ -278,7 +278,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Create(AuditStore* store, De
   ARREARS_ASSIGN_OR_RETURN(TreeState state, LoadState(*store));
   const bool check = options.check_latest_checkpoint_on_open;
   std::unique_ptr<AuditLog> log(
-      new AuditLog(store, keys, signer, clock, std::move(verifier), std::move(options), state));
+      new AuditLog(store, keys, signer, clock, std::move(verifier), options, state));
   if (check) ARREARS_RETURN_IF_ERROR(log->CheckAgainstLatestCheckpoint(state));
   return log;
 }

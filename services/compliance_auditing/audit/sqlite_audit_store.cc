@@ -165,8 +165,9 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
   for (const NodeId& id : ids) {
     SqliteStatement& select = id.level == 0 ? leaf : node;
     const std::optional<int64_t> key = AuditNodeRowKey(id.level, id.index);
-    if (!key.has_value())
+    if (!key.has_value()) {
       return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
+    }
     select.BindInt64(1, id.level == 0 ? ToSql(id.index) : *key);
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) {

@@ -26,7 +26,7 @@ namespace {
 // The rules look back at most 7 local days (plus zone offsets) from the
 // proposed time, and only forward from it.
 constexpr absl::Duration kHistoryWindow = absl::Hours(24 * 9);
-constexpr size_t kMaxTextBytes = 64 * 1024;
+constexpr size_t kMaxTextBytes = size_t{64} * 1024;
 constexpr size_t kMaxContactValueBytes = 1024;
 constexpr int kDefaultComplaintPage = 100;
 constexpr int kMaxComplaintPage = 1000;
