@@ -400,6 +400,7 @@ void RunCore(ServiceStack& stack, int customers, int threads, absl::Duration dur
              int64_t decisions) {
   std::atomic<uint64_t> n{1'000'000'000};
   std::atomic<bool> stop{false};
+  std::atomic<int64_t> started{0};
   std::atomic<int64_t> done{0};
   std::vector<std::thread> workers;
   const service::CommitQueue& queue = stack.app->core().commit_queue();
@@ -409,10 +410,9 @@ void RunCore(ServiceStack& stack, int customers, int threads, absl::Duration dur
   const absl::Duration cpu_start = ProcessCpu();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
-      while (!stop.load()) {
-        if (decisions > 0 && done.fetch_add(1) >= decisions) break;
+      while (!stop.load() && (decisions == 0 || started.fetch_add(1) < decisions)) {
         OrDie(stack.app->core().CheckContact(MakeCheck(customers, n.fetch_add(1))).status());
-        if (decisions == 0) done.fetch_add(1);
+        done.fetch_add(1);
       }
     });
   }
@@ -421,7 +421,7 @@ void RunCore(ServiceStack& stack, int customers, int threads, absl::Duration dur
     stop = true;
   }
   for (std::thread& worker : workers) worker.join();
-  const int64_t made = decisions > 0 ? decisions : done.load();
+  const int64_t made = done.load();
   std::printf("   (%.1f decisions per group commit)\n",
               double(queue.units() - units0) / std::max<int64_t>(1, queue.groups() - groups0));
   std::printf("%-28s %9.0f %19s %9.0f   (%d threads calling ComplianceCore)\n",

@@ -29,7 +29,8 @@
 //     DLQ write fails the event is retried, never skipped.
 // Dead-letter records keep key, value and headers, and add dlq_reason,
 // dlq_status_code, dlq_original_topic, dlq_original_partition,
-// dlq_original_offset, dlq_attempts, dlq_failed_at, dlq_consumer_group.
+// dlq_original_offset, dlq_attempts, dlq_failed_at, dlq_consumer_group
+// (events::AppendDeadLetterHeaders).
 //
 // Rebalances use the eager protocol (the consumer profile's default; the
 // cooperative protocol is handled too): on revoke the loop drops unfinished

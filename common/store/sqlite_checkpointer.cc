@@ -2,35 +2,10 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "common/store/sqlite_status.h"
 
 namespace arrears::store {
-namespace {
-
-// How long the restart step waits for the write lock and for readers still
-// using the WAL. Writers of these stores hold the lock for about a
-// millisecond, and readers their snapshots for microseconds to milliseconds.
-constexpr absl::Duration kRestartWait = absl::Milliseconds(5);
-
-// Busy handler of the restart step: retries quickly (20 us, doubling to
-// 1 ms), because SQLite's own sleeps in milliseconds and would miss the
-// short gaps between a busy writer's transactions.
-int RetryBriefly(void* started_at, int attempt) {
-  auto* const started = static_cast<absl::Time*>(started_at);
-  const absl::Time now = absl::Now();
-  if (attempt == 0) *started = now;
-  if (now - *started >= kRestartWait) return 0;
-  absl::SleepFor(std::min(absl::Microseconds(20) * (int64_t{1} << std::min(attempt, 6)),
-                          absl::Milliseconds(1)));
-  return 1;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(
     const std::string& path) {
@@ -54,7 +29,7 @@ absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(
     return error;
   }
   std::unique_ptr<SqliteCheckpointer> checkpointer(new SqliteCheckpointer(conn));
-  sqlite3_busy_handler(conn, &RetryBriefly, &checkpointer->busy_since_);
+  checkpointer->busy_retry_.Install(conn);
   checkpointer->thread_ = std::thread([c = checkpointer.get()] { c->Loop(); });
   return checkpointer;
 }
@@ -107,9 +82,10 @@ void SqliteCheckpointer::Loop() {
     // benchmark, whose commits then each checkpointed and fsynced), and every
     // commit appended to new blocks, which costs the file system more than
     // rewriting blocks it has: 15-20% of a CheckContact's CPU. RESTART
-    // holds off writers for up to kRestartWait until those readers are done
-    // (new ones read the database file), so that the next commit starts
-    // over; if they take longer nothing is lost but the restart.
+    // holds off writers for up to kRestartWait (busy_retry_) until those
+    // readers are done (new ones read the database file), so that the next
+    // commit starts over; if they take longer nothing is lost but the
+    // restart.
     if (checkpointed_frames == wal_frames && wal_frames > 0) {
       sqlite3_wal_checkpoint_v2(conn_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     }

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/store/sqlite_busy_retry.h"
 
 struct sqlite3;
 
@@ -48,8 +49,14 @@ class SqliteCheckpointer {
   explicit SqliteCheckpointer(sqlite3* conn) : conn_(conn) {}
   void Loop();
 
-  sqlite3* const conn_;    // used only by the thread
-  absl::Time busy_since_;  // the busy handler's, on the thread
+  // How long the restart step waits for the write lock and for readers
+  // still using the WAL. Writers of these stores hold the lock for about a
+  // millisecond, and readers their snapshots for microseconds to
+  // milliseconds.
+  static constexpr absl::Duration kRestartWait = absl::Milliseconds(5);
+
+  sqlite3* const conn_;                       // used only by the thread
+  SqliteBusyRetry busy_retry_{kRestartWait};  // conn_'s, on the thread
   mutable absl::Mutex mu_;
   bool requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -10,7 +9,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/status/status_macros.h"
 #include "common/store/sqlite_status.h"
 
@@ -184,21 +182,6 @@ SqliteDatabase::~SqliteDatabase() {
   sqlite3_close_v2(conn_);
 }
 
-int SqliteDatabase::OnBusy(void* self, int attempt) {
-  // SQLite's own busy_timeout handler sleeps 1, 2, 5, 10 ... ms between
-  // attempts; a writer of this store holds the lock for about a millisecond,
-  // so that would cost more than the wait itself. Retry quickly instead,
-  // backing off from 20 us to 1 ms.
-  auto* db = static_cast<SqliteDatabase*>(self);
-  const absl::Time now = absl::Now();
-  if (attempt == 0) db->busy_since_ = now;
-  if (now - db->busy_since_ >= db->busy_timeout_) return 0;  // give up: SQLITE_BUSY
-  const absl::Duration pause = std::min(
-      absl::Microseconds(20) * (int64_t{1} << std::min(attempt, 6)), absl::Milliseconds(1));
-  absl::SleepFor(std::min(pause, db->busy_timeout_ - (now - db->busy_since_)));
-  return 1;
-}
-
 int SqliteDatabase::OnWalCommit(void* self, sqlite3* conn, const char* db_name, int wal_pages) {
   auto* db = static_cast<SqliteDatabase*>(self);
   if (wal_pages >= 16 * db->checkpoint_pages_) {
@@ -215,8 +198,8 @@ int SqliteDatabase::OnWalCommit(void* self, sqlite3* conn, const char* db_name, 
 absl::Status SqliteDatabase::Configure(const SqliteOptions& options) {
   absl::MutexLock lock(&mu_);
   sqlite3_extended_result_codes(conn_, 1);
-  busy_timeout_ = options.busy_timeout;
-  sqlite3_busy_handler(conn_, &SqliteDatabase::OnBusy, this);
+  busy_retry_.set_timeout(options.busy_timeout);
+  busy_retry_.Install(conn_);
   const std::string context = absl::StrCat("configuring ", path_);
   // Before WAL mode: a new file takes its page size from its first write.
   ARREARS_RETURN_IF_ERROR(

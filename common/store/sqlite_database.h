@@ -48,6 +48,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/store/migration.h"
+#include "common/store/sqlite_busy_retry.h"
 #include "common/store/sqlite_checkpointer.h"
 #include "common/store/sqlite_statement.h"
 #include "common/store/transaction.h"
@@ -159,8 +160,6 @@ class SqliteDatabase final : public TransactionRunner {
  private:
   SqliteDatabase(std::string path, sqlite3* conn);
   absl::Status Configure(const SqliteOptions& options);
-  // sqlite3_busy_handler callback: another connection holds the lock.
-  static int OnBusy(void* self, int attempt);
   // sqlite3_wal_hook callback, run by the committing thread after a commit.
   static int OnWalCommit(void* self, sqlite3* conn, const char* db_name, int wal_pages);
   absl::Status ApplyMigration(const Migration& migration);
@@ -173,9 +172,8 @@ class SqliteDatabase final : public TransactionRunner {
   // checkpoints.
   std::unique_ptr<SqliteCheckpointer> checkpointer_;
   int checkpoint_pages_ = 0;
-  // Used by OnBusy, which runs on the thread holding mu_.
-  absl::Duration busy_timeout_;
-  absl::Time busy_since_;
+  // conn_'s busy handler, which runs on the thread holding mu_.
+  SqliteBusyRetry busy_retry_{absl::ZeroDuration()};
   // The thread inside a transaction body, to reject nesting instead of
   // deadlocking on mu_.
   std::atomic<std::thread::id> transaction_thread_{};

@@ -7,9 +7,10 @@
 // rebuilt from the envelope) on "<original topic>.dlq", with the same
 // dlq_* headers ConsumerLoop writes (common/kafka/consumer_loop.h):
 // dlq_reason, dlq_status_code, dlq_original_topic, dlq_original_partition,
-// dlq_original_offset, dlq_attempts, dlq_failed_at, dlq_consumer_group; see
-// DeadLetterHeaders(). Sending is at-least-once: a crash after Send and
-// before the caller forgets the letters sends them again (same ce_id).
+// dlq_original_offset, dlq_attempts, dlq_failed_at, dlq_consumer_group, from
+// the same events::AppendDeadLetterHeaders; see DeadLetterHeaders(). Sending
+// is at-least-once: a crash after Send and before the caller forgets the
+// letters sends them again (same ce_id).
 //
 // Implementations are thread-safe.
 #ifndef ARREARS_SERVICES_OVERDUE_DETECTION_DEAD_LETTER_SINK_H_

@@ -164,11 +164,13 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement node, txn.Prepare(kSelectNode));
   for (const NodeId& id : ids) {
     SqliteStatement& select = id.level == 0 ? leaf : node;
-    const std::optional<int64_t> key = AuditNodeRowKey(id.level, id.index);
+    // Leaves are entries (by index); nodes are keyed by AuditNodeRowKey.
+    const std::optional<int64_t> key = id.level == 0 ? std::optional<int64_t>(ToSql(id.index))
+                                                     : AuditNodeRowKey(id.level, id.index);
     if (!key.has_value()) {
       return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
     }
-    select.BindInt64(1, id.level == 0 ? ToSql(id.index) : *key);
+    select.BindInt64(1, *key);
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) {
       return absl::NotFoundError(id.level == 0
