@@ -317,6 +317,8 @@ absl::Status AuditLog::Seal(AuditAppend& record) {
   return absl::OkStatus();
 }
 
+absl::Status AuditLog::Validate(const AuditAppend& record) { return ValidateAppend(record, 0); }
+
 absl::StatusOr<uint64_t> AuditLog::Append(const AuditAppend& record) {
   return AppendBatch(absl::MakeConstSpan(&record, 1));
 }
@@ -454,9 +456,27 @@ absl::Status AuditLog::BuildBatch(absl::Span<const absl::Span<const AuditAppend>
 
 absl::StatusOr<uint64_t> AuditLog::AppendWithin(AuditStore& txn_store,
                                                 absl::Span<const AuditAppend> records) {
-  if (records.empty()) return absl::InvalidArgumentError("no records to append");
   for (size_t i = 0; i < records.size(); ++i) {
     ARREARS_RETURN_IF_ERROR(ValidateAppend(records[i], i));
+  }
+  return AppendBatchesWithin(txn_store, absl::MakeConstSpan(&records, 1));
+}
+
+absl::StatusOr<uint64_t> AuditLog::AppendWithin(AuditStore& txn_store,
+                                                absl::Span<const AuditAppend* const> records) {
+  absl::InlinedVector<absl::Span<const AuditAppend>, 16> batches;
+  batches.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    ARREARS_RETURN_IF_ERROR(ValidateAppend(*records[i], i));
+    batches.push_back(absl::MakeConstSpan(records[i], 1));
+  }
+  return AppendBatchesWithin(txn_store, batches);
+}
+
+absl::StatusOr<uint64_t> AuditLog::AppendBatchesWithin(
+    AuditStore& txn_store, absl::Span<const absl::Span<const AuditAppend>> batches) {
+  if (batches.empty() || batches.front().empty()) {
+    return absl::InvalidArgumentError("no records to append");
   }
   // Inside the caller's transaction the store is ours alone: the check of the
   // cached tip and the append see the same data. The cache may be ahead of
@@ -464,7 +484,7 @@ absl::StatusOr<uint64_t> AuditLog::AppendWithin(AuditStore& txn_store,
   // writer): either way the tip differs and the state is reloaded.
   ARREARS_ASSIGN_OR_RETURN(TreeState state, StateAsStored(txn_store, Snapshot()));
   PendingBatch batch;
-  ARREARS_RETURN_IF_ERROR(BuildBatch(absl::MakeConstSpan(&records, 1), state, batch));
+  ARREARS_RETURN_IF_ERROR(BuildBatch(batches, state, batch));
   ARREARS_RETURN_IF_ERROR(txn_store.Append(batch.first, batch.entries, batch.loans, batch.nodes));
   // Not known to be committed until the caller commits.
   state.committed = false;

@@ -157,6 +157,9 @@ class AuditLog {
   // Appends one record; returns its index. InvalidArgument naming the field
   // for a malformed record.
   absl::StatusOr<uint64_t> Append(const AuditAppend& record);
+  // The check every append makes of a record (InvalidArgument naming the
+  // field), for callers that hand records over to be appended later.
+  static absl::Status Validate(const AuditAppend& record);
   // Encrypts `record`'s personal payload now (into record.personal_data,
   // emptying personal_payload, setting `sealed`), so that an append later —
   // on a thread that commits for many callers — does not. Validates like
@@ -174,6 +177,10 @@ class AuditLog {
   // with Append on a store shared with another process.
   absl::StatusOr<uint64_t> AppendWithin(AuditStore& txn_store,
                                         absl::Span<const AuditAppend> records);
+  // The same for records that are not contiguous (many callers' records
+  // staged for one transaction).
+  absl::StatusOr<uint64_t> AppendWithin(AuditStore& txn_store,
+                                        absl::Span<const AuditAppend* const> records);
 
   // Entry `index`. With reveal_personal_data, revealed_payload holds the
   // decrypted personal data (unless erased). NotFound past the end.
@@ -271,6 +278,9 @@ class AuditLog {
   absl::Status BuildBatch(absl::Span<const absl::Span<const AuditAppend>> batches, TreeState& state,
                           PendingBatch& out);
   absl::Status CheckAgainstLatestCheckpoint(const TreeState& state);
+  // AppendWithin's body, for `batches` in order.
+  absl::StatusOr<uint64_t> AppendBatchesWithin(
+      AuditStore& txn_store, absl::Span<const absl::Span<const AuditAppend>> batches);
 
   // Leader only: commits the records of `group` as one batch.
   absl::StatusOr<uint64_t> CommitGroup(absl::Span<Writer* const> group)

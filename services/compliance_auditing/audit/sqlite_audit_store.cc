@@ -245,8 +245,10 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t exp
     insert_entry.BindInt64(4, entry.kind);
     insert_entry.BindText(5, entry.customer_id);
     insert_entry.BindInt64(6, absl::ToUnixNanos(entry.record_time));
-    ARREARS_RETURN_IF_ERROR(
-        Annotate(insert_entry.Run(), absl::StrCat("audit entry ", entry.index)));
+    // The context is built only for an error: this runs for every entry.
+    if (absl::Status inserted = insert_entry.Run(); !inserted.ok()) {
+      return Annotate(inserted, absl::StrCat("audit entry ", entry.index));
+    }
   }
   ARREARS_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeIn(txn));
   if (indexed > expected_size) {  // before the new links: it drops links from there on
@@ -270,7 +272,9 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t exp
       }
       insert_node.BindInt64(1, *key);
       insert_node.BindBlob(2, node.hash.view());
-      ARREARS_RETURN_IF_ERROR(Annotate(insert_node.Run(), node.id.DebugString()));
+      if (absl::Status inserted = insert_node.Run(); !inserted.ok()) {
+        return Annotate(inserted, node.id.DebugString());
+      }
     }
   }
   // The indexes, in the same transaction, once a batch of entries awaits.

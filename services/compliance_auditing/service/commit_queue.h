@@ -17,6 +17,13 @@
 // (begin or commit), every unit of the group gets that error and nothing of
 // the group is stored.
 //
+// Batching across units. A GroupBatch (optional) lets a group's units defer
+// writes they share — the audit records they stage — to one write at the end
+// of the group's first run: Begin before its first unit, Finish after its
+// last, in the same transaction, End after either. A failed Finish fails the
+// run like a failed unit, and the isolated rerun does without the batch
+// (each unit writes alone under its savepoint).
+//
 // Units run on the queue's thread, in submission order, and must not block
 // on callers. Their Done calls run on a second thread of the queue, group by
 // group in commit order, so that answering one group's callers (a gRPC
@@ -62,9 +69,22 @@ class CommitQueue {
     virtual void Done(absl::Status status) = 0;
   };
 
-  // `max_group` bounds the units one transaction takes (>= 1). Starts the
-  // thread.
-  CommitQueue(TransactionRunnerWithOutbox run, size_t max_group);
+  // Writes a group's units share (see "Batching across units"). Its calls
+  // come from the queue's thread, one group at a time.
+  class GroupBatch {
+   public:
+    virtual ~GroupBatch() = default;
+    virtual void Begin() = 0;
+    // Inside the group's transaction, after its last unit; the transaction
+    // commits only if this returns OK.
+    virtual absl::Status Finish(store::Transaction& txn) = 0;
+    // After every Begin, when the run is over (Finish called or not).
+    virtual void End() = 0;
+  };
+
+  // `max_group` bounds the units one transaction takes (>= 1). `batch` may
+  // be null; it must outlive the queue. Starts the thread.
+  CommitQueue(TransactionRunnerWithOutbox run, size_t max_group, GroupBatch* batch = nullptr);
   ~CommitQueue();
   CommitQueue(const CommitQueue&) = delete;
   CommitQueue& operator=(const CommitQueue&) = delete;
@@ -86,6 +106,10 @@ class CommitQueue {
   absl::Duration busy() const {
     return absl::Nanoseconds(busy_ns_.load(std::memory_order_relaxed));
   }
+  // CPU time the queue's committing thread used since construction, as of
+  // its last finished group: CPU per unit that wall-time shares (busy())
+  // blur when the machine is contended.
+  absl::Duration cpu() const { return absl::Nanoseconds(cpu_ns_.load(std::memory_order_relaxed)); }
 
  private:
   void Loop();
@@ -95,13 +119,15 @@ class CommitQueue {
     std::vector<Unit*> units;
     std::vector<absl::Status> statuses;
   };
-  // Runs `group` in one transaction (a savepoint per unit when `isolate`);
-  // fills `statuses` with each unit's own status.
+  // Runs `group` in one transaction (a savepoint per unit when `isolate`,
+  // else with the batch); fills `statuses` with each unit's own status and
+  // sets `batch_failed` when the batch's Finish failed.
   absl::Status RunGroup(const std::vector<Unit*>& group, bool isolate,
-                        std::vector<absl::Status>& statuses);
+                        std::vector<absl::Status>& statuses, bool& batch_failed);
 
   const TransactionRunnerWithOutbox run_;
   const size_t max_group_;
+  GroupBatch* const batch_;
   mutable absl::Mutex mu_;
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);
   size_t committing_ ABSL_GUARDED_BY(mu_) = 0;
@@ -113,6 +139,7 @@ class CommitQueue {
   std::atomic<int64_t> groups_{0};
   std::atomic<int64_t> units_{0};
   std::atomic<int64_t> busy_ns_{0};
+  std::atomic<int64_t> cpu_ns_{0};
   std::thread thread_;
   std::thread completion_thread_;
 };

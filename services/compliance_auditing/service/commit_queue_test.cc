@@ -1,12 +1,15 @@
 #include "services/compliance_auditing/service/commit_queue.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/status/status_matchers.h"
 #include "common/store/sqlite_database.h"
@@ -20,6 +23,7 @@ namespace {
 
 using ::arrears::testing::IsOk;
 using ::arrears::testing::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::Not;
 
 // Waits (bounded) until the queue holds a unit.
@@ -116,6 +120,32 @@ class InsertUnit final : public CommitQueue::Unit {
   int applied_ = 0;
   absl::Status status_;
   absl::Notification done_;
+};
+
+// A batch that logs its calls and, in Finish, runs `finish`.
+class RecordingBatch final : public CommitQueue::GroupBatch {
+ public:
+  explicit RecordingBatch(std::function<absl::Status(store::Transaction&)> finish)
+      : finish_(std::move(finish)) {}
+  void Begin() override { Log("begin"); }
+  absl::Status Finish(store::Transaction& txn) override {
+    Log("finish");
+    return finish_(txn);
+  }
+  void End() override { Log("end"); }
+  std::vector<std::string> calls() const {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  void Log(const char* call) {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back(call);
+  }
+  std::function<absl::Status(store::Transaction&)> finish_;
+  mutable absl::Mutex mu_;
+  std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_F(CommitQueueTest, QueuedUnitsShareOneTransaction) {
@@ -270,6 +300,87 @@ TEST_F(CommitQueueTest, DoneRunsOffTheCommittingThreadInOrder) {
     EXPECT_NE(unit->done_thread_, unit->apply_thread_);
   }
   EXPECT_EQ(order, std::vector<int>({0, 1, 2}));
+}
+
+}  // namespace
+}  // namespace arrears::compliance::service
+
+namespace arrears::compliance::service {
+namespace {
+
+TEST_F(CommitQueueTest, TheBatchWrapsAGroupsRunAndItsWriteCommitsWithIt) {
+  int finishes = 0;
+  RecordingBatch batch(
+      [&](store::Transaction& txn) { return Insert(txn, absl::StrCat("batch-", ++finishes)); });
+  CommitQueue queue(Runner(), 100, &batch);
+  // The queue's thread is held inside a first group while the others queue.
+  absl::Notification entered, release;
+  std::thread first([&] {
+    EXPECT_THAT(queue.Run([&](store::Transaction& txn, store::OutboxWriter&) {
+      entered.Notify();
+      release.WaitForNotification();
+      return Insert(txn, "first");
+    }),
+                IsOk());
+  });
+  entered.WaitForNotification();
+  auto insert = [this](store::Transaction& txn, absl::string_view name) {
+    return Insert(txn, name);
+  };
+  InsertUnit a("a", insert), b("b", insert);
+  queue.Submit(&a);
+  queue.Submit(&b);
+  release.Notify();
+  first.join();
+  EXPECT_THAT(a.Wait(), IsOk());
+  EXPECT_THAT(b.Wait(), IsOk());
+  // Two groups: the first unit alone, then a and b.
+  EXPECT_THAT(batch.calls(), ElementsAre("begin", "finish", "end", "begin", "finish", "end"));
+  EXPECT_EQ(Rows(), 5) << "three units and one batch write per group";
+}
+
+TEST_F(CommitQueueTest, AFailedBatchWriteSendsTheGroupToTheIsolatedRunWithoutTheBatch) {
+  RecordingBatch batch(
+      [](store::Transaction&) { return absl::InvalidArgumentError("a staged record is bad"); });
+  CommitQueue queue(Runner(), 100, &batch);
+  int applied = 0;
+  EXPECT_THAT(queue.Run([&](store::Transaction& txn, store::OutboxWriter&) {
+    ++applied;
+    return Insert(txn, "kept");
+  }),
+              IsOk());
+  EXPECT_EQ(applied, 2) << "once batched, once alone";
+  EXPECT_THAT(batch.calls(), ElementsAre("begin", "finish", "end"));
+  EXPECT_EQ(Rows(), 1);
+}
+
+TEST_F(CommitQueueTest, AFailingUnitEndsTheBatchUnwritten) {
+  RecordingBatch batch([this](store::Transaction& txn) { return Insert(txn, "batch"); });
+  CommitQueue queue(Runner(), 100, &batch);
+  auto insert = [this](store::Transaction& txn, absl::string_view name) {
+    return Insert(txn, name);
+  };
+  InsertUnit a("a", insert), duplicate("a", insert);
+  absl::Notification entered, release;
+  std::thread first([&] {
+    EXPECT_THAT(queue.Run([&](store::Transaction&, store::OutboxWriter&) {
+      entered.Notify();
+      release.WaitForNotification();
+      return absl::OkStatus();
+    }),
+                IsOk());
+  });
+  entered.WaitForNotification();
+  queue.Submit(&a);
+  queue.Submit(&duplicate);
+  release.Notify();
+  first.join();
+  EXPECT_THAT(a.Wait(), IsOk());
+  EXPECT_THAT(duplicate.Wait(), Not(IsOk()));
+  // The first group commits with its batch write; the second's run stops at
+  // the duplicate (no write) and its rerun goes without the batch.
+  EXPECT_THAT(batch.calls(), ElementsAre("begin", "finish", "end", "begin", "end"));
+  EXPECT_EQ(Rows(), 2) << "a, and the first group's batch row";
 }
 
 }  // namespace

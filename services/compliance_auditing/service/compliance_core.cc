@@ -219,7 +219,9 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
         return absl::OkStatus();
       }
     }
-    ARREARS_ASSIGN_OR_RETURN(const uint64_t index, deps.audit->Append(txn, record_));
+    // Written with the group's other records before the commit (staging);
+    // the index is final now.
+    ARREARS_ASSIGN_OR_RETURN(const uint64_t index, deps.audit->Stage(txn, record_));
     decision_.set_audit_index(index);
     event_.mutable_decision()->set_audit_index(index);
     if (!check_key_.empty()) {

@@ -78,6 +78,10 @@ struct ComplianceCoreOptions {
   // (AuditLog::Seal) rather than on the commit queue's thread; false only
   // for A/B measurements.
   bool seal_before_queueing = true;
+  // Write a commit group's decision records with one audit append
+  // (ServiceAudit staging) rather than one append per decision; false only
+  // for A/B measurements.
+  bool stage_audit_records = true;
 };
 
 struct ComplianceCoreDeps {
@@ -146,7 +150,22 @@ class ComplianceCore {
   ComplianceCore(ComplianceCoreDeps deps, ComplianceCoreOptions options)
       : deps_(std::move(deps)),
         options_(std::move(options)),
-        queue_(deps_.run, options_.max_commit_group) {}
+        staging_(deps_.audit),
+        queue_(deps_.run, options_.max_commit_group,
+               options_.stage_audit_records ? &staging_ : nullptr) {}
+
+  // A commit group's decisions stage their audit records; the group writes
+  // them with one append (ServiceAudit staging).
+  class AuditStaging final : public CommitQueue::GroupBatch {
+   public:
+    explicit AuditStaging(ServiceAudit* audit) : audit_(audit) {}
+    void Begin() override { audit_->BeginStaging(); }
+    absl::Status Finish(store::Transaction& txn) override { return audit_->WriteStaged(txn); }
+    void End() override { audit_->EndStaging(); }
+
+   private:
+    ServiceAudit* const audit_;
+  };
 
   // The latest stored checkpoint's size, or FailedPrecondition naming `field`
   // when there is none.
@@ -158,6 +177,7 @@ class ComplianceCore {
   const ComplianceCoreDeps deps_;
   const ComplianceCoreOptions options_;
   std::array<std::atomic<int64_t>, 4> verdict_counts_{};
+  AuditStaging staging_;
   // Last: destroyed first, after finishing every queued unit (which use the
   // members above).
   CommitQueue queue_;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "services/compliance_auditing/audit/ed25519.h"
 #include "services/compliance_auditing/audit/master_key.h"
@@ -49,17 +50,74 @@ absl::StatusOr<std::unique_ptr<ServiceAudit>> ServiceAudit::Open(store::SqliteDa
 
 absl::StatusOr<uint64_t> ServiceAudit::Append(store::Transaction& txn,
                                               const audit::AuditAppend& record) {
+  absl::MutexLock lock(&staging_mu_);
+  ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
   return log_->AppendWithin(*view, absl::MakeConstSpan(&record, 1));
 }
 
+void ServiceAudit::BeginStaging() {
+  absl::MutexLock lock(&staging_mu_);
+  staged_ = Staged{.open = true};
+}
+
+absl::StatusOr<uint64_t> ServiceAudit::Stage(store::Transaction& txn,
+                                             const audit::AuditAppend& record) {
+  absl::MutexLock lock(&staging_mu_);
+  if (!staged_.open) {
+    ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+    return log_->AppendWithin(*view, absl::MakeConstSpan(&record, 1));
+  }
+  // Invalid records fail their own caller here, not the whole write.
+  ARREARS_RETURN_IF_ERROR(audit::AuditLog::Validate(record));
+  if (staged_.records.empty()) {
+    ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+    ARREARS_ASSIGN_OR_RETURN(staged_.first_index, view->Size());
+    staged_.txn = &txn;
+  } else if (staged_.txn != &txn) {
+    return absl::InternalError("audit records staged in another transaction");
+  }
+  staged_.records.push_back(&record);
+  return staged_.first_index + staged_.records.size() - 1;
+}
+
+absl::Status ServiceAudit::WriteStaged(store::Transaction& txn) {
+  absl::MutexLock lock(&staging_mu_);
+  return WriteStagedLocked(txn);
+}
+
+absl::Status ServiceAudit::WriteStagedLocked(store::Transaction& txn) {
+  if (staged_.records.empty()) return absl::OkStatus();
+  if (staged_.txn != &txn) {
+    return absl::InternalError("audit records staged in another transaction are not written");
+  }
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  ARREARS_ASSIGN_OR_RETURN(const uint64_t first, log_->AppendWithin(*view, staged_.records));
+  if (first != staged_.first_index) {
+    // The indices given out are wrong: the transaction must not commit.
+    return absl::AbortedError(absl::StrCat("audit log moved while records were staged: expected ",
+                                           staged_.first_index, ", appended at ", first));
+  }
+  staged_.records.clear();
+  return absl::OkStatus();
+}
+
+void ServiceAudit::EndStaging() {
+  absl::MutexLock lock(&staging_mu_);
+  staged_ = Staged{};
+}
+
 absl::StatusOr<v1::SignedCheckpoint> ServiceAudit::Checkpoint(store::Transaction& txn) {
+  absl::MutexLock lock(&staging_mu_);
+  ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
   return log_->CheckpointWithin(*view);
 }
 
 absl::StatusOr<std::optional<v1::SignedCheckpoint>> ServiceAudit::CheckpointIfGrown(
     store::Transaction& txn, bool force) {
+  absl::MutexLock lock(&staging_mu_);
+  ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
   if (!force) {
     ARREARS_ASSIGN_OR_RETURN(const std::optional<v1::SignedCheckpoint> latest,
@@ -74,6 +132,8 @@ absl::StatusOr<std::optional<v1::SignedCheckpoint>> ServiceAudit::CheckpointIfGr
 absl::StatusOr<uint64_t> ServiceAudit::EraseDebtor(store::Transaction& txn,
                                                    absl::string_view customer_id,
                                                    absl::string_view source_id) {
+  absl::MutexLock lock(&staging_mu_);
+  ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
   return log_->EraseDebtorWithin(*view, customer_id, source_id);
 }

@@ -8,7 +8,22 @@
 // read from files, created (mode 0600) on first start when missing.
 //
 // Append/Checkpoint/EraseDebtor take the caller's open transaction of the
-// service database. Thread-safe.
+// service database.
+//
+// Staging batches the appends of many callers sharing one transaction (a
+// CommitQueue group's decisions): between BeginStaging and EndStaging,
+// Stage returns the index a record will get and defers its write to
+// WriteStaged, which stores every staged record with one store append, so
+// the tip, size and index-mark reads happen once per transaction rather
+// than once per record. The transaction must call WriteStaged before it
+// commits (EndStaging drops whatever was not written: only for a
+// transaction that rolls back). A direct Append, Checkpoint or EraseDebtor
+// in the staging transaction writes the staged records first, so indices
+// stay in order. If the log moved between Stage and WriteStaged (something
+// appended outside this object), WriteStaged fails with Aborted and the
+// transaction must roll back. Without staging open, Stage appends at once.
+//
+// Thread-safe.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
 
@@ -16,9 +31,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/store/sqlite_database.h"
 #include "common/store/transaction.h"
 #include "common/time/clock.h"
@@ -54,6 +72,13 @@ class ServiceAudit {
 
   // Appends `record` inside `txn`; returns its index.
   absl::StatusOr<uint64_t> Append(store::Transaction& txn, const audit::AuditAppend& record);
+
+  // Staging (see above). `record` must stay valid until WriteStaged or
+  // EndStaging.
+  void BeginStaging();
+  absl::StatusOr<uint64_t> Stage(store::Transaction& txn, const audit::AuditAppend& record);
+  absl::Status WriteStaged(store::Transaction& txn);
+  void EndStaging();
   // Signs and stores a checkpoint of the tree as of `txn`.
   absl::StatusOr<v1::SignedCheckpoint> Checkpoint(store::Transaction& txn);
   // Checkpoint() unless the latest stored checkpoint already covers every
@@ -70,12 +95,30 @@ class ServiceAudit {
  private:
   ServiceAudit() = default;
 
+  // Records staged in one transaction and not yet written.
+  struct Staged {
+    bool open = false;
+    const store::Transaction* txn = nullptr;
+    // The index of records.front() (the store's size when staging began).
+    uint64_t first_index = 0;
+    std::vector<const audit::AuditAppend*> records;
+  };
+  // Writes the staged records of `txn` (none: OK); error for another
+  // transaction's.
+  absl::Status WriteStagedLocked(store::Transaction& txn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(staging_mu_);
+
   std::unique_ptr<store::SqliteDatabase> key_db_;
   std::unique_ptr<audit::DebtorKeyStore> key_store_;
   std::unique_ptr<audit::DebtorKeys> keys_;
   std::unique_ptr<audit::CheckpointSigner> signer_;
   std::unique_ptr<audit::SqliteAuditStore> store_;
   std::unique_ptr<audit::AuditLog> log_;
+
+  // Held across each write to the log (appends serialize in the store's
+  // transactions anyway).
+  absl::Mutex staging_mu_;
+  Staged staged_ ABSL_GUARDED_BY(staging_mu_);
 };
 
 }  // namespace arrears::compliance::service
