@@ -431,7 +431,7 @@ void RunCore(ServiceStack& stack, int customers, int threads, absl::Duration dur
   std::printf("   (%.1f decisions per group commit; commit thread %.1f CPU us per decision)\n",
               double(queue.units() - units0) / std::max<int64_t>(1, queue.groups() - groups0),
               absl::ToDoubleMicroseconds(queue.cpu() - commit_cpu0) /
-                  std::max<int64_t>(1, queue.units() - units0));
+                  static_cast<double>(std::max<int64_t>(1, queue.units() - units0)));
   std::printf("%-28s %9.0f %19s %9.0f   (%d threads calling ComplianceCore)\n",
               "CheckContact, no gRPC", made / absl::ToDoubleSeconds(absl::Now() - start), "",
               absl::ToDoubleMicroseconds((ProcessCpu() - cpu_start) / std::max<int64_t>(1, made)),
@@ -491,8 +491,9 @@ bool RunGrpcPhase() {
     const double echo_qps = echo_round.calls / absl::ToDoubleSeconds(echo_round.elapsed);
     const double check_qps = check_round.calls / absl::ToDoubleSeconds(check_round.elapsed);
     ratios.push_back(echo_qps > 0 ? check_qps / echo_qps : 0);
-    const double commit_cpu_us = absl::ToDoubleMicroseconds(queue.cpu() - commit_cpu_before) /
-                                 std::max<int64_t>(1, queue.units() - units_in_round_before);
+    const double commit_cpu_us =
+        absl::ToDoubleMicroseconds(queue.cpu() - commit_cpu_before) /
+        static_cast<double>(std::max<int64_t>(1, queue.units() - units_in_round_before));
     std::printf(
         "   round %d: echo %.0f QPS, CheckContact %.0f QPS, ratio %.0f%% (commit thread busy "
         "%.0f%%, %.1f CPU us per decision)\n",

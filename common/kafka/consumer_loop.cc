@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <thread>
 #include <tuple>
@@ -251,13 +252,15 @@ absl::StatusOr<std::unique_ptr<ConsumerLoop>> ConsumerLoop::Create(
   }
   char error[512];
   loop->rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof(error)));
-  if (loop->rk_ == nullptr)
+  if (loop->rk_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", error));
-  conf.release();  // Owned by rk_ now.
+  }
+  (void)conf.release();  // Owned by rk_ now.
   // Rebalance and statistics callbacks are served by rd_kafka_consumer_poll.
   rd_kafka_poll_set_consumer(loop->rk_.get());
 
-  RdPartitionListPtr subscription(rd_kafka_topic_partition_list_new(options.topics.size()));
+  RdPartitionListPtr subscription(
+      rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size())));
   for (const std::string& topic : options.topics) {
     rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   }
@@ -444,8 +447,9 @@ void ConsumerLoop::CompleteHandlerCall(std::vector<absl::Status> statuses) {
       dead_letter_failed = true;
     }
   }
-  int64_t handled = std::count_if(statuses.begin(), statuses.begin() + final_count,
-                                  [](const absl::Status& s) { return s.ok(); });
+  int64_t handled =
+      std::count_if(statuses.begin(), statuses.begin() + static_cast<std::ptrdiff_t>(final_count),
+                    [](const absl::Status& s) { return s.ok(); });
   events_handled_.fetch_add(handled, std::memory_order_relaxed);
   Finalize(head + final_count);
   if (head_failure.ok()) return;
