@@ -1,5 +1,7 @@
 #include "services/contact_channels/agency_batch.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids/id_generator.h"
 #include "common/proto_convert/proto_convert.h"
@@ -7,17 +9,57 @@
 
 namespace arrears::contact {
 
-absl::Status ValidateAgencyBatchPolicy(const AgencyBatchPolicy& policy) {
+absl::Status ValidateAgencyBatchPolicy(const AgencyBatchPolicy& policy, absl::string_view field) {
   if (policy.max_placements < 1) {
-    return absl::InvalidArgumentError("batch.max_placements: must be >= 1");
+    return absl::InvalidArgumentError(absl::StrCat(field, ".max_placements: must be >= 1"));
   }
   if (policy.window <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("batch.window: must be positive");
+    return absl::InvalidArgumentError(absl::StrCat(field, ".window: must be positive"));
+  }
+  if (!policy.time_zone.has_value()) return absl::OkStatus();
+  absl::Duration remainder;
+  absl::IDivDuration(absl::Hours(24), policy.window, &remainder);
+  if (remainder != absl::ZeroDuration() ||
+      policy.window % absl::Seconds(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".window: must be whole seconds dividing 24h with a time zone, got ",
+                     absl::FormatDuration(policy.window)));
+  }
+  if (policy.window_offset < absl::ZeroDuration() || policy.window_offset >= absl::Hours(24) ||
+      policy.window_offset % absl::Seconds(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".window_offset: must be whole seconds in [0, 24h) with a time zone (the local ",
+        "cut-off), got ", absl::FormatDuration(policy.window_offset)));
   }
   return absl::OkStatus();
 }
 
+namespace {
+
+// Windows are cut on the local clock: they start at local midnight +
+// window_offset + k * window, as civil times, and a start that a
+// daylight-saving change skips or repeats resolves as absl::FromCivil does
+// (the change itself; the first occurrence). So the windows keep their
+// local times all year, and the one holding a change is an hour shorter or
+// longer.
+BatchWindow LocalBatchWindowAt(const AgencyBatchPolicy& policy, absl::TimeZone zone,
+                               absl::Time at) {
+  const int64_t window_s = absl::ToInt64Seconds(policy.window);
+  const int64_t offset_s = absl::ToInt64Seconds(policy.window_offset);
+  const absl::CivilSecond local = absl::ToCivilSecond(at, zone);
+  const absl::CivilSecond midnight = absl::CivilSecond(absl::CivilDay(local));
+  // Seconds since local midnight minus the cut-off; before the cut-off the
+  // time belongs to the previous day's last window.
+  int64_t into = (local - midnight) - offset_s;
+  int64_t k = into >= 0 ? into / window_s : -((-into + window_s - 1) / window_s);
+  const absl::CivilSecond civil_start = midnight + offset_s + k * window_s;
+  return {absl::FromCivil(civil_start, zone), absl::FromCivil(civil_start + window_s, zone)};
+}
+
+}  // namespace
+
 BatchWindow BatchWindowAt(const AgencyBatchPolicy& policy, absl::Time at) {
+  if (policy.time_zone.has_value()) return LocalBatchWindowAt(policy, *policy.time_zone, at);
   const absl::Time origin = absl::UnixEpoch() + policy.window_offset;
   absl::Duration remainder;
   const int64_t index = absl::IDivDuration(at - origin, policy.window, &remainder);

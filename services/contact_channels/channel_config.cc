@@ -20,7 +20,7 @@ template <typename Enum, typename ParseFn>
 absl::StatusOr<Enum> ParseEnum(const YAML::Node& node, absl::string_view field,
                                absl::string_view prefix, ParseFn parse) {
   if (!node.IsScalar()) return Bad(field, "must be a name");
-  const std::string name = node.Scalar();
+  const std::string& name = node.Scalar();
   Enum value;
   if (parse(absl::StrCat(prefix, name), &value) || parse(name, &value)) {
     if (static_cast<int>(value) != 0) return value;
@@ -154,13 +154,21 @@ absl::StatusOr<AgencyBatchPolicy> ParseBatch(const YAML::Node& node, const std::
   ARREARS_ASSIGN_OR_RETURN(
       policy.max_placements,
       Scalar<int>(node["max_placements"], field + ".max_placements", policy.max_placements));
-  if (policy.max_placements < 1) return Bad(field + ".max_placements", "must be >= 1");
   ARREARS_ASSIGN_OR_RETURN(policy.window,
                            DurationScalar(node["window"], field + ".window", policy.window));
-  if (policy.window <= absl::ZeroDuration()) return Bad(field + ".window", "must be positive");
   ARREARS_ASSIGN_OR_RETURN(
       policy.window_offset,
       DurationScalar(node["window_offset"], field + ".window_offset", policy.window_offset));
+  ARREARS_ASSIGN_OR_RETURN(const std::string zone_name,
+                           Scalar<std::string>(node["time_zone"], field + ".time_zone", ""));
+  if (!zone_name.empty()) {
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(zone_name, &zone)) {
+      return Bad(field + ".time_zone", absl::StrCat("unknown IANA time zone \"", zone_name, "\""));
+    }
+    policy.time_zone = zone;
+  }
+  ARREARS_RETURN_IF_ERROR(ValidateAgencyBatchPolicy(policy, field));
   return policy;
 }
 

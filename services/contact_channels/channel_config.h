@@ -44,7 +44,9 @@
 //       batch:                     # hand placements over in batches
 //         max_placements: 100      # a batch closes when this full...
 //         window: 24h              # ...or when its window ends
-//         window_offset: -8h       # windows start at 00:00 UTC+8
+//         time_zone: America/New_York  # windows follow the local clock
+//         window_offset: 18h       # local cut-off (without time_zone: a
+//                                  # shift of epoch-aligned windows)
 //
 // Secrets never go in the YAML: an `http` mapping with a token, password,
 // secret, api_key or credentials key is rejected; the file or variable

@@ -30,7 +30,9 @@ TEST(ChannelConfigTest, DefaultConfigParsesAndEveryTemplateRegisters) {
   ASSERT_TRUE(config.providers[3].agency_batch.has_value()) << "agency placements go in batches";
   EXPECT_EQ(config.providers[3].agency_batch->max_placements, 100);
   EXPECT_EQ(config.providers[3].agency_batch->window, absl::Hours(24));
-  EXPECT_EQ(config.providers[3].agency_batch->window_offset, absl::Hours(-8));
+  EXPECT_EQ(config.providers[3].agency_batch->window_offset, absl::ZeroDuration());
+  ASSERT_TRUE(config.providers[3].agency_batch->time_zone.has_value());
+  EXPECT_EQ(config.providers[3].agency_batch->time_zone->name(), "Asia/Shanghai");
   EXPECT_FALSE(config.providers[0].agency_batch.has_value());
 
   FakeClock clock;
@@ -59,6 +61,17 @@ TEST(ChannelConfigTest, ErrorsNameTheField) {
       ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
                          "    batch: {max_placements: 0}\n"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.max_placements")));
+  EXPECT_THAT(
+      ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                         "    batch: {time_zone: Mars/Olympus_Mons}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.time_zone")));
+  EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                                 "    batch: {time_zone: America/New_York, window: 7h}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.window")));
+  EXPECT_THAT(
+      ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                         "    batch: {time_zone: America/New_York, window_offset: -8h}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.window_offset")));
   EXPECT_THAT(ParseChannelConfig("templates: [\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed YAML")));
 }
