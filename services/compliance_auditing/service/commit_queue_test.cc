@@ -148,6 +148,32 @@ class RecordingBatch final : public CommitQueue::GroupBatch {
   std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
 };
 
+// Runs a first unit (`first`) on the queue's thread and holds it there
+// until Release(), so that what is submitted meanwhile forms the next group.
+class QueueHold {
+ public:
+  QueueHold(CommitQueue& queue, std::function<absl::Status(store::Transaction&)> first)
+      : first_(std::move(first)), thread_([this, &queue] {
+          EXPECT_THAT(queue.Run([this](store::Transaction& txn, store::OutboxWriter&) {
+            entered_.Notify();
+            release_.WaitForNotification();
+            return first_(txn);
+          }),
+                      IsOk());
+        }) {
+    entered_.WaitForNotification();
+  }
+  void Release() {
+    release_.Notify();
+    thread_.join();
+  }
+
+ private:
+  std::function<absl::Status(store::Transaction&)> first_;
+  absl::Notification entered_, release_;
+  std::thread thread_;  // last: it uses the members above
+};
+
 TEST_F(CommitQueueTest, QueuedUnitsShareOneTransaction) {
   CommitQueue queue(Runner(), 100);
   // Hold the queue's thread in a first unit while others queue behind it.
@@ -313,25 +339,14 @@ TEST_F(CommitQueueTest, TheBatchWrapsAGroupsRunAndItsWriteCommitsWithIt) {
   RecordingBatch batch(
       [&](store::Transaction& txn) { return Insert(txn, absl::StrCat("batch-", ++finishes)); });
   CommitQueue queue(Runner(), 100, &batch);
-  // The queue's thread is held inside a first group while the others queue.
-  absl::Notification entered, release;
-  std::thread first([&] {
-    EXPECT_THAT(queue.Run([&](store::Transaction& txn, store::OutboxWriter&) {
-      entered.Notify();
-      release.WaitForNotification();
-      return Insert(txn, "first");
-    }),
-                IsOk());
-  });
-  entered.WaitForNotification();
+  QueueHold hold(queue, [this](store::Transaction& txn) { return Insert(txn, "first"); });
   auto insert = [this](store::Transaction& txn, absl::string_view name) {
     return Insert(txn, name);
   };
   InsertUnit a("a", insert), b("b", insert);
   queue.Submit(&a);
   queue.Submit(&b);
-  release.Notify();
-  first.join();
+  hold.Release();
   EXPECT_THAT(a.Wait(), IsOk());
   EXPECT_THAT(b.Wait(), IsOk());
   // Two groups: the first unit alone, then a and b.
@@ -361,20 +376,10 @@ TEST_F(CommitQueueTest, AFailingUnitEndsTheBatchUnwritten) {
     return Insert(txn, name);
   };
   InsertUnit a("a", insert), duplicate("a", insert);
-  absl::Notification entered, release;
-  std::thread first([&] {
-    EXPECT_THAT(queue.Run([&](store::Transaction&, store::OutboxWriter&) {
-      entered.Notify();
-      release.WaitForNotification();
-      return absl::OkStatus();
-    }),
-                IsOk());
-  });
-  entered.WaitForNotification();
+  QueueHold hold(queue, [](store::Transaction&) { return absl::OkStatus(); });
   queue.Submit(&a);
   queue.Submit(&duplicate);
-  release.Notify();
-  first.join();
+  hold.Release();
   EXPECT_THAT(a.Wait(), IsOk());
   EXPECT_THAT(duplicate.Wait(), Not(IsOk()));
   // The first group commits with its batch write; the second's run stops at
