@@ -51,6 +51,11 @@ absl::StatusOr<std::unique_ptr<ServiceAudit>> ServiceAudit::Open(store::SqliteDa
 absl::StatusOr<uint64_t> ServiceAudit::Append(store::Transaction& txn,
                                               const audit::AuditAppend& record) {
   absl::MutexLock lock(&staging_mu_);
+  return AppendLocked(txn, record);
+}
+
+absl::StatusOr<uint64_t> ServiceAudit::AppendLocked(store::Transaction& txn,
+                                                    const audit::AuditAppend& record) {
   ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
   return log_->AppendWithin(*view, absl::MakeConstSpan(&record, 1));
@@ -64,10 +69,7 @@ void ServiceAudit::BeginStaging() {
 absl::StatusOr<uint64_t> ServiceAudit::Stage(store::Transaction& txn,
                                              const audit::AuditAppend& record) {
   absl::MutexLock lock(&staging_mu_);
-  if (!staged_.open) {
-    ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
-    return log_->AppendWithin(*view, absl::MakeConstSpan(&record, 1));
-  }
+  if (!staged_.open) return AppendLocked(txn, record);
   // Invalid records fail their own caller here, not the whole write.
   ARREARS_RETURN_IF_ERROR(audit::AuditLog::Validate(record));
   if (staged_.records.empty()) {

@@ -103,6 +103,9 @@ class ServiceAudit {
     uint64_t first_index = 0;
     std::vector<const audit::AuditAppend*> records;
   };
+  // Append() under staging_mu_.
+  absl::StatusOr<uint64_t> AppendLocked(store::Transaction& txn, const audit::AuditAppend& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(staging_mu_);
   // Writes the staged records of `txn` (none: OK); error for another
   // transaction's.
   absl::Status WriteStagedLocked(store::Transaction& txn)
