@@ -68,6 +68,11 @@ absl::Status ValidateAppend(const AuditAppend& append, size_t position) {
                               : "record.personal_data is set by the log; pass personal data in "
                                 "personal_payload"));
   }
+  if (record.personal_data_completes_payload() && !append.sealed &&
+      append.personal_payload.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix, "record.personal_data_completes_payload is set without personal data"));
+  }
   if (append.sealed && !append.personal_payload.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(prefix, "personal_payload must be empty in a sealed record"));
@@ -517,7 +522,9 @@ absl::StatusOr<v1::AuditEntry> AuditLog::ToAuditEntry(StoredEntry stored,
         keys_->Decrypt(record.customer_id(), record.payload_type(), record.personal_data());
     if (!plaintext.ok()) return Annotate(plaintext.status(), context);
     if (plaintext->has_value()) {
-      entry.set_revealed_payload(**std::move(plaintext));
+      entry.set_revealed_payload(record.personal_data_completes_payload()
+                                     ? absl::StrCat(record.payload(), **plaintext)
+                                     : **std::move(plaintext));
     } else {
       entry.set_personal_data_erased(true);
     }

@@ -82,7 +82,9 @@ struct AuditAppend {
   // personal_data must be unset (the log fills it from personal_payload).
   v1::AuditRecord record;
   // Serialized `record.payload_type` message WITH personal data; empty when
-  // there is none. Requires customer_id and payload_type.
+  // there is none. Requires customer_id and payload_type. With
+  // record.personal_data_completes_payload, only the personal fields (what
+  // `payload` lacks); revealing then gives payload + these bytes.
   std::string personal_payload;
   // Set by AuditLog::Seal only: record.personal_data already holds the
   // personal payload encrypted under the debtor's key.

@@ -190,6 +190,38 @@ TEST_P(AuditLogTest, PersonalDataIsEncryptedBeforeHashingAndRevealedOnRequest) {
   EXPECT_EQ(revealed.leaf_hash(), hidden.leaf_hash());
 }
 
+TEST_P(AuditLogTest, PersonalFieldsAloneCompleteTheClearPayloadWhenRevealed) {
+  // The clear payload holds what is not personal; the sealed part only the
+  // personal fields.
+  AuditAppend append = Decision("alice", "loan-7", "d-1");
+  customer::v1::PersonName clear;
+  clear.set_family_name("L.");
+  append.record.set_payload_type(std::string(kNameType));
+  append.record.set_payload(clear.SerializeAsString());
+  customer::v1::PersonName personal;
+  personal.set_full_name("Alice Liddell");
+  personal.set_given_name("Alice");
+  append.personal_payload = personal.SerializeAsString();
+  append.record.set_personal_data_completes_payload(true);
+  const uint64_t index = AppendOk(append);
+
+  ASSERT_OK_AND_ASSIGN(const v1::AuditEntry hidden, log().GetEntry(index));
+  EXPECT_THAT(hidden.leaf_data(), Not(HasSubstr("Liddell")));
+  EXPECT_TRUE(hidden.record().personal_data_completes_payload());
+  ASSERT_OK_AND_ASSIGN(const v1::AuditEntry revealed, log().GetEntry(index, true));
+  customer::v1::PersonName whole;
+  ASSERT_TRUE(whole.ParseFromString(revealed.revealed_payload()));
+  EXPECT_EQ(whole.full_name(), "Alice Liddell");
+  EXPECT_EQ(whole.given_name(), "Alice");
+  EXPECT_EQ(whole.family_name(), "L.") << "the clear fields are part of what is revealed";
+
+  // The flag without personal data is a malformed record.
+  AuditAppend empty = Decision("bob", "loan-8", "d-2");
+  empty.record.set_personal_data_completes_payload(true);
+  EXPECT_THAT(log().Append(empty), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("personal_data_completes_payload")));
+}
+
 TEST_P(AuditLogTest, ASealedRecordIsEncryptedBeforeTheAppendAndRevealedLikeAnyOther) {
   AuditAppend sealed = Decision("alice", "loan-7", "d-1", "Alice Liddell");
   ASSERT_THAT(log().Seal(sealed), IsOk());

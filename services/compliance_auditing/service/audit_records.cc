@@ -114,11 +114,19 @@ AuditAppend DecisionRecord(const v1::CheckContactRequest& request,
   AddLoans(append, request.debt_ids());
   const bool personal = !request.contact_point().value().empty() || !request.message_text().empty();
   if (personal && !request.customer_id().empty()) {
-    // The event with what DecisionEvent cleared put back: the whole request.
-    v1::ComplianceDecisionEvent full = event;
-    full.mutable_request()->mutable_contact_point()->set_value(request.contact_point().value());
-    full.mutable_request()->set_message_text(request.message_text());
-    full.SerializeToString(&append.personal_payload);
+    // Only what DecisionEvent cleared, sealed on its own: the clear payload
+    // followed by these bytes parses as the whole event, and the leaf does
+    // not carry the event a second time.
+    v1::ComplianceDecisionEvent personal_fields;
+    if (!request.contact_point().value().empty()) {
+      personal_fields.mutable_request()->mutable_contact_point()->set_value(
+          request.contact_point().value());
+    }
+    if (!request.message_text().empty()) {
+      personal_fields.mutable_request()->set_message_text(request.message_text());
+    }
+    personal_fields.SerializeToString(&append.personal_payload);
+    append.record.set_personal_data_completes_payload(true);
   }
   return append;
 }

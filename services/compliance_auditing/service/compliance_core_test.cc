@@ -81,9 +81,17 @@ TEST_F(ComplianceCoreTest, ADecisionIsLoggedPublishedAndAnswered) {
   EXPECT_EQ(entry.record().source_id(), decision.decision_id());
   EXPECT_FALSE(absl::StrContains(entry.leaf_data(), "+8613812345678"));
   EXPECT_FALSE(absl::StrContains(entry.leaf_data(), "王先生"));
+  // Only the personal fields are sealed; revealed, they complete the clear
+  // payload into the whole event.
+  EXPECT_TRUE(entry.record().personal_data_completes_payload());
   v1::ComplianceDecisionEvent revealed;
   ASSERT_TRUE(revealed.ParseFromString(entry.revealed_payload()));
   EXPECT_EQ(revealed.request().message_text(), request.message_text());
+  EXPECT_EQ(revealed.request().contact_point().value(), request.contact_point().value());
+  EXPECT_EQ(revealed.request().contact_point().contact_point_id(),
+            request.contact_point().contact_point_id());
+  EXPECT_EQ(revealed.request().debt_ids_size(), request.debt_ids_size()) << "merged, not repeated";
+  EXPECT_EQ(revealed.decision().decision_id(), decision.decision_id());
 
   // One event on the decisions topic, without personal data.
   const std::vector<events::Event> published = env_->Outbox(DecisionTopic());
