@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status/status_matchers.h"
@@ -47,6 +48,18 @@ class ServiceAuditStagingTest : public ::testing::Test {
     return ids;
   }
 
+  // Runs `body` in a transaction with staging open, as a commit group does:
+  // BeginStaging, the body, WriteStaged if the body succeeded, EndStaging.
+  absl::Status InStagingTransaction(absl::FunctionRef<absl::Status(store::Transaction&)> body) {
+    return env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+      audit().BeginStaging();
+      absl::Status status = body(txn);
+      if (status.ok()) status = audit().WriteStaged(txn);
+      audit().EndStaging();
+      return status;
+    });
+  }
+
   void ExpectLogVerifies() {
     ASSERT_OK_AND_ASSIGN(const audit::VerifyReport report, audit().log().Verify());
     EXPECT_TRUE(report.ok) << report.problem;
@@ -58,15 +71,12 @@ class ServiceAuditStagingTest : public ::testing::Test {
 TEST_F(ServiceAuditStagingTest, StagedRecordsGetTheirIndicesAtOnceAndAreWrittenTogether) {
   const uint64_t start = audit().log().size();
   const audit::AuditAppend a = Record("a"), b = Record("b"), c = Record("c");
-  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, a), IsOkAndHolds(start));
-    EXPECT_THAT(audit().Stage(txn, b), IsOkAndHolds(start + 1));
-    EXPECT_THAT(audit().Stage(txn, c), IsOkAndHolds(start + 2));
-    absl::Status written = audit().WriteStaged(txn);
-    audit().EndStaging();
-    return written;
-  }),
+  ASSERT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, a), IsOkAndHolds(start));
+                EXPECT_THAT(audit().Stage(txn, b), IsOkAndHolds(start + 1));
+                EXPECT_THAT(audit().Stage(txn, c), IsOkAndHolds(start + 2));
+                return absl::OkStatus();
+              }),
               IsOk());
   EXPECT_EQ(audit().log().size(), start + 3);
   EXPECT_THAT(SourceIds(), ElementsAre("a", "b", "c"));
@@ -75,16 +85,13 @@ TEST_F(ServiceAuditStagingTest, StagedRecordsGetTheirIndicesAtOnceAndAreWrittenT
 
 TEST_F(ServiceAuditStagingTest, ADirectAppendWritesTheStagedRecordsFirst) {
   const audit::AuditAppend a = Record("a"), direct = Record("direct"), b = Record("b");
-  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, a), IsOkAndHolds(uint64_t{0}));
-    EXPECT_THAT(audit().Append(txn, direct), IsOkAndHolds(uint64_t{1}));
-    EXPECT_THAT(audit().Stage(txn, b), IsOkAndHolds(uint64_t{2}));
-    EXPECT_THAT(audit().Checkpoint(txn), IsOk()) << "covers b: written first";
-    absl::Status written = audit().WriteStaged(txn);
-    audit().EndStaging();
-    return written;
-  }),
+  ASSERT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, a), IsOkAndHolds(uint64_t{0}));
+                EXPECT_THAT(audit().Append(txn, direct), IsOkAndHolds(uint64_t{1}));
+                EXPECT_THAT(audit().Stage(txn, b), IsOkAndHolds(uint64_t{2}));
+                EXPECT_THAT(audit().Checkpoint(txn), IsOk()) << "covers b: written first";
+                return absl::OkStatus();
+              }),
               IsOk());
   EXPECT_THAT(SourceIds(), ElementsAre("a", "direct", "b"));
   ASSERT_OK_AND_ASSIGN(const std::optional<v1::SignedCheckpoint> latest,
@@ -106,29 +113,23 @@ TEST_F(ServiceAuditStagingTest, WithoutStagingOpenStageAppendsAtOnce) {
 
 TEST_F(ServiceAuditStagingTest, ARolledBackStagingLeavesNothingAndTheNextAppendReusesTheIndex) {
   const audit::AuditAppend lost = Record("lost"), kept = Record("kept");
-  EXPECT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, lost), IsOkAndHolds(uint64_t{0}));
-    EXPECT_THAT(audit().WriteStaged(txn), IsOk());
-    audit().EndStaging();
-    return absl::AbortedError("a later unit failed");
-  }),
+  // Written, then rolled back with the transaction.
+  EXPECT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, lost), IsOkAndHolds(uint64_t{0}));
+                EXPECT_THAT(audit().WriteStaged(txn), IsOk());
+                return absl::AbortedError("a later unit failed");
+              }),
               StatusIs(absl::StatusCode::kAborted));
   // Staged but never written, then dropped.
-  EXPECT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, lost), IsOkAndHolds(uint64_t{0}));
-    audit().EndStaging();
-    return absl::AbortedError("failed before the write");
-  }),
+  EXPECT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, lost), IsOkAndHolds(uint64_t{0}));
+                return absl::AbortedError("failed before the write");
+              }),
               StatusIs(absl::StatusCode::kAborted));
-  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, kept), IsOkAndHolds(uint64_t{0}));
-    absl::Status written = audit().WriteStaged(txn);
-    audit().EndStaging();
-    return written;
-  }),
+  ASSERT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, kept), IsOkAndHolds(uint64_t{0}));
+                return absl::OkStatus();
+              }),
               IsOk());
   EXPECT_THAT(SourceIds(), ElementsAre("kept"));
   ExpectLogVerifies();
@@ -138,14 +139,12 @@ TEST_F(ServiceAuditStagingTest, AnInvalidRecordFailsItsStageAlone) {
   audit::AuditAppend invalid = Record("bad");
   invalid.record.set_kind(v1::AUDIT_RECORD_KIND_UNSPECIFIED);
   const audit::AuditAppend good = Record("good");
-  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, invalid), StatusIs(absl::StatusCode::kInvalidArgument));
-    EXPECT_THAT(audit().Stage(txn, good), IsOkAndHolds(uint64_t{0}));
-    absl::Status written = audit().WriteStaged(txn);
-    audit().EndStaging();
-    return written;
-  }),
+  ASSERT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, invalid),
+                            StatusIs(absl::StatusCode::kInvalidArgument));
+                EXPECT_THAT(audit().Stage(txn, good), IsOkAndHolds(uint64_t{0}));
+                return absl::OkStatus();
+              }),
               IsOk());
   EXPECT_THAT(SourceIds(), ElementsAre("good"));
 }
@@ -154,18 +153,16 @@ TEST_F(ServiceAuditStagingTest, TheLogMovingUnderStagedRecordsFailsTheWrite) {
   const audit::AuditAppend staged = Record("staged"), behind_its_back = Record("other");
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<audit::SqliteAuditStore> other_store,
                        audit::SqliteAuditStore::Create(&env_->db()));
-  EXPECT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
-    audit().BeginStaging();
-    EXPECT_THAT(audit().Stage(txn, staged), IsOkAndHolds(uint64_t{0}));
-    // An append that bypasses this object, in the same transaction.
-    ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view,
-                             other_store->InTransaction(txn));
-    EXPECT_THAT(audit().log().AppendWithin(*view, absl::MakeConstSpan(&behind_its_back, 1)),
-                IsOkAndHolds(uint64_t{0}));
-    absl::Status written = audit().WriteStaged(txn);
-    audit().EndStaging();
-    return written;
-  }),
+  EXPECT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, staged), IsOkAndHolds(uint64_t{0}));
+                // An append that bypasses this object, in the same transaction.
+                ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view,
+                                         other_store->InTransaction(txn));
+                EXPECT_THAT(
+                    audit().log().AppendWithin(*view, absl::MakeConstSpan(&behind_its_back, 1)),
+                    IsOkAndHolds(uint64_t{0}));
+                return absl::OkStatus();
+              }),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(audit().log().GetEntry(0).status(), StatusIs(absl::StatusCode::kNotFound))
       << "nothing of the transaction committed";
