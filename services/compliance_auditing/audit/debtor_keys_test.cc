@@ -1,6 +1,8 @@
 #include "services/compliance_auditing/audit/debtor_keys.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -225,6 +227,56 @@ TEST(AesGcmTest, EveryNonceIsFreshAcrossPoolRefillsAndThreads) {
   absl::flat_hash_set<std::string> distinct(nonces[0].begin(), nonces[0].end());
   distinct.insert(nonces[1].begin(), nonces[1].end());
   EXPECT_EQ(distinct.size(), 2000u);
+}
+
+TEST(AesGcmTest, AForkedChildNeverReusesItsParentsNonces) {
+  // The parent fills its pool; a child forked then starts with a copy of it.
+  // The child's next nonces must not be the parent's next ones.
+  ASSERT_OK_AND_ASSIGN(const AesKey key, AesKey::Generate());
+  AesGcmSealed first;
+  ASSERT_THAT(AesGcmSeal(key, "x", "", first), IsOk());
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  constexpr int kSeals = 8;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    std::string nonces;
+    for (int i = 0; i < kSeals; ++i) {
+      AesGcmSealed sealed;
+      if (!AesGcmSeal(key, "x", "", sealed).ok()) _exit(1);
+      nonces += sealed.nonce;
+    }
+    const bool written =
+        write(fds[1], nonces.data(), nonces.size()) == static_cast<ssize_t>(nonces.size());
+    _exit(written ? 0 : 2);
+  }
+  close(fds[1]);
+  std::string child_nonces(kSeals * kAesGcmNonceSize, '\0');
+  size_t read_bytes = 0;
+  while (read_bytes < child_nonces.size()) {
+    const ssize_t n =
+        read(fds[0], child_nonces.data() + read_bytes, child_nonces.size() - read_bytes);
+    if (n <= 0) break;
+    read_bytes += static_cast<size_t>(n);
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  ASSERT_EQ(read_bytes, child_nonces.size());
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < kSeals; ++i) {
+    AesGcmSealed sealed;
+    ASSERT_THAT(AesGcmSeal(key, "x", "", sealed), IsOk());
+    seen.insert(sealed.nonce);
+  }
+  seen.insert(first.nonce);
+  for (int i = 0; i < kSeals; ++i) {
+    EXPECT_FALSE(seen.contains(child_nonces.substr(i * kAesGcmNonceSize, kAesGcmNonceSize)))
+        << "the child's nonce " << i << " repeats one of its parent's";
+  }
 }
 
 }  // namespace
