@@ -50,8 +50,8 @@ BatchWindow LocalBatchWindowAt(const AgencyBatchPolicy& policy, absl::TimeZone z
   const absl::CivilSecond midnight = absl::CivilSecond(absl::CivilDay(local));
   // Seconds since local midnight minus the cut-off; before the cut-off the
   // time belongs to the previous day's last window.
-  int64_t into = (local - midnight) - offset_s;
-  int64_t k = into >= 0 ? into / window_s : -((-into + window_s - 1) / window_s);
+  const int64_t into = (local - midnight) - offset_s;
+  const int64_t k = into >= 0 ? into / window_s : -((-into + window_s - 1) / window_s);
   const absl::CivilSecond civil_start = midnight + offset_s + k * window_s;
   return {absl::FromCivil(civil_start, zone), absl::FromCivil(civil_start + window_s, zone)};
 }

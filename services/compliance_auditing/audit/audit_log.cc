@@ -49,42 +49,46 @@ absl::Status ValidateId(absl::string_view value, absl::string_view field, bool r
 }
 
 absl::Status ValidateAppend(const AuditAppend& append, size_t position) {
-  const std::string prefix = absl::StrCat("records[", position, "].");
+  // Every append (and every seal and stage) runs this: the field's name is
+  // built only for an error.
+  auto invalid = [position](const auto&... field_and_problem) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("records[", position, "].", field_and_problem...));
+  };
+  auto check_id = [&invalid](absl::string_view value, bool required,
+                             const auto&... field) -> absl::Status {
+    const absl::Status problem = ValidateId(value, "", required);
+    return problem.ok() ? problem : invalid(field..., problem.message());
+  };
   const v1::AuditRecord& record = append.record;
   if (record.kind() == v1::AUDIT_RECORD_KIND_UNSPECIFIED ||
       !v1::AuditRecordKind_IsValid(record.kind())) {
-    return absl::InvalidArgumentError(absl::StrCat(prefix, "record.kind must be set"));
+    return invalid("record.kind must be set");
   }
-  ARREARS_RETURN_IF_ERROR(ValidateId(record.customer_id(), prefix + "record.customer_id", false));
+  ARREARS_RETURN_IF_ERROR(check_id(record.customer_id(), false, "record.customer_id"));
   for (int i = 0; i < record.loan_ids_size(); ++i) {
-    ARREARS_RETURN_IF_ERROR(
-        ValidateId(record.loan_ids(i), absl::StrCat(prefix, "record.loan_ids[", i, "]"), true));
+    ARREARS_RETURN_IF_ERROR(check_id(record.loan_ids(i), true, "record.loan_ids[", i, "]"));
   }
-  ARREARS_RETURN_IF_ERROR(ValidateId(record.source_id(), prefix + "record.source_id", false));
-  ARREARS_RETURN_IF_ERROR(ValidateId(record.payload_type(), prefix + "record.payload_type", false));
+  ARREARS_RETURN_IF_ERROR(check_id(record.source_id(), false, "record.source_id"));
+  ARREARS_RETURN_IF_ERROR(check_id(record.payload_type(), false, "record.payload_type"));
   if (record.has_personal_data() != append.sealed) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        prefix, append.sealed ? "record.personal_data is missing from a sealed record"
-                              : "record.personal_data is set by the log; pass personal data in "
-                                "personal_payload"));
+    return invalid(append.sealed ? "record.personal_data is missing from a sealed record"
+                                 : "record.personal_data is set by the log; pass personal data "
+                                   "in personal_payload");
   }
   if (record.personal_data_completes_payload() && !append.sealed &&
       append.personal_payload.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        prefix, "record.personal_data_completes_payload is set without personal data"));
+    return invalid("record.personal_data_completes_payload is set without personal data");
   }
   if (append.sealed && !append.personal_payload.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(prefix, "personal_payload must be empty in a sealed record"));
+    return invalid("personal_payload must be empty in a sealed record");
   }
   if (!append.personal_payload.empty()) {
     if (record.customer_id().empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "record.customer_id is required with personal_payload"));
+      return invalid("record.customer_id is required with personal_payload");
     }
     if (record.payload_type().empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "record.payload_type is required with personal_payload"));
+      return invalid("record.payload_type is required with personal_payload");
     }
   }
   return absl::OkStatus();

@@ -63,7 +63,9 @@ absl::StatusOr<uint64_t> ServiceAudit::AppendLocked(store::Transaction& txn,
 
 void ServiceAudit::BeginStaging() {
   absl::MutexLock lock(&staging_mu_);
-  staged_ = Staged{.open = true};
+  staged_.open = true;
+  staged_.txn = nullptr;
+  staged_.records.clear();  // keeps its capacity: one group after another
 }
 
 absl::StatusOr<uint64_t> ServiceAudit::Stage(store::Transaction& txn,
@@ -106,7 +108,9 @@ absl::Status ServiceAudit::WriteStagedLocked(store::Transaction& txn) {
 
 void ServiceAudit::EndStaging() {
   absl::MutexLock lock(&staging_mu_);
-  staged_ = Staged{};
+  staged_.open = false;
+  staged_.txn = nullptr;
+  staged_.records.clear();
 }
 
 absl::StatusOr<v1::SignedCheckpoint> ServiceAudit::Checkpoint(store::Transaction& txn) {
