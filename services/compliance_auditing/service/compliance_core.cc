@@ -215,7 +215,7 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
       v1::ContactDecision stored;
       ARREARS_ASSIGN_OR_RETURN(const bool found, deps.requests->Find(txn, check_key_, stored));
       if (found) {
-        replayed_ = std::move(stored);
+        ARREARS_ASSIGN_OR_RETURN(replayed_, StoredDecision(txn, std::move(stored)));
         return absl::OkStatus();
       }
     }
@@ -225,7 +225,11 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     decision_.set_audit_index(index);
     event_.mutable_decision()->set_audit_index(index);
     if (!check_key_.empty()) {
-      ARREARS_RETURN_IF_ERROR(deps.requests->Put(txn, check_key_, decision_));
+      // Only a pointer to the audit entry, which holds the decision (see
+      // StoredDecision): a few bytes rather than a second copy of it.
+      v1::ContactDecision pointer;
+      pointer.set_audit_index(index);
+      ARREARS_RETURN_IF_ERROR(deps.requests->Put(txn, check_key_, pointer));
     }
     events::Event event;
     event.topic = topics::Spec(topics::v1::TOPIC_COMPLIANCE_DECISIONS).name();
@@ -238,6 +242,27 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     event_.SerializeToString(&event.payload);
     recorded_ = true;
     return outbox.Enqueue(event);
+  }
+
+  // The decision answered to the check_id's first request. Stored as a
+  // pointer (no decision_id, only the audit index) it is read from the audit
+  // entry, staged in this transaction or committed: its clear payload is the
+  // decision event. Records written before pointers hold the whole decision.
+  absl::StatusOr<v1::ContactDecision> StoredDecision(store::Transaction& txn,
+                                                     v1::ContactDecision stored) const {
+    if (!stored.decision_id().empty()) return stored;
+    const uint64_t index = stored.audit_index();
+    ARREARS_ASSIGN_OR_RETURN(const v1::AuditRecord record,
+                             core_->deps_.audit->ReadRecord(txn, index));
+    v1::ComplianceDecisionEvent event;
+    if (record.kind() != v1::AUDIT_RECORD_KIND_DECISION ||
+        !event.ParseFromString(record.payload()) || event.decision().decision_id().empty()) {
+      return absl::DataLossError(absl::StrCat("the decision recorded for ", check_key_,
+                                              " at audit entry ", index, " is unreadable"));
+    }
+    v1::ContactDecision decision = std::move(*event.mutable_decision());
+    decision.set_audit_index(index);
+    return decision;
   }
 
   void Done(absl::Status status) override {

@@ -9,12 +9,12 @@
 //    UNKNOWN_INPUT), as the policy engine does.
 //  - CheckContact evaluates every applicable pack on a consistent snapshot of
 //    the contact history (a reader connection), then, in
-//    one transaction, appends the decision to the audit log, stores it under
-//    its check_id and enqueues a ComplianceDecisionEvent on the decisions
-//    topic: the decision, its audit entry and its event exist together or
-//    not at all. Concurrent checks share transactions (CommitQueue). A retry
-//    with the same check_id returns the stored decision without logging
-//    again.
+//    one transaction, appends the decision to the audit log, stores its
+//    audit index under its check_id and enqueues a ComplianceDecisionEvent
+//    on the decisions topic: the decision, its audit entry and its event
+//    exist together or not at all. Concurrent checks share transactions
+//    (CommitQueue). A retry with the same check_id returns the recorded
+//    decision (read back from its audit entry) without logging again.
 //  - Mutating APIs (preferences, disputes, complaints) change the history
 //    and append their audit record in one transaction; a request_id makes
 //    them idempotent.

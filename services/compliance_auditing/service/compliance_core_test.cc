@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "arrears/compliance/v1/audit_payloads.pb.h"
 #include "arrears/compliance/v1/decision_events.pb.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,6 +60,25 @@ class ComplianceCoreTest : public ::testing::Test {
     absl::StatusOr<v1::Preference> recorded = core().RecordPreference(request);
     EXPECT_THAT(recorded, IsOk());
     return recorded.ok() ? *recorded : v1::Preference();
+  }
+
+  // The request record stored under `key` (empty when none).
+  v1::ContactDecision StoredAnswer(absl::string_view key) {
+    const RequestRecords records(&env_->db());
+    v1::ContactDecision stored;
+    EXPECT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+      ARREARS_ASSIGN_OR_RETURN(const bool found, records.Find(txn, key, stored));
+      EXPECT_TRUE(found) << key;
+      return absl::OkStatus();
+    }),
+                IsOk());
+    return stored;
+  }
+  void PutAnswer(absl::string_view key, const v1::ContactDecision& answer) {
+    const RequestRecords records(&env_->db());
+    EXPECT_THAT(env_->db().InTransaction(
+                    [&](store::Transaction& txn) { return records.Put(txn, key, answer); }),
+                IsOk());
   }
 
   std::unique_ptr<ComplianceTestEnv> env_;
@@ -114,7 +134,58 @@ TEST_F(ComplianceCoreTest, ARetryWithTheSameCheckIdReturnsTheRecordedDecision) {
   EXPECT_EQ(again.decision_id(), first.decision_id());
   EXPECT_EQ(again.verdict(), first.verdict());
   EXPECT_EQ(again.audit_index(), first.audit_index());
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString()) << "the whole decision";
   EXPECT_EQ(core().audit_size(), size);
+  EXPECT_EQ(env_->Outbox(DecisionTopic()).size(), 1u);
+  // What the check_id keeps is only a pointer to the audit entry.
+  v1::ContactDecision stored = StoredAnswer("check:check-7");
+  EXPECT_TRUE(stored.decision_id().empty());
+  EXPECT_EQ(stored.audit_index(), first.audit_index());
+}
+
+TEST_F(ComplianceCoreTest, ARecordHoldingTheWholeDecisionStillAnswersARetry) {
+  // As written before the records became pointers.
+  v1::ContactDecision legacy;
+  legacy.set_decision_id("decision-legacy");
+  legacy.set_check_id("legacy-1");
+  legacy.set_verdict(v1::VERDICT_DEFER);
+  legacy.set_audit_index(41);
+  PutAnswer("check:legacy-1", legacy);
+  const uint64_t size = core().audit_size();
+  const v1::ContactDecision again = Check(CallRequest(kCn, kStart, "legacy-1"));
+  EXPECT_EQ(again.SerializeAsString(), legacy.SerializeAsString());
+  EXPECT_EQ(core().audit_size(), size);
+}
+
+TEST_F(ComplianceCoreTest, APointerToAnEntryThatIsNoDecisionIsDataLoss) {
+  Check(CallRequest(kCn, kStart, "check-1"));
+  ASSERT_OK_AND_ASSIGN(const v1::AuditEntry first, env_->app().audit().log().GetEntry(0));
+  ASSERT_NE(first.record().kind(), v1::AUDIT_RECORD_KIND_DECISION);
+  PutAnswer("check:broken", v1::ContactDecision());  // points at entry 0
+  EXPECT_THAT(core().CheckContact(CallRequest(kCn, kStart, "broken")),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("check:broken")));
+  // The next check is unaffected.
+  EXPECT_EQ(Check(CallRequest(kCn, kStart, "check-2")).verdict(), v1::VERDICT_ALLOW);
+}
+
+TEST_F(ComplianceCoreTest, TheSameCheckIdInFlightManyTimesIsDecidedOnce) {
+  constexpr int kThreads = 8;
+  const uint64_t size = core().audit_size();
+  std::vector<std::string> answers(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Those in the first one's commit group read its staged audit record
+      // (ServiceAuditStagingTest covers that read); later ones the stored.
+      absl::StatusOr<v1::ContactDecision> decision =
+          core().CheckContact(CallRequest(kCn, kStart, "check-same"));
+      EXPECT_THAT(decision, IsOk());
+      if (decision.ok()) answers[t] = decision->SerializeAsString();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 1; t < kThreads; ++t) EXPECT_EQ(answers[t], answers[0]);
+  EXPECT_EQ(core().audit_size(), size + 1);
   EXPECT_EQ(env_->Outbox(DecisionTopic()).size(), 1u);
 }
 

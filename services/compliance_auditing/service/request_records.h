@@ -1,6 +1,8 @@
 // RequestRecords: the answers already given to idempotent requests
 // (CheckContact by check_id, RecordPreference by request_id, ...), so that a
-// retry returns the first answer instead of acting twice.
+// retry returns the first answer instead of acting twice. What a record
+// holds is the caller's choice: the whole answer, or (CheckContact) a
+// pointer to where the answer is already recorded.
 //
 // A record is written in the transaction that acts on the request, so the
 // answer exists exactly when the effects do. Keys are namespaced by the

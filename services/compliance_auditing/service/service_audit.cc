@@ -113,6 +113,22 @@ void ServiceAudit::EndStaging() {
   staged_.records.clear();
 }
 
+absl::StatusOr<v1::AuditRecord> ServiceAudit::ReadRecord(store::Transaction& txn, uint64_t index) {
+  absl::MutexLock lock(&staging_mu_);
+  if (staged_.txn == &txn && index >= staged_.first_index &&
+      index - staged_.first_index < staged_.records.size()) {
+    return staged_.records[index - staged_.first_index]->record;
+  }
+  ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
+  ARREARS_ASSIGN_OR_RETURN(audit::StoredEntry stored, view->ReadEntry(index));
+  v1::AuditRecord record;
+  if (!record.ParseFromString(stored.leaf_data)) {
+    return absl::DataLossError(
+        absl::StrCat("audit entry ", index, ": leaf_data is not an AuditRecord"));
+  }
+  return record;
+}
+
 absl::StatusOr<v1::SignedCheckpoint> ServiceAudit::Checkpoint(store::Transaction& txn) {
   absl::MutexLock lock(&staging_mu_);
   ARREARS_RETURN_IF_ERROR(WriteStagedLocked(txn));

@@ -23,6 +23,10 @@
 // appended outside this object), WriteStaged fails with Aborted and the
 // transaction must roll back. Without staging open, Stage appends at once.
 //
+// ReadRecord sees the staged records of the caller's transaction as well as
+// the stored ones, so a unit can look up what an earlier unit of its group
+// staged.
+//
 // Thread-safe.
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_SERVICE_SERVICE_AUDIT_H_
@@ -79,6 +83,9 @@ class ServiceAudit {
   absl::StatusOr<uint64_t> Stage(store::Transaction& txn, const audit::AuditAppend& record);
   absl::Status WriteStaged(store::Transaction& txn);
   void EndStaging();
+  // The record at `index` as `txn` sees it: staged in `txn` or stored (its
+  // clear fields; personal data stays sealed). NotFound past the end.
+  absl::StatusOr<v1::AuditRecord> ReadRecord(store::Transaction& txn, uint64_t index);
   // Signs and stores a checkpoint of the tree as of `txn`.
   absl::StatusOr<v1::SignedCheckpoint> Checkpoint(store::Transaction& txn);
   // Checkpoint() unless the latest stored checkpoint already covers every

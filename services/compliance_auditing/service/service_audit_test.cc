@@ -101,6 +101,34 @@ TEST_F(ServiceAuditStagingTest, ADirectAppendWritesTheStagedRecordsFirst) {
   ExpectLogVerifies();
 }
 
+TEST_F(ServiceAuditStagingTest, ReadRecordSeesStagedAndStoredRecords) {
+  const audit::AuditAppend a = Record("a"), b = Record("b");
+  ASSERT_THAT(InStagingTransaction([&](store::Transaction& txn) -> absl::Status {
+                EXPECT_THAT(audit().Stage(txn, a), IsOkAndHolds(uint64_t{0}));
+                EXPECT_THAT(audit().Stage(txn, b), IsOkAndHolds(uint64_t{1}));
+                // Staged, not yet written: read from the staging.
+                absl::StatusOr<v1::AuditRecord> staged = audit().ReadRecord(txn, 1);
+                EXPECT_THAT(staged, IsOk());
+                if (staged.ok()) {
+                  EXPECT_EQ(staged->source_id(), "b");
+                }
+                EXPECT_THAT(audit().ReadRecord(txn, 2), StatusIs(absl::StatusCode::kNotFound));
+                return absl::OkStatus();
+              }),
+              IsOk());
+  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+    absl::StatusOr<v1::AuditRecord> stored = audit().ReadRecord(txn, 0);
+    EXPECT_THAT(stored, IsOk());
+    if (stored.ok()) {
+      EXPECT_EQ(stored->source_id(), "a");
+      EXPECT_EQ(stored->payload(), a.record.payload());
+    }
+    EXPECT_THAT(audit().ReadRecord(txn, 2), StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
 TEST_F(ServiceAuditStagingTest, WithoutStagingOpenStageAppendsAtOnce) {
   const audit::AuditAppend a = Record("a");
   ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
