@@ -7,22 +7,30 @@
 #include "arrears/compliance/v1/audit_payloads.pb.h"
 #include "common/runtime/pii.h"
 #include "services/compliance_auditing/audit/sha256.h"
+#include "services/compliance_auditing/service/decision_event_bytes.h"
 
 namespace arrears::compliance::service {
 namespace {
 
 using audit::AuditAppend;
 
+// A record whose clear payload is `payload`, a serialized `Message`.
 template <typename Message>
-AuditAppend Record(v1::AuditRecordKind kind, absl::string_view customer_id,
-                   absl::string_view source_id, const Message& clear) {
+AuditAppend RecordOfBytes(v1::AuditRecordKind kind, absl::string_view customer_id,
+                          absl::string_view source_id, std::string payload) {
   AuditAppend append;
   append.record.set_kind(kind);
   append.record.set_customer_id(std::string(customer_id));
   append.record.set_source_id(std::string(source_id));
   append.record.set_payload_type(std::string(Message::descriptor()->full_name()));
-  clear.SerializeToString(append.record.mutable_payload());
+  *append.record.mutable_payload() = std::move(payload);
   return append;
+}
+
+template <typename Message>
+AuditAppend Record(v1::AuditRecordKind kind, absl::string_view customer_id,
+                   absl::string_view source_id, const Message& clear) {
+  return RecordOfBytes<Message>(kind, customer_id, source_id, clear.SerializeAsString());
 }
 
 template <typename Ids>
@@ -108,9 +116,10 @@ v1::ComplianceDecisionEvent DecisionEvent(const v1::CheckContactRequest& request
 }
 
 AuditAppend DecisionRecord(const v1::CheckContactRequest& request,
-                           const v1::ComplianceDecisionEvent& event) {
-  AuditAppend append = Record(v1::AUDIT_RECORD_KIND_DECISION, request.customer_id(),
-                              event.decision().decision_id(), event);
+                           const v1::ContactDecision& decision) {
+  AuditAppend append = RecordOfBytes<v1::ComplianceDecisionEvent>(
+      v1::AUDIT_RECORD_KIND_DECISION, request.customer_id(), decision.decision_id(),
+      SerializeDecisionEvent(request, decision));
   AddLoans(append, request.debt_ids());
   const bool personal = !request.contact_point().value().empty() || !request.message_text().empty();
   if (personal && !request.customer_id().empty()) {

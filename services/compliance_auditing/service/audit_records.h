@@ -29,12 +29,12 @@ namespace arrears::compliance::service {
 v1::ComplianceDecisionEvent DecisionEvent(const v1::CheckContactRequest& request,
                                           const v1::ContactDecision& decision);
 
-// A CheckContact decision. The clear payload is `event` (DecisionEvent() of
-// the request and decision, made once by the caller, who also publishes
-// it); the request with the contact point's value and the message text is
-// personal data.
+// A CheckContact decision. The clear payload is the serialized decision
+// event (DecisionEvent() of the request and decision, written by
+// SerializeDecisionEvent; the caller publishes the same bytes); the contact
+// point's value and the message text are personal data.
 audit::AuditAppend DecisionRecord(const v1::CheckContactRequest& request,
-                                  const v1::ComplianceDecisionEvent& event);
+                                  const v1::ContactDecision& decision);
 
 // Consumed events; `event_id` is the ce_id (the record's source_id).
 audit::AuditAppend ContactEventRecord(const contact::v1::ContactEvent& event,

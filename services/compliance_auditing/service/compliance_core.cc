@@ -18,6 +18,7 @@
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 #include "services/compliance_auditing/policy/history_convert.h"
 #include "services/compliance_auditing/service/audit_records.h"
+#include "services/compliance_auditing/service/decision_event_bytes.h"
 #include "services/compliance_auditing/service/field_checks.h"
 
 namespace arrears::compliance::service {
@@ -192,10 +193,9 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     decision_ = deps.engine->CheckContact(request_, **history, now_);
     decision_.set_decision_id(deps.ids->NewId());
     // What recording needs, built here rather than on the queue's thread
-    // (one thread commits for every caller): the event (published, and the
-    // audit record's clear payload) and the record.
-    event_ = DecisionEvent(request_, decision_);
-    record_ = DecisionRecord(request_, event_);
+    // (one thread commits for every caller): the record, whose clear payload
+    // is the event published too.
+    record_ = DecisionRecord(request_, decision_);
     // The personal data's encryption too (AES-GCM and a random nonce, ~10%
     // of the commit thread's time per decision when done there).
     if (core_->options_.seal_before_queueing) {
@@ -223,7 +223,6 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     // the index is final now.
     ARREARS_ASSIGN_OR_RETURN(const uint64_t index, deps.audit->Stage(txn, record_));
     decision_.set_audit_index(index);
-    event_.mutable_decision()->set_audit_index(index);
     if (!check_key_.empty()) {
       // Only a pointer to the audit entry, which holds the decision (see
       // StoredDecision): a few bytes rather than a second copy of it.
@@ -239,7 +238,9 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     event.envelope.source = core_->options_.event_source;
     event.envelope.time = now_;
     event.envelope.traceparent = traceparent_;
-    event_.SerializeToString(&event.payload);
+    // The record's payload is the event without the index; appended, the
+    // index merges into its decision.
+    event.payload = absl::StrCat(record_.record.payload(), DecisionAuditIndexSuffix(index));
     recorded_ = true;
     return outbox.Enqueue(event);
   }
@@ -283,11 +284,9 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
   const absl::Time now_;
   const std::string check_key_;
   const std::string traceparent_;
-  // The decision made (its audit index set by Apply), its audit record and
-  // its event (without the audit index until Apply).
+  // The decision made (its audit index set by Apply) and its audit record.
   v1::ContactDecision decision_;
   audit::AuditAppend record_;
-  v1::ComplianceDecisionEvent event_;
   // The answer stored for an earlier request with the same check_id.
   std::optional<v1::ContactDecision> replayed_;
   bool recorded_ = false;
