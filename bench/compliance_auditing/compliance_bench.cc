@@ -21,8 +21,9 @@
 //                    [--audit_index_batch=8192] [--seal_before_queueing=true]
 //                    [--stage_audit_records=true]
 //
-// The service database uses the ServiceHost's settings (WAL,
-// synchronous=NORMAL: a commit survives a process crash); the outbox is not
+// The service database uses the service's settings (ComplianceDatabaseOptions:
+// WAL, synchronous=NORMAL so that a commit survives a process crash, a
+// checkpoint every 10,000 WAL pages); the outbox is not
 // drained during the run (no broker), so its rows only accumulate.
 #include <sys/resource.h>
 
@@ -71,6 +72,7 @@
 #include "services/compliance_auditing/audit/sqlite_audit_store.h"
 #include "services/compliance_auditing/audit/sqlite_debtor_key_store.h"
 #include "services/compliance_auditing/service/compliance_app.h"
+#include "services/compliance_auditing/service/compliance_core.h"
 
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(2), "Measured time per gRPC round and server.");
 ABSL_FLAG(int, rounds, 5,
@@ -86,8 +88,10 @@ ABSL_FLAG(bool, seal_before_queueing, true,
 ABSL_FLAG(bool, stage_audit_records, true,
           "Write a commit group's decision records with one audit append (false: one append "
           "per decision, as before).");
-ABSL_FLAG(int, checkpoint_pages, arrears::store::SqliteOptions().checkpoint_pages,
-          "WAL pages that start a (background) checkpoint of the service database.");
+ABSL_FLAG(int, checkpoint_pages,
+          arrears::compliance::service::ComplianceDatabaseOptions().checkpoint_pages,
+          "WAL pages that start a (background) checkpoint of the service database (the "
+          "service's setting by default).");
 ABSL_FLAG(int, core_only_decisions, 0,
           "Profiling aid: make this many decisions through the core (no gRPC, no audit "
           "phase) after loading the history, print their CPU, and stop.");
@@ -155,7 +159,7 @@ struct ServiceStack {
 
 std::unique_ptr<ServiceStack> OpenService(int customers) {
   auto stack = std::make_unique<ServiceStack>(OrDie(store::TempDir::Create()));
-  store::SqliteOptions options;
+  store::SqliteOptions options = service::ComplianceDatabaseOptions();
   options.path = stack->dir.File("compliance-auditing.db");
   options.checkpoint_pages = absl::GetFlag(FLAGS_checkpoint_pages);
   stack->db = OrDie(store::SqliteDatabase::Create(options));

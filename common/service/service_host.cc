@@ -34,7 +34,7 @@ ServiceHost::~ServiceHost() { Shutdown().IgnoreError(); }
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
     const runtime::RuntimeConfig& config, std::vector<store::Migration> service_migrations,
-    const Clock* clock) {
+    const Clock* clock, store::SqliteOptions database) {
   if (config.data_dir.empty()) return absl::InvalidArgumentError("--data_dir: required");
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
   }
   auto host = std::unique_ptr<ServiceHost>(new ServiceHost(config, clock));
 
-  store::SqliteOptions sqlite;
+  store::SqliteOptions sqlite = std::move(database);
   sqlite.path = absl::StrCat(config.data_dir, "/", config.service_name, ".db");
   ARREARS_ASSIGN_OR_RETURN(host->database_, store::SqliteDatabase::Create(sqlite));
   std::vector<store::Migration> migrations = store::CoreMigrations();

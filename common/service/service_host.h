@@ -63,10 +63,12 @@ namespace arrears::service {
 class ServiceHost final : public Host {
  public:
   // Opens and migrates the store and connects the producer. `clock` must
-  // outlive the host. Errors name the flag or file at fault.
+  // outlive the host. `database` tunes the service database (a service with
+  // a heavy write load may checkpoint less often); its path is always
+  // <data_dir>/<service_name>.db. Errors name the flag or file at fault.
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Create(
       const runtime::RuntimeConfig& config, std::vector<store::Migration> service_migrations,
-      const Clock* clock);
+      const Clock* clock, store::SqliteOptions database = {});
 
   ~ServiceHost();
   ServiceHost(const ServiceHost&) = delete;

@@ -11,6 +11,7 @@
 #include "common/runtime/published_file.h"
 #include "common/runtime/shutdown.h"
 #include "common/runtime/trace_context.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/store/testing/temp_dir.h"
 #include "gmock/gmock.h"
@@ -182,6 +183,28 @@ class CountingAssembly final : public Assembly {
   std::atomic<bool> stopped{false};
   std::atomic<int64_t> pending{3};
 };
+
+TEST(ServiceHostTest, TheServiceDatabaseTakesTheGivenSettingsAtTheHostsPath) {
+  ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
+  ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
+  const runtime::RuntimeConfig config = HostConfig(*cluster, dir);
+  store::SqliteOptions database;
+  database.path = dir.File("elsewhere.db");  // ignored: the host names the file
+  database.page_size = 8192;
+  database.checkpoint_pages = 10000;
+  ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Create(config, {}, &SystemClock::Get(), database));
+  EXPECT_EQ(host->database().path(),
+            absl::StrCat(config.data_dir, "/", config.service_name, ".db"));
+  int64_t page_size = 0;
+  ASSERT_OK(host->database().InTransaction([&](store::Transaction& txn) -> absl::Status {
+    ARREARS_ASSIGN_OR_RETURN(store::SqliteTransaction * sqlite, host->database().Unwrap(txn));
+    ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement pragma, sqlite->Prepare("PRAGMA page_size"));
+    ARREARS_ASSIGN_OR_RETURN(const bool row, pragma.Step());
+    if (row) page_size = pragma.ColumnInt64(0);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(page_size, 8192);
+}
 
 TEST(ServiceHostTest, RunServesTheAssemblysPendingBackgroundWorkOnMetrics) {
   ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());

@@ -89,8 +89,9 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<Clock>> clock = runtime::ProcessClock(*config);
   if (!clock.ok()) return fail("startup failed", clock.status());
-  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host = service::ServiceHost::Create(
-      *config, compliance::service::ComplianceMigrations(), clock->get());
+  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
+      service::ServiceHost::Create(*config, compliance::service::ComplianceMigrations(),
+                                   clock->get(), compliance::service::ComplianceDatabaseOptions());
   if (!host.ok()) return fail("startup failed", host.status());
 
   const std::string policy_dir = absl::GetFlag(FLAGS_policy_dir);

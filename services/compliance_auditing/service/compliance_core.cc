@@ -141,6 +141,12 @@ std::vector<store::Migration> ComplianceMigrations() {
   return migrations;
 }
 
+store::SqliteOptions ComplianceDatabaseOptions() {
+  store::SqliteOptions options;
+  options.checkpoint_pages = 10'000;
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<ComplianceCore>> ComplianceCore::Create(
     ComplianceCoreDeps deps, ComplianceCoreOptions options) {
   if (deps.engine == nullptr || deps.history == nullptr || deps.audit == nullptr ||

@@ -50,6 +50,7 @@
 #include "arrears/compliance/v1/compliance_service.pb.h"
 #include "common/ids/id_generator.h"
 #include "common/store/migration.h"
+#include "common/store/sqlite_database.h"
 #include "common/time/clock.h"
 #include "services/compliance_auditing/history/sqlite_contact_history.h"
 #include "services/compliance_auditing/policy/policy_engine.h"
@@ -64,6 +65,14 @@ namespace arrears::compliance::service {
 // The service database's own migrations (audit log, contact history, request
 // records), numbered from store::kFirstServiceMigrationVersion.
 std::vector<store::Migration> ComplianceMigrations();
+
+// The service database's settings (its path is the host's). Every decision
+// writes a few pages, so at full load the WAL grows by tens of thousands of
+// pages a second: it is checkpointed every 10,000 pages rather than every
+// 1,000, which would copy the same hot pages (each table's last leaf and
+// its parents) back tens of times a second and hold writers off for each
+// restart of the WAL.
+store::SqliteOptions ComplianceDatabaseOptions();
 
 struct ComplianceCoreOptions {
   // ce_source of the events the service emits.
