@@ -19,7 +19,8 @@
 //   compliance_bench [--duration=2s] [--rounds=5] [--in_flight=64] [--channels=2]
 //                    [--customers=1000] [--records=20000] [--writers=16]
 //                    [--audit_index_batch=8192] [--seal_before_queueing=true]
-//                    [--stage_audit_records=true]
+//                    [--stage_audit_records=true] [--checkpoint_pages=10000]
+//                    [--echo_deferred_us=-1]
 //
 // The service database uses the service's settings (ComplianceDatabaseOptions:
 // WAL, synchronous=NORMAL so that a commit survives a process crash, a
@@ -78,6 +79,9 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(2), "Measured time per gRPC ro
 ABSL_FLAG(int, rounds, 5,
           "Interleaved rounds of echo and CheckContact (the ratio is their median).");
 ABSL_FLAG(int, in_flight, 64, "Calls in flight (both servers).");
+ABSL_FLAG(int, echo_deferred_us, -1,
+          "Diagnostic: >= 0 answers echo calls from a thread of its own, a group at a time "
+          "after this many microseconds (as CheckContact's commit queue answers); -1 inline.");
 ABSL_FLAG(int, channels, 2, "Client channels (connections) the calls spread over.");
 ABSL_FLAG(int, customers, 1000, "Customers with a profile and call history.");
 ABSL_FLAG(int, records, 20000, "Audit records appended per durable-append phase.");
@@ -141,9 +145,52 @@ class EchoComplianceService final : public v1::ComplianceService::WithCallbackMe
     response->set_check_id(request->check_id());
     response->set_verdict(v1::VERDICT_ALLOW);
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
+    if (deferred_us_ < 0) {
+      reactor->Finish(grpc::Status::OK);
+    } else {
+      absl::MutexLock lock(&mu_);
+      pending_.push_back(reactor);
+    }
     return reactor;
   }
+
+  explicit EchoComplianceService(int deferred_us) : deferred_us_(deferred_us) {
+    if (deferred_us_ >= 0) thread_ = std::thread([this] { Answer(); });
+  }
+  ~EchoComplianceService() override {
+    if (!thread_.joinable()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+ private:
+  // Diagnostic: answers from a thread of its own, a group at a time, the
+  // way CheckContact's commit queue does.
+  void Answer() {
+    std::vector<grpc::ServerUnaryReactor*> group;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !pending_.empty(); };
+        mu_.Await(absl::Condition(&ready));
+        if (stop_ && pending_.empty()) return;
+        group.swap(pending_);
+      }
+      if (deferred_us_ > 0) absl::SleepFor(absl::Microseconds(deferred_us_));
+      for (grpc::ServerUnaryReactor* reactor : group) reactor->Finish(grpc::Status::OK);
+      group.clear();
+    }
+  }
+
+  const int deferred_us_;
+  absl::Mutex mu_;
+  std::vector<grpc::ServerUnaryReactor*> pending_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
 };
 
 // The compliance app on a temp directory, with a history worth reading: each
@@ -463,7 +510,7 @@ bool RunGrpcPhase() {
   std::printf("   (history of %d customers loaded in %.1f s)\n", customers,
               absl::ToDoubleSeconds(absl::Now() - setup_start));
 
-  EchoComplianceService echo;
+  EchoComplianceService echo(absl::GetFlag(FLAGS_echo_deferred_us));
   std::unique_ptr<runtime::GrpcServer> echo_server = Serve(&echo);
   std::unique_ptr<runtime::GrpcServer> service_server = Serve(&stack->app->grpc_service());
   std::printf("%-28s %9s %9s %9s %9s %9s %6s\n", "server", "QPS", "p50 us", "p99 us", "CPU us",
