@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "common/time/time_zone.h"
 #include "yaml-cpp/yaml.h"
 
 namespace arrears::contact {
@@ -162,11 +163,9 @@ absl::StatusOr<AgencyBatchPolicy> ParseBatch(const YAML::Node& node, const std::
   ARREARS_ASSIGN_OR_RETURN(const std::string zone_name,
                            Scalar<std::string>(node["time_zone"], field + ".time_zone", ""));
   if (!zone_name.empty()) {
-    absl::TimeZone zone;
-    if (!absl::LoadTimeZone(zone_name, &zone)) {
-      return Bad(field + ".time_zone", absl::StrCat("unknown IANA time zone \"", zone_name, "\""));
-    }
-    policy.time_zone = zone;
+    absl::StatusOr<absl::TimeZone> zone = time::LoadTimeZone(zone_name);
+    if (!zone.ok()) return Bad(field + ".time_zone", zone.status().message());
+    policy.time_zone = *zone;
   }
   ARREARS_RETURN_IF_ERROR(ValidateAgencyBatchPolicy(policy, field));
   return policy;

@@ -65,6 +65,11 @@ TEST(ChannelConfigTest, ErrorsNameTheField) {
       ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
                          "    batch: {time_zone: Mars/Olympus_Mons}\n"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.time_zone")));
+  // absl alone would take the host's zone for this one.
+  EXPECT_THAT(
+      ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
+                         "    batch: {time_zone: localtime}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.time_zone")));
   EXPECT_THAT(ParseChannelConfig("providers:\n  - name: p\n    channels: [AGENCY_PLACEMENT]\n"
                                  "    batch: {time_zone: America/New_York, window: 7h}\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("providers[0].batch.window")));
