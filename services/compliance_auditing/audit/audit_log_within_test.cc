@@ -59,10 +59,11 @@ class AuditLogWithinTest : public ::testing::Test {
     store::SqliteOptions options;
     options.path = dir_->File("service.db");
     ASSERT_OK_AND_ASSIGN(db_, store::SqliteDatabase::Create(options));
-    ASSERT_THAT(db_->Migrate(AuditLogSchemaMigrations(store::kFirstServiceMigrationVersion,
-                                                      store::kFirstServiceMigrationVersion + 1,
-                                                      store::kFirstServiceMigrationVersion + 2)),
-                IsOk());
+    ASSERT_THAT(
+        db_->Migrate(AuditLogSchemaMigrations(
+            store::kFirstServiceMigrationVersion, store::kFirstServiceMigrationVersion + 1,
+            store::kFirstServiceMigrationVersion + 2, store::kFirstServiceMigrationVersion + 3)),
+        IsOk());
     ASSERT_OK_AND_ASSIGN(store_, SqliteAuditStore::Create(db_.get()));
     ASSERT_OK_AND_ASSIGN(log_, AuditLog::Create(store_.get(), keys_.get(), signer_.get(), &clock_));
   }

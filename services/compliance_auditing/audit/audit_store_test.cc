@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
@@ -409,6 +410,12 @@ class SqliteAuditIndexTest : public ::testing::Test {
     return Select(absl::StrCat("SELECT COUNT(*) FROM ", table));
   }
   int64_t IndexedSize() { return Select("SELECT indexed_size FROM audit_index_state"); }
+  // Loan links of the entries above the mark (in their rows, not indexed).
+  int64_t PendingLoanLinks() {
+    return Select(
+        "SELECT COUNT(*) FROM audit_entries e, json_each(e.loan_ids) WHERE e.idx >= "
+        "(SELECT indexed_size FROM audit_index_state)");
+  }
   int64_t Select(const std::string& sql) {
     int64_t value = -1;
     EXPECT_THAT(db_->InSqliteTransaction(store::SqliteTransactionMode::kDeferred,
@@ -447,7 +454,7 @@ TEST_F(SqliteAuditIndexTest, WritesIndexRowsOncePerBatchAndQueriesSeeTheTail) {
   // Below the batch: links pending, no index rows.
   EXPECT_EQ(Count("audit_entry_customers"), 0);
   EXPECT_EQ(Count("audit_entry_loans"), 0);
-  EXPECT_EQ(Count("audit_pending_loan_links"), 12);
+  EXPECT_EQ(PendingLoanLinks(), 12);
   EXPECT_EQ(IndexedSize(), 0);
   EXPECT_THAT(Find(*store, "c1", ""), ElementsAre(1, 3));
   EXPECT_THAT(Find(*store, "", "L0"), ElementsAre(0, 3));
@@ -457,7 +464,7 @@ TEST_F(SqliteAuditIndexTest, WritesIndexRowsOncePerBatchAndQueriesSeeTheTail) {
   ASSERT_THAT(AppendTo(*store, 4, 2), IsOk());
   EXPECT_EQ(Count("audit_entry_customers"), 6);
   EXPECT_EQ(Count("audit_entry_loans"), 12);  // "shared" once per entry
-  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  EXPECT_EQ(PendingLoanLinks(), 0);
   EXPECT_EQ(IndexedSize(), 6);
   // Everything indexed: the latest entries come from the index.
   EXPECT_THAT(store->LastRecordTimes({"c0", "c1", "nobody"}),
@@ -487,7 +494,7 @@ TEST_F(SqliteAuditIndexTest, ARolledBackFlushLeavesTheMarkAndThePendingLinks) {
   });
   EXPECT_THAT(rolled_back, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(IndexedSize(), 0);
-  EXPECT_EQ(Count("audit_pending_loan_links"), 6);
+  EXPECT_EQ(PendingLoanLinks(), 6);
   EXPECT_EQ(Count("audit_entry_customers"), 0);
   EXPECT_THAT(Find(*store, "c0", ""), ElementsAre(0));
 }
@@ -504,13 +511,13 @@ TEST_F(SqliteAuditIndexTest, AStoreReopenedAfterACrashIndexesEveryCommittedEntry
   Open();
   EXPECT_EQ(IndexedSize(), 4);
   EXPECT_EQ(Count("audit_entry_customers"), 4);
-  EXPECT_EQ(Count("audit_pending_loan_links"), 9);
+  EXPECT_EQ(PendingLoanLinks(), 9);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> reopened,
                        SqliteAuditStore::Create(db_.get(), {.index_batch = 100}));
   EXPECT_EQ(IndexedSize(), 7);
   EXPECT_EQ(Count("audit_entry_customers"), 7);
   EXPECT_EQ(Count("audit_entry_loans"), 14);
-  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  EXPECT_EQ(PendingLoanLinks(), 0);
   // Each committed entry has exactly its rows.
   for (uint64_t index = 0; index < 7; ++index) {
     EXPECT_EQ(Select(absl::StrCat("SELECT COUNT(*) FROM audit_entry_customers WHERE idx = ", index,
@@ -560,7 +567,7 @@ TEST_F(SqliteAuditIndexTest, EntriesRemovedOutsideTheLogLeaveNoStaleIndexRows) {
   ASSERT_OK_AND_ASSIGN(store, SqliteAuditStore::Create(db_.get(), {.index_batch = 2}));
   EXPECT_EQ(IndexedSize(), 1);
   EXPECT_EQ(Count("audit_entry_customers"), 1);
-  EXPECT_EQ(Count("audit_pending_loan_links"), 0);
+  EXPECT_EQ(PendingLoanLinks(), 0);
   EXPECT_THAT(Find(*store, "c1", ""), ::testing::IsEmpty());
 }
 
@@ -633,6 +640,81 @@ TEST_F(SqliteAuditIndexTest, MigratesNodesToAppendOrderAndDropsTheTimeIndex) {
   EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(300)), IsOkAndHolds(3));
   EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(301)), IsOkAndHolds(4));
   EXPECT_THAT(store->FirstIndexAtOrAfter(absl::FromUnixNanos(501)), IsOkAndHolds(6));
+}
+
+TEST_F(SqliteAuditIndexTest, MovesPendingLinksIntoTheirEntriesAndStillReadsOlderNodes) {
+  // A log from before the entry columns: leaves 0..3, their nodes in
+  // audit_node_hashes, entries 2 and 3 above the index mark with pending
+  // links.
+  RecreateWithMigrations(3);
+  EXPECT_THAT(
+      SqliteAuditStore::Create(db_.get()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("AuditEntryColumnsMigration")));
+  MemoryTree tree;
+  std::string script;
+  for (int i = 0; i < 4; ++i) {
+    const Sha256Hash leaf = HashLeaf(absl::StrCat("leaf-", i));
+    tree.AppendLeafHash(leaf);
+    absl::StrAppend(&script, "INSERT INTO audit_entries VALUES (", i, ", 'leaf-", i, "', x'",
+                    absl::BytesToHexString(leaf.view()), "', 1, 'c", i % 2, "', ", i, ");");
+  }
+  for (const NodeId id : {NodeId{1, 0}, NodeId{1, 1}, NodeId{2, 0}}) {
+    ASSERT_OK_AND_ASSIGN(const std::vector<Sha256Hash> hash,
+                         tree.ReadNodes(absl::MakeConstSpan(&id, 1)));
+    absl::StrAppend(&script, "INSERT INTO audit_node_hashes VALUES (",
+                    *AuditNodeRowKey(id.level, id.index), ", x'",
+                    absl::BytesToHexString(hash[0].view()), "');");
+  }
+  absl::StrAppend(&script, "UPDATE audit_index_state SET indexed_size = 2;",
+                  "INSERT INTO audit_entry_loans VALUES ('L0', 0), ('L1', 1);",
+                  "INSERT INTO audit_pending_loan_links (idx, loan_id) VALUES (2, 'L2'), ",
+                  "(2, 'shared'), (3, 'L0'), (3, 'say \"hi\"');");
+  ASSERT_THAT(db_->InSqliteTransaction(
+                  store::SqliteTransactionMode::kImmediate,
+                  [&](store::SqliteTransaction& txn) { return txn.ExecuteScript(script); }),
+              IsOk());
+  ASSERT_THAT(db_->Migrate(AuditSchemaMigrations(store::kFirstServiceMigrationVersion)), IsOk());
+  EXPECT_EQ(Select("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_pending_loan_links'"),
+            0);
+  EXPECT_EQ(PendingLoanLinks(), 4);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteAuditStore> store,
+                       SqliteAuditStore::Create(db_.get(), {.index_batch = 4}));
+  // Create's catch-up indexed the moved links, quotes and all.
+  EXPECT_EQ(IndexedSize(), 4);
+  EXPECT_THAT(Find(*store, "", "L0"), ElementsAre(0, 3));
+  EXPECT_THAT(Find(*store, "", "say \"hi\""), ElementsAre(3));
+  EXPECT_THAT(Find(*store, "c0", "shared"), ElementsAre(2));
+  // Leaves 4..7 appended now: their nodes go into their rows, and every
+  // tree hash is answerable across both layouts.
+  std::vector<StoredEntry> entries(4);
+  std::vector<StoredNode> nodes;
+  for (int i = 0; i < 4; ++i) {
+    entries[i].index = 4 + i;
+    entries[i].leaf_data = absl::StrCat("leaf-", 4 + i);
+    entries[i].leaf_hash = HashLeaf(entries[i].leaf_data);
+    entries[i].kind = 1;
+    entries[i].customer_id = "c0";
+    entries[i].record_time = kT0;
+    tree.AppendLeafHash(entries[i].leaf_hash);
+  }
+  for (const NodeId id : {NodeId{1, 2}, NodeId{1, 3}, NodeId{2, 1}, NodeId{3, 0}}) {
+    ASSERT_OK_AND_ASSIGN(const std::vector<Sha256Hash> hash,
+                         tree.ReadNodes(absl::MakeConstSpan(&id, 1)));
+    nodes.push_back({id, hash[0]});
+  }
+  const LoanLink link{5, "L5"};
+  ASSERT_THAT(store->Append(4, entries, absl::MakeConstSpan(&link, 1), nodes), IsOk());
+  EXPECT_EQ(Count("audit_node_hashes"), 3);
+  EXPECT_EQ(Select("SELECT length(node_hashes) FROM audit_entries WHERE idx = 7"), 3 * 33);
+  for (uint64_t size = 1; size <= 8; ++size) {
+    EXPECT_THAT(TreeHash(size, *store), IsOkAndHolds(*TreeHash(size, tree))) << size;
+  }
+  // The batch completed: every entry's loans and customer are indexed.
+  EXPECT_EQ(IndexedSize(), 8);
+  EXPECT_EQ(PendingLoanLinks(), 0);
+  EXPECT_EQ(Count("audit_entry_loans"), 2 + 4 + 1);
+  EXPECT_THAT(Find(*store, "", "L5"), ElementsAre(5));
+  EXPECT_THAT(Find(*store, "", "say \"hi\""), ElementsAre(3));
 }
 
 TEST(AuditNodeRowKeyTest, KeysGrowInTheOrderAppendsCompleteNodes) {

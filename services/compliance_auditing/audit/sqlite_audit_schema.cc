@@ -92,6 +92,21 @@ DROP TABLE audit_nodes;
 DROP INDEX audit_entries_by_time;
 )sql";
 
+// Each entry's loan ids (a JSON array) and the Merkle nodes its leaf
+// completes (a level byte and a hash each) in the entry's own row:
+// an append touched three B-trees per entry (entries, pending links, nodes)
+// and now touches one. The pending links move into their entries; nodes
+// stored before stay in audit_node_hashes, where reads still find them.
+constexpr char kEntryColumns[] = R"sql(
+ALTER TABLE audit_entries ADD COLUMN loan_ids TEXT;
+ALTER TABLE audit_entries ADD COLUMN node_hashes BLOB;
+UPDATE audit_entries SET loan_ids = pending.ids
+  FROM (SELECT idx, json_group_array(loan_id) AS ids
+        FROM audit_pending_loan_links GROUP BY idx) AS pending
+  WHERE audit_entries.idx = pending.idx;
+DROP TABLE audit_pending_loan_links;
+)sql";
+
 constexpr char kCreateDebtorKeyTable[] = R"sql(
 CREATE TABLE audit_debtor_keys (
   key_id          TEXT PRIMARY KEY,
@@ -118,14 +133,17 @@ std::vector<store::Migration> AuditSchemaMigrations(int first_version) {
   return {{first_version, "create audit log tables",
            absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)},
           AuditIndexMigration(first_version + 1),
-          AuditNodeLayoutMigration(first_version + 2)};
+          AuditNodeLayoutMigration(first_version + 2),
+          AuditEntryColumnsMigration(first_version + 3)};
 }
 
 std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version,
-                                                       int node_layout_version) {
+                                                       int node_layout_version,
+                                                       int entry_columns_version) {
   return {{first_version, "create audit log tables without keys", kCreateAuditLogTables},
           AuditIndexMigration(index_version),
-          AuditNodeLayoutMigration(node_layout_version)};
+          AuditNodeLayoutMigration(node_layout_version),
+          AuditEntryColumnsMigration(entry_columns_version)};
 }
 
 store::Migration AuditIndexMigration(int version) {
@@ -134,6 +152,10 @@ store::Migration AuditIndexMigration(int version) {
 
 store::Migration AuditNodeLayoutMigration(int version) {
   return {version, "audit nodes in append order, no time index", kAppendOrderedNodes};
+}
+
+store::Migration AuditEntryColumnsMigration(int version) {
+  return {version, "audit loan ids and nodes in their entry's row", kEntryColumns};
 }
 
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version) {

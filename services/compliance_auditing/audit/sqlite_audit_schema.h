@@ -18,16 +18,18 @@
 //
 // Tables (SQL stays in this file and the two Sqlite*Store classes):
 //   audit_entries(idx PK, leaf_data, leaf_hash, kind, customer_id,
-//                 record_time_ns)         record times never decrease
+//                 record_time_ns,         record times never decrease
 //                                         with idx (no time index needed)
+//                 loan_ids,               JSON array of the record's loans
+//                 node_hashes)            the perfect subtrees (level >= 1)
+//                                         this leaf completes
 //   audit_entry_customers(customer_id, idx)  customer -> entries } written in
-//   audit_entry_loans(loan_id, idx)      loan -> entries         } batches,
-//   audit_pending_loan_links(seq, idx, loan_id)  not yet indexed } see
+//   audit_entry_loans(loan_id, idx)      loan -> entries         } batches, see
 //   audit_index_state(indexed_size)      the indexes' high-water } sqlite_
 //                                                                  audit_store.h
-//   audit_node_hashes(node_key PK, hash)  perfect subtrees, level >= 1, in
-//                                         the order appends complete them
-//                                         (AuditNodeRowKey)
+//   audit_node_hashes(node_key PK, hash)  nodes appended before the
+//                                         node_hashes column, keyed by
+//                                         AuditNodeRowKey
 //   audit_checkpoints(seq, ...)           every signed checkpoint
 //   audit_debtor_keys(key_id, customer_id, wrapped_key, ...)
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_SCHEMA_H_
@@ -45,7 +47,7 @@
 namespace arrears::compliance::audit {
 
 // Migrations in AuditSchemaMigrations.
-inline constexpr int kAuditSchemaMigrationCount = 3;
+inline constexpr int kAuditSchemaMigrationCount = 4;
 
 // The migrations, numbered first_version, first_version + 1, ...
 // All tables (log and keys).
@@ -53,15 +55,21 @@ std::vector<store::Migration> AuditSchemaMigrations(int first_version);
 // The log tables only (entries, indexes, nodes, checkpoints): the tables at
 // first_version, the batched indexes (AuditIndexMigration) at index_version
 // and the node layout (AuditNodeLayoutMigration) at node_layout_version
-// (later versions: the service added them after migrations of its own).
+// and the entries' loan and node columns (AuditEntryColumnsMigration) at
+// entry_columns_version (later versions: the service added them after
+// migrations of its own).
 std::vector<store::Migration> AuditLogSchemaMigrations(int first_version, int index_version,
-                                                       int node_layout_version);
+                                                       int node_layout_version,
+                                                       int entry_columns_version);
 // Moves a log created by the first migration to batched customer and loan
 // indexes (backfilling them).
 store::Migration AuditIndexMigration(int version);
 // Moves the Merkle nodes of a log to append order (audit_node_hashes) and
 // drops the time index.
 store::Migration AuditNodeLayoutMigration(int version);
+// Moves each entry's loan links and the nodes its leaf completes into the
+// entry's row (new nodes only; older ones stay where they are).
+store::Migration AuditEntryColumnsMigration(int version);
 
 // The row key of Merkle node (level, index) in audit_node_hashes: the last
 // leaf it covers, shifted left 6 bits, or'ed with its level, so that keys

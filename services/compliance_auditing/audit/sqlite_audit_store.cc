@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 
@@ -24,19 +25,19 @@ constexpr char kProbe[] = "SELECT 1 FROM audit_entries LIMIT 0";
 constexpr char kSize[] = "SELECT idx + 1 FROM audit_entries ORDER BY idx DESC LIMIT 1";
 constexpr char kTip[] = "SELECT idx + 1, leaf_hash FROM audit_entries ORDER BY idx DESC LIMIT 1";
 constexpr char kInsertEntry[] =
-    "INSERT INTO audit_entries (idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO audit_entries (idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns,"
+    " loan_ids, node_hashes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr char kProbeIndex[] = "SELECT indexed_size FROM audit_index_state LIMIT 0";
 constexpr char kIndexedSize[] = "SELECT indexed_size FROM audit_index_state WHERE id = 0";
-constexpr char kInsertPendingLoan[] =
-    "INSERT INTO audit_pending_loan_links (idx, loan_id) VALUES (?1, ?2)";
-// The batch flush: pending links and the customers of the unindexed entries
-// into the index tables, in key order (neighbouring rows share pages), then
-// the high-water mark to `?1` (the log's size).
+// The batch flush: the loans and customers of the unindexed entries into the
+// index tables, in key order (neighbouring rows share pages), then the
+// high-water mark to `?1` (the log's size).
 constexpr char kFlushIndex[] = R"sql(
 INSERT OR IGNORE INTO audit_entry_loans (loan_id, idx)
-  SELECT loan_id, idx FROM audit_pending_loan_links ORDER BY loan_id, idx;
-DELETE FROM audit_pending_loan_links;
+  SELECT loan.value, e.idx FROM audit_entries e, json_each(e.loan_ids) loan
+  WHERE e.idx >= (SELECT indexed_size FROM audit_index_state WHERE id = 0)
+    AND e.loan_ids IS NOT NULL
+  ORDER BY 1, 2;
 INSERT OR IGNORE INTO audit_entry_customers (customer_id, idx)
   SELECT customer_id, idx FROM audit_entries
   WHERE idx >= (SELECT indexed_size FROM audit_index_state WHERE id = 0) AND customer_id != ''
@@ -49,10 +50,12 @@ constexpr char kSetIndexedSize[] = "UPDATE audit_index_state SET indexed_size = 
 // indexed again.
 constexpr char kDropCustomerLinksFrom[] = "DELETE FROM audit_entry_customers WHERE idx >= ?1";
 constexpr char kDropLoanLinksFrom[] = "DELETE FROM audit_entry_loans WHERE idx >= ?1";
-constexpr char kDropPendingLinksFrom[] = "DELETE FROM audit_pending_loan_links WHERE idx >= ?1";
 constexpr char kProbeNodeLayout[] = "SELECT node_key FROM audit_node_hashes LIMIT 0";
-constexpr char kInsertNode[] = "INSERT INTO audit_node_hashes (node_key, hash) VALUES (?1, ?2)";
+constexpr char kProbeEntryColumns[] = "SELECT loan_ids, node_hashes FROM audit_entries LIMIT 0";
 constexpr char kSelectLeafHash[] = "SELECT leaf_hash FROM audit_entries WHERE idx = ?1";
+// A node in the row of the leaf that completed it (FindEncodedNode), or, for
+// logs appended before AuditEntryColumnsMigration, in audit_node_hashes.
+constexpr char kSelectEntryNodes[] = "SELECT node_hashes FROM audit_entries WHERE idx = ?1";
 constexpr char kSelectNode[] = "SELECT hash FROM audit_node_hashes WHERE node_key = ?1";
 constexpr char kSelectEntry[] =
     "SELECT idx, leaf_data, leaf_hash, kind, customer_id, record_time_ns"
@@ -83,7 +86,8 @@ constexpr char kFindByLoan[] =
 constexpr char kFindByLoanInTail[] =
     "SELECT e.idx, e.leaf_data, e.leaf_hash, e.kind, e.customer_id, e.record_time_ns"
     " FROM audit_entries e WHERE e.idx >= ?1 AND e.idx < ?2"
-    " AND e.idx IN (SELECT idx FROM audit_pending_loan_links WHERE loan_id = ?6)"
+    " AND e.loan_ids IS NOT NULL"
+    " AND EXISTS (SELECT 1 FROM json_each(e.loan_ids) loan WHERE loan.value = ?6)"
     " AND (?3 = 0 OR ((?3 >> e.kind) & 1) = 1) AND (?5 = '' OR e.customer_id = ?5)"
     " ORDER BY e.idx LIMIT ?4";
 // The entry at or after index ?1 (a probe of FirstIndexAtOrAfterIn).
@@ -110,6 +114,43 @@ constexpr char kListCheckpoints[] =
 // SQLite integers are signed; indices stay below 2^56 and "no upper bound"
 // becomes INT64_MAX.
 int64_t ToSql(uint64_t value) { return static_cast<int64_t>(std::min<uint64_t>(value, INT64_MAX)); }
+
+// An entry's loan ids as a JSON array of strings (the flush and the tail
+// query read them with json_each).
+void AppendJsonString(absl::string_view text, std::string& out) {
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+// The nodes a leaf completes, in its row (node_hashes): for each, one byte
+// of level and the 32-byte hash, in the order the append gave them.
+constexpr size_t kEncodedNodeBytes = 1 + kSha256Size;
+
+void AppendEncodedNode(int level, const Sha256Hash& hash, std::string& encoded) {
+  encoded.push_back(static_cast<char>(level));
+  const absl::string_view bytes = hash.view();
+  encoded.append(bytes.data(), bytes.size());
+}
+
+std::optional<Sha256Hash> FindEncodedNode(absl::string_view encoded, int level) {
+  for (size_t at = 0; at + kEncodedNodeBytes <= encoded.size(); at += kEncodedNodeBytes) {
+    if (static_cast<unsigned char>(encoded[at]) != level) continue;
+    absl::StatusOr<Sha256Hash> hash =
+        Sha256Hash::FromBytes(encoded.substr(at + 1, kSha256Size), "node");
+    if (hash.ok()) return *hash;
+  }
+  return std::nullopt;
+}
 
 absl::StatusOr<StoredEntry> ReadEntryRow(const SqliteStatement& row) {
   StoredEntry entry;
@@ -161,28 +202,49 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
   std::vector<Sha256Hash> hashes;
   hashes.reserve(ids.size());
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement leaf, txn.Prepare(kSelectLeafHash));
-  ARREARS_ASSIGN_OR_RETURN(SqliteStatement node, txn.Prepare(kSelectNode));
+  ARREARS_ASSIGN_OR_RETURN(SqliteStatement entry_nodes, txn.Prepare(kSelectEntryNodes));
+  std::optional<SqliteStatement> legacy_node;
   for (const NodeId& id : ids) {
-    SqliteStatement& select = id.level == 0 ? leaf : node;
-    // Leaves are entries (by index); nodes are keyed by AuditNodeRowKey.
+    // Leaves are entries (by index); a node is in the row of the leaf that
+    // completed it (its last), or keyed by AuditNodeRowKey in the old table.
     const std::optional<int64_t> key = id.level == 0 ? std::optional<int64_t>(ToSql(id.index))
                                                      : AuditNodeRowKey(id.level, id.index);
     if (!key.has_value()) {
       return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
     }
-    select.BindInt64(1, *key);
-    ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row) {
-      return absl::NotFoundError(id.level == 0
-                                     ? absl::StrCat("audit entry ", id.index, " is not stored")
-                                     : absl::StrCat(id.DebugString(), " is not stored"));
+    if (id.level == 0) {
+      leaf.BindInt64(1, *key);
+      ARREARS_ASSIGN_OR_RETURN(const bool row, leaf.Step());
+      if (!row)
+        return absl::NotFoundError(absl::StrCat("audit entry ", id.index, " is not stored"));
+      absl::StatusOr<Sha256Hash> hash = Sha256Hash::FromBytes(leaf.ColumnBlob(0), "node");
+      if (!hash.ok()) {
+        return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", hash.status().message()));
+      }
+      hashes.push_back(*hash);
+      leaf.Reset();
+      continue;
     }
-    absl::StatusOr<Sha256Hash> hash = Sha256Hash::FromBytes(select.ColumnBlob(0), "node");
-    if (!hash.ok()) {
-      return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", hash.status().message()));
+    entry_nodes.BindInt64(1, ToSql(((id.index + 1) << id.level) - 1));
+    ARREARS_ASSIGN_OR_RETURN(const bool row, entry_nodes.Step());
+    std::optional<Sha256Hash> hash;
+    if (row) hash = FindEncodedNode(entry_nodes.ColumnBlob(0), id.level);
+    entry_nodes.Reset();
+    if (!hash.has_value()) {
+      if (!legacy_node.has_value()) {
+        ARREARS_ASSIGN_OR_RETURN(legacy_node, txn.Prepare(kSelectNode));
+      }
+      legacy_node->BindInt64(1, *key);
+      ARREARS_ASSIGN_OR_RETURN(const bool legacy_row, legacy_node->Step());
+      if (!legacy_row) return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
+      absl::StatusOr<Sha256Hash> legacy = Sha256Hash::FromBytes(legacy_node->ColumnBlob(0), "node");
+      if (!legacy.ok()) {
+        return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", legacy.status().message()));
+      }
+      hash = *legacy;
+      legacy_node->Reset();
     }
     hashes.push_back(*hash);
-    select.Reset();
   }
   return hashes;
 }
@@ -204,8 +266,7 @@ absl::Status FlushIndexIn(SqliteTransaction& txn, uint64_t size) {
 }
 
 absl::Status LowerIndexMarkIn(SqliteTransaction& txn, uint64_t size) {
-  for (const char* sql :
-       {kDropCustomerLinksFrom, kDropLoanLinksFrom, kDropPendingLinksFrom, kSetIndexedSize}) {
+  for (const char* sql : {kDropCustomerLinksFrom, kDropLoanLinksFrom, kSetIndexedSize}) {
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement statement, txn.Prepare(sql));
     statement.BindInt64(1, ToSql(size));
     ARREARS_RETURN_IF_ERROR(Annotate(statement.Run(), "lowering the audit index mark"));
@@ -237,45 +298,67 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t exp
     return absl::AbortedError(
         absl::StrCat("audit store has ", size, " entries, the appender expected ", expected_size));
   }
+  // Each entry's loan ids and completed nodes go into its own row: one
+  // B-tree insert per entry, not one more per link and per node.
+  std::vector<std::string> loan_ids(entries.size());
+  for (const LoanLink& link : loans) {
+    if (link.index < expected_size || link.index - expected_size >= entries.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("loan link for entry ", link.index, ", which this append does not add"));
+    }
+    std::string& ids = loan_ids[link.index - expected_size];
+    ids.push_back(ids.empty() ? '[' : ',');
+    AppendJsonString(link.loan_id, ids);
+  }
+  std::vector<std::string> encoded_nodes(entries.size());
+  for (const StoredNode& node : nodes) {
+    if (!AuditNodeRowKey(node.id.level, node.id.index).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(node.id.DebugString(), " cannot be stored"));
+    }
+    const uint64_t last_leaf = ((node.id.index + 1) << node.id.level) - 1;
+    if (last_leaf < expected_size) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(node.id.DebugString(), " is complete already; nodes are never rewritten"));
+    }
+    if (last_leaf - expected_size >= entries.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(node.id.DebugString(), " is not completed by the entries of this append"));
+    }
+    std::string& encoded = encoded_nodes[last_leaf - expected_size];
+    if (FindEncodedNode(encoded, node.id.level).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(node.id.DebugString(), " given twice"));
+    }
+    AppendEncodedNode(node.id.level, node.hash, encoded);
+  }
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_entry, txn.Prepare(kInsertEntry));
-  for (const StoredEntry& entry : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const StoredEntry& entry = entries[i];
     insert_entry.BindInt64(1, ToSql(entry.index));
     insert_entry.BindBlob(2, entry.leaf_data);
     insert_entry.BindBlob(3, entry.leaf_hash.view());
     insert_entry.BindInt64(4, entry.kind);
     insert_entry.BindText(5, entry.customer_id);
     insert_entry.BindInt64(6, absl::ToUnixNanos(entry.record_time));
+    if (loan_ids[i].empty()) {
+      insert_entry.BindNull(7);
+    } else {
+      loan_ids[i].push_back(']');
+      insert_entry.BindText(7, loan_ids[i]);
+    }
+    if (encoded_nodes[i].empty()) {
+      insert_entry.BindNull(8);
+    } else {
+      insert_entry.BindBlob(8, encoded_nodes[i]);
+    }
     // The context is built only for an error: this runs for every entry.
     if (absl::Status inserted = insert_entry.Run(); !inserted.ok()) {
       return Annotate(inserted, absl::StrCat("audit entry ", entry.index));
     }
   }
   ARREARS_ASSIGN_OR_RETURN(uint64_t indexed, IndexedSizeIn(txn));
-  if (indexed > expected_size) {  // before the new links: it drops links from there on
+  if (indexed > expected_size) {
     ARREARS_RETURN_IF_ERROR(LowerIndexMarkIn(txn, expected_size));
     indexed = expected_size;
-  }
-  if (!loans.empty()) {
-    ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_loan, txn.Prepare(kInsertPendingLoan));
-    for (const LoanLink& link : loans) {
-      insert_loan.BindInt64(1, ToSql(link.index));
-      insert_loan.BindText(2, link.loan_id);
-      ARREARS_RETURN_IF_ERROR(insert_loan.Run());
-    }
-  }
-  if (!nodes.empty()) {
-    ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_node, txn.Prepare(kInsertNode));
-    for (const StoredNode& node : nodes) {
-      const std::optional<int64_t> key = AuditNodeRowKey(node.id.level, node.id.index);
-      if (!key.has_value()) {
-        return absl::InvalidArgumentError(absl::StrCat(node.id.DebugString(), " cannot be stored"));
-      }
-      insert_node.BindInt64(1, *key);
-      insert_node.BindBlob(2, node.hash.view());
-      if (absl::Status inserted = insert_node.Run(); !inserted.ok()) {
-        return Annotate(inserted, node.id.DebugString());
-      }
-    }
   }
   // The indexes, in the same transaction, once a batch of entries awaits.
   const uint64_t new_size = expected_size + entries.size();
@@ -479,7 +562,9 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
   for (const Probe& probe :
        {Probe{kProbe, "audit schema", "AuditSchemaMigrations"},
         Probe{kProbeIndex, "audit index tables", "AuditIndexMigration"},
-        Probe{kProbeNodeLayout, "audit node table", "AuditNodeLayoutMigration"}}) {
+        Probe{kProbeNodeLayout, "audit node table", "AuditNodeLayoutMigration"},
+        Probe{kProbeEntryColumns, "audit entry loan and node columns",
+              "AuditEntryColumnsMigration"}}) {
     const absl::Status found =
         db->InSqliteTransaction(SqliteTransactionMode::kDeferred,
                                 [&](SqliteTransaction& txn) { return txn.Execute(probe.sql); });

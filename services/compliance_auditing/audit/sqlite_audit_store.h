@@ -9,15 +9,19 @@
 // entry in the transaction of the event or request it records). All SQL lives
 // in the .cc file as constants with bound parameters.
 //
+// One row per entry. An entry's row also holds its loan ids and the hashes
+// of the Merkle nodes its leaf completes (a node is complete when its last
+// leaf is appended), so an append inserts at the end of one B-tree only.
+// Each further B-tree a commit touched cost it a page or two of WAL.
+//
 // Indexes in batches. The customer and loan indexes (queries by customer or
 // loan) would cost each append a random B-tree page per index — most of a
-// decision's WAL pages. So an append stores its loan links as pending rows
-// (at the end of their table, like the entries), and once `index_batch`
-// entries await, the appending transaction moves the pending links and the
-// waiting entries' customers, sorted, into the index tables and raises the
-// indexes' high-water mark. The links are stored atomically with their
-// entries either way (the AuditStore contract): queries read the indexes
-// below the mark and scan the at most index_batch entries above it. Create()
+// decision's WAL pages. So they are written for `index_batch` entries at a
+// time: the appending transaction that completes a batch moves the waiting
+// entries' customers and loans, sorted, into the index tables and raises the
+// indexes' high-water mark. The links are in their entries' rows either way
+// (the AuditStore contract): queries read the indexes below the mark and
+// scan the at most index_batch entries above it. Create()
 // indexes whatever is above the mark (entries committed before a crash or
 // a stop), so after a restart the indexes cover every committed entry. If
 // entries were removed outside the log (tampering, which AuditLog::Verify

@@ -125,10 +125,12 @@ absl::Status CheckPreferenceConverts(const v1::Preference& p) {
 
 std::vector<store::Migration> ComplianceMigrations() {
   constexpr int kFirst = store::kFirstServiceMigrationVersion;
-  // The audit log's batched indexes and node layout came after the history
-  // and request records (a database created before them has those versions).
+  // The audit log's batched indexes, node layout and entry columns came after
+  // the history and request records (a database created before them has
+  // those versions).
   std::vector<store::Migration> migrations = audit::AuditLogSchemaMigrations(
-      kFirst, /*index_version=*/kFirst + 3, /*node_layout_version=*/kFirst + 4);
+      kFirst, /*index_version=*/kFirst + 3, /*node_layout_version=*/kFirst + 4,
+      /*entry_columns_version=*/kFirst + 5);
   for (store::Migration& m : history::HistoryMigrations(kFirst + 1)) {
     migrations.push_back(std::move(m));
   }

@@ -158,27 +158,32 @@ absl::Status AuditTestEnv::FlipNodeByte(const NodeId& id) {
     memory_store_->TamperWithNodeForTest(id, [](Sha256Hash& hash) { hash.bytes[7] ^= 0x80; });
     return absl::OkStatus();
   }
-  std::string hash;
-  ARREARS_RETURN_IF_ERROR(db_->InSqliteTransaction(
+  // In the row of the leaf that completed the node: one byte of level,
+  // then the hash, per node.
+  return db_->InSqliteTransaction(
       store::SqliteTransactionMode::kImmediate, [&](store::SqliteTransaction& txn) -> absl::Status {
-        const std::optional<int64_t> key = AuditNodeRowKey(id.level, id.index);
-        if (!key.has_value()) return absl::NotFoundError(id.DebugString());
+        const int64_t last_leaf = static_cast<int64_t>(((id.index + 1) << id.level) - 1);
         ARREARS_ASSIGN_OR_RETURN(
             store::SqliteStatement select,
-            txn.Prepare("SELECT hash FROM audit_node_hashes WHERE node_key = ?1"));
-        select.BindInt64(1, *key);
+            txn.Prepare("SELECT node_hashes FROM audit_entries WHERE idx = ?1"));
+        select.BindInt64(1, last_leaf);
         ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
         if (!row) return absl::NotFoundError(id.DebugString());
-        hash = std::string(select.ColumnBlob(0));
-        hash[7] ^= static_cast<char>(0x80);
+        std::string nodes(select.ColumnBlob(0));
+        constexpr size_t kNodeBytes = 1 + kSha256Size;
+        size_t at = 0;
+        while (at + kNodeBytes <= nodes.size() && nodes[at] != static_cast<char>(id.level)) {
+          at += kNodeBytes;
+        }
+        if (at + kNodeBytes > nodes.size()) return absl::NotFoundError(id.DebugString());
+        nodes[at + 1 + 7] ^= static_cast<char>(0x80);
         ARREARS_ASSIGN_OR_RETURN(
             store::SqliteStatement update,
-            txn.Prepare("UPDATE audit_node_hashes SET hash = ?1 WHERE node_key = ?2"));
-        update.BindBlob(1, hash);
-        update.BindInt64(2, *key);
+            txn.Prepare("UPDATE audit_entries SET node_hashes = ?1 WHERE idx = ?2"));
+        update.BindBlob(1, nodes);
+        update.BindInt64(2, last_leaf);
         return update.Run();
-      }));
-  return absl::OkStatus();
+      });
 }
 
 absl::Status AuditTestEnv::DeleteCheckpoints() {
