@@ -22,6 +22,13 @@ for binary in "$BUILD_DIR"/bench/*/*_bench; do
   echo "== $(basename "$(dirname "$binary")"): $(basename "$binary")"
   "$binary"
 done
+# CheckContact against echo again with everything on one CPU: the ratio of
+# CPU per call, without hand-offs between CPUs (see compliance_bench.cc).
+compliance_bench="$BUILD_DIR/bench/compliance_auditing/compliance_bench"
+if [[ -x "$compliance_bench" ]] && command -v taskset > /dev/null; then
+  echo "== compliance_auditing: compliance_bench pinned to one CPU"
+  taskset -c 0 "$compliance_bench" --grpc_only
+fi
 # The whole system: a simulated loan book through the broker and the four
 # service processes, against the same book on the in-process bus.
 if [[ -x "$BUILD_DIR/tools/simulator/arrears-simulator" ]]; then

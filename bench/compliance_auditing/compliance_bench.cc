@@ -12,6 +12,10 @@
 //     call (client, server and service together); target CheckContact >= 50%
 //     of echo QPS, judged by the median of the rounds' ratios (each round's
 //     ratio is printed too). A third line calls the core directly (no gRPC).
+//     make bench runs these rounds a second time pinned to one CPU
+//     (taskset, --grpc_only): client and servers then share a CPU, and the
+//     ratio compares CPU per call alone, without the cost of handing work
+//     between CPUs (which a pipelined server pays more often than echo).
 //  2. Audit appends/s with durable commits (synchronous=FULL, an fsync per
 //     group commit), one writer and many, against raw SHA-256 throughput
 //     over the same leaf bytes (the hashing every append must do).
@@ -20,12 +24,13 @@
 //                    [--customers=1000] [--records=20000] [--writers=16]
 //                    [--audit_index_batch=8192] [--seal_before_queueing=true]
 //                    [--stage_audit_records=true] [--checkpoint_pages=10000]
-//                    [--echo_deferred_us=-1]
+//                    [--echo_deferred_us=-1] [--grpc_only]
 //
 // The service database uses the service's settings (ComplianceDatabaseOptions:
 // WAL, synchronous=NORMAL so that a commit survives a process crash, a
 // checkpoint every 10,000 WAL pages); the outbox is not
 // drained during the run (no broker), so its rows only accumulate.
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -96,6 +101,9 @@ ABSL_FLAG(int, checkpoint_pages,
           arrears::compliance::service::ComplianceDatabaseOptions().checkpoint_pages,
           "WAL pages that start a (background) checkpoint of the service database (the "
           "service's setting by default).");
+ABSL_FLAG(bool, grpc_only, false,
+          "Only the CheckContact-vs-echo rounds (no core-only line, no audit phase): for a "
+          "second run on fewer CPUs (make bench runs one pinned to a single CPU).");
 ABSL_FLAG(int, core_only_decisions, 0,
           "Profiling aid: make this many decisions through the core (no gRPC, no audit "
           "phase) after loading the history, print their CPU, and stop.");
@@ -558,7 +566,9 @@ bool RunGrpcPhase() {
       "   (%.1f decisions per group commit)\n",
       double(queue.units() - units_before) / std::max<int64_t>(1, queue.groups() - groups_before));
   // The same work without gRPC: what the service itself can do.
-  RunCore(*stack, customers, std::min(in_flight, 16), duration, /*decisions=*/0);
+  if (!absl::GetFlag(FLAGS_grpc_only)) {
+    RunCore(*stack, customers, std::min(in_flight, 16), duration, /*decisions=*/0);
+  }
   const double pooled_ratio = echo_result.qps > 0 ? check_result.qps / echo_result.qps : 0;
   std::printf(
       "CheckContact / echo QPS: median of %d rounds %.0f%% (pooled %.0f%%; target >= 50%%)\n",
@@ -706,13 +716,20 @@ int main(int argc, char** argv) {
   // Call logs would measure the terminal; errors still show.
   arrears::runtime::ConfigureLogging(
       {.service = "compliance-bench", .min_level = arrears::runtime::LogLevel::kWarning});
-  std::printf("machine: %u hardware threads\n", std::thread::hardware_concurrency());
+  // Client, both servers and the service share the CPUs this process may
+  // use (taskset): on one, the ratio compares CPU per call alone; on two,
+  // it also pays for the threads' hand-offs between CPUs.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const int usable = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+  std::printf("machine: %u hardware threads, %d of them usable by this run\n",
+              std::thread::hardware_concurrency(), usable);
   if (const int decisions = absl::GetFlag(FLAGS_core_only_decisions); decisions > 0) {
     arrears::compliance::RunCoreOnly(decisions);
     return 0;
   }
   const bool grpc_ok = arrears::compliance::RunGrpcPhase();
-  const bool audit_ok = arrears::compliance::RunAuditPhase();
+  const bool audit_ok = absl::GetFlag(FLAGS_grpc_only) || arrears::compliance::RunAuditPhase();
   if (!grpc_ok || !audit_ok) {
     std::printf("FAILED: %s\n", !grpc_ok ? "gRPC phase" : "audit phase");
     return 1;
