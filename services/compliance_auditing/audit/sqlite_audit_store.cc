@@ -215,8 +215,9 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
     if (id.level == 0) {
       leaf.BindInt64(1, *key);
       ARREARS_ASSIGN_OR_RETURN(const bool row, leaf.Step());
-      if (!row)
+      if (!row) {
         return absl::NotFoundError(absl::StrCat("audit entry ", id.index, " is not stored"));
+      }
       absl::StatusOr<Sha256Hash> hash = Sha256Hash::FromBytes(leaf.ColumnBlob(0), "node");
       if (!hash.ok()) {
         return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", hash.status().message()));
