@@ -513,10 +513,7 @@ absl::StatusOr<v1::AuditEntry> AuditLog::ToAuditEntry(StoredEntry stored,
   // Hashed here rather than copied from the store: the hash returned is the
   // one of the bytes returned, which is what a proof must cover.
   entry.set_leaf_hash(HashLeaf(stored.leaf_data).ToString());
-  if (!entry.mutable_record()->ParseFromString(stored.leaf_data)) {
-    return absl::DataLossError(
-        absl::StrCat("audit entry ", index, ": leaf_data is not an AuditRecord"));
-  }
+  ARREARS_RETURN_IF_ERROR(ParseStoredRecord(stored, *entry.mutable_record()));
   entry.set_leaf_data(std::move(stored.leaf_data));
   const v1::AuditRecord& record = entry.record();
   if (!record.has_personal_data()) return entry;

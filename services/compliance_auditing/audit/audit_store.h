@@ -34,6 +34,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -53,6 +54,14 @@ struct StoredEntry {
   std::string customer_id;
   absl::Time record_time;
 };
+
+// The AuditRecord that `stored` holds, parsed into `record`; DataLoss naming
+// the entry when its leaf data is not one.
+inline absl::Status ParseStoredRecord(const StoredEntry& stored, v1::AuditRecord& record) {
+  if (record.ParseFromString(stored.leaf_data)) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("audit entry ", stored.index, ": leaf_data is not an AuditRecord"));
+}
 
 // "Entry `index` concerns loan `loan_id`"; the view must stay valid for the
 // Append call.

@@ -120,12 +120,9 @@ absl::StatusOr<v1::AuditRecord> ServiceAudit::ReadRecord(store::Transaction& txn
     return staged_.records[index - staged_.first_index]->record;
   }
   ARREARS_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditStore> view, store_->InTransaction(txn));
-  ARREARS_ASSIGN_OR_RETURN(audit::StoredEntry stored, view->ReadEntry(index));
+  ARREARS_ASSIGN_OR_RETURN(const audit::StoredEntry stored, view->ReadEntry(index));
   v1::AuditRecord record;
-  if (!record.ParseFromString(stored.leaf_data)) {
-    return absl::DataLossError(
-        absl::StrCat("audit entry ", index, ": leaf_data is not an AuditRecord"));
-  }
+  ARREARS_RETURN_IF_ERROR(audit::ParseStoredRecord(stored, record));
   return record;
 }
 

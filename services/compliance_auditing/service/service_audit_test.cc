@@ -19,6 +19,7 @@ using ::arrears::testing::IsOk;
 using ::arrears::testing::IsOkAndHolds;
 using ::arrears::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 audit::AuditAppend Record(absl::string_view source_id) {
   audit::AuditAppend append;
@@ -124,6 +125,28 @@ TEST_F(ServiceAuditStagingTest, ReadRecordSeesStagedAndStoredRecords) {
       EXPECT_EQ(stored->payload(), a.record.payload());
     }
     EXPECT_THAT(audit().ReadRecord(txn, 2), StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+TEST_F(ServiceAuditStagingTest, ReadRecordReportsAStoredEntryThatIsNoRecord) {
+  const audit::AuditAppend a = Record("a");
+  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+    return audit().Stage(txn, a).status();
+  }),
+              IsOk());
+  // Bytes that do not parse as an AuditRecord (a truncated length prefix).
+  ASSERT_THAT(
+      env_->db().InSqliteTransaction(
+          store::SqliteTransactionMode::kImmediate,
+          [](store::SqliteTransaction& txn) {
+            return txn.Execute("UPDATE audit_entries SET leaf_data = x'0a05' WHERE idx = 0");
+          }),
+      IsOk());
+  ASSERT_THAT(env_->db().InTransaction([&](store::Transaction& txn) -> absl::Status {
+    EXPECT_THAT(audit().ReadRecord(txn, 0),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 0")));
     return absl::OkStatus();
   }),
               IsOk());
