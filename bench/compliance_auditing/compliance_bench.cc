@@ -24,7 +24,7 @@
 //                    [--customers=1000] [--records=20000] [--writers=16]
 //                    [--audit_index_batch=8192] [--seal_before_queueing=true]
 //                    [--stage_audit_records=true] [--checkpoint_pages=10000]
-//                    [--echo_deferred_us=-1] [--grpc_only]
+//                    [--echo_deferred_us=-1] [--grpc_only] [--sync_every_commit]
 //
 // The service database uses the service's settings (ComplianceDatabaseOptions:
 // WAL, synchronous=NORMAL so that a commit survives a process crash, a
@@ -101,6 +101,9 @@ ABSL_FLAG(int, checkpoint_pages,
           arrears::compliance::service::ComplianceDatabaseOptions().checkpoint_pages,
           "WAL pages that start a (background) checkpoint of the service database (the "
           "service's setting by default).");
+ABSL_FLAG(bool, sync_every_commit, false,
+          "The service's --sync_every_commit: fsync the service database at every (group) "
+          "commit (synchronous=FULL) instead of only at checkpoints.");
 ABSL_FLAG(bool, grpc_only, false,
           "Only the CheckContact-vs-echo rounds (no core-only line, no audit phase): for a "
           "second run on fewer CPUs (make bench runs one pinned to a single CPU).");
@@ -214,7 +217,9 @@ struct ServiceStack {
 
 std::unique_ptr<ServiceStack> OpenService(int customers) {
   auto stack = std::make_unique<ServiceStack>(OrDie(store::TempDir::Create()));
-  store::SqliteOptions options = service::ComplianceDatabaseOptions();
+  store::SqliteOptions options = service::ComplianceDatabaseOptions(
+      absl::GetFlag(FLAGS_sync_every_commit) ? store::SqliteSynchronous::kFull
+                                             : store::SqliteSynchronous::kNormal);
   options.path = stack->dir.File("compliance-auditing.db");
   options.checkpoint_pages = absl::GetFlag(FLAGS_checkpoint_pages);
   stack->db = OrDie(store::SqliteDatabase::Create(options));

@@ -18,6 +18,7 @@
 #include "common/runtime/shutdown.h"
 #include "common/service/service_host.h"
 #include "common/store/sqlite_core_schema.h"
+#include "common/store/sqlite_database.h"
 #include "services/compliance_auditing/service/compliance_assembly.h"
 
 ABSL_FLAG(std::string, policy_dir, COMPLIANCE_DEFAULT_POLICY_DIR,
@@ -49,6 +50,10 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
           "How often keys past retention are erased.");
 ABSL_FLAG(bool, allow_reveal_personal_data, false,
           "Let GetAuditEntry/ExportAudit decrypt personal data.");
+ABSL_FLAG(bool, sync_every_commit, false,
+          "Fsync the service database (audit log, outbox, history) at every commit "
+          "(SQLite synchronous=FULL): a recorded decision then survives a power loss, not "
+          "only a crash of the process; each group commit waits for the disk.");
 ABSL_FLAG(int, history_readers, 2, "Read connections for CheckContact's history snapshots.");
 ABSL_FLAG(bool, history_cache, true,
           "Cache each customer's history snapshot in memory (invalidated by every write of this "
@@ -89,9 +94,11 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<Clock>> clock = runtime::ProcessClock(*config);
   if (!clock.ok()) return fail("startup failed", clock.status());
-  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
-      service::ServiceHost::Create(*config, compliance::service::ComplianceMigrations(),
-                                   clock->get(), compliance::service::ComplianceDatabaseOptions());
+  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host = service::ServiceHost::Create(
+      *config, compliance::service::ComplianceMigrations(), clock->get(),
+      compliance::service::ComplianceDatabaseOptions(absl::GetFlag(FLAGS_sync_every_commit)
+                                                         ? store::SqliteSynchronous::kFull
+                                                         : store::SqliteSynchronous::kNormal));
   if (!host.ok()) return fail("startup failed", host.status());
 
   const std::string policy_dir = absl::GetFlag(FLAGS_policy_dir);

@@ -143,9 +143,10 @@ std::vector<store::Migration> ComplianceMigrations() {
   return migrations;
 }
 
-store::SqliteOptions ComplianceDatabaseOptions() {
+store::SqliteOptions ComplianceDatabaseOptions(store::SqliteSynchronous synchronous) {
   store::SqliteOptions options;
   options.checkpoint_pages = 10'000;
+  options.synchronous = synchronous;
   return options;
 }
 

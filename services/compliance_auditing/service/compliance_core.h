@@ -71,8 +71,11 @@ std::vector<store::Migration> ComplianceMigrations();
 // pages a second: it is checkpointed every 10,000 pages rather than every
 // 1,000, which would copy the same hot pages (each table's last leaf and
 // its parents) back tens of times a second and hold writers off for each
-// restart of the WAL.
-store::SqliteOptions ComplianceDatabaseOptions();
+// restart of the WAL. kNormal (the default) makes a commit survive a crash
+// of the process; kFull fsyncs every commit, so that it survives a power
+// loss too (each group commit then waits for the disk).
+store::SqliteOptions ComplianceDatabaseOptions(
+    store::SqliteSynchronous synchronous = store::SqliteSynchronous::kNormal);
 
 struct ComplianceCoreOptions {
   // ce_source of the events the service emits.

@@ -13,6 +13,8 @@
 #include "arrears/compliance/v1/decision_events.pb.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
+#include "common/store/sqlite_database.h"
+#include "common/store/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/compliance_auditing/audit/audit_export.h"
@@ -637,6 +639,31 @@ TEST_F(ComplianceCoreTest, ARestartContinuesTheSameLog) {
   ASSERT_OK_AND_ASSIGN(const v1::VerifyLogResponse report, core().VerifyLog(verify));
   EXPECT_TRUE(report.ok()) << report.problem();
   EXPECT_TRUE(report.checkpoint_matches());
+}
+
+TEST(ComplianceDatabaseOptionsTest, EveryCommitIsFsyncedOnlyWhenAsked) {
+  for (const store::SqliteSynchronous synchronous :
+       {store::SqliteSynchronous::kNormal, store::SqliteSynchronous::kFull}) {
+    ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
+    store::SqliteOptions options = ComplianceDatabaseOptions(synchronous);
+    EXPECT_EQ(options.checkpoint_pages, 10'000);
+    options.path = dir.File("compliance.db");
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<store::SqliteDatabase> db,
+                         store::SqliteDatabase::Create(options));
+    int64_t applied = -1;
+    ASSERT_THAT(db->InSqliteTransaction(store::SqliteTransactionMode::kDeferred,
+                                        [&](store::SqliteTransaction& txn) -> absl::Status {
+                                          ARREARS_ASSIGN_OR_RETURN(
+                                              store::SqliteStatement pragma,
+                                              txn.Prepare("PRAGMA synchronous"));
+                                          ARREARS_ASSIGN_OR_RETURN(const bool row, pragma.Step());
+                                          if (row) applied = pragma.ColumnInt64(0);
+                                          return absl::OkStatus();
+                                        }),
+                IsOk());
+    // SQLite's numbers: 1 NORMAL, 2 FULL.
+    EXPECT_EQ(applied, synchronous == store::SqliteSynchronous::kFull ? 2 : 1);
+  }
 }
 
 }  // namespace
