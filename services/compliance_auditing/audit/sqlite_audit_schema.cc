@@ -129,6 +129,20 @@ std::optional<int64_t> AuditNodeRowKey(int level, uint64_t index) {
   return static_cast<int64_t>((last_leaf << 6) | static_cast<uint64_t>(level));
 }
 
+void AppendNodeHash(int level, const Sha256Hash& hash, std::string& node_hashes) {
+  node_hashes.push_back(static_cast<char>(level));
+  const absl::string_view bytes = hash.view();
+  node_hashes.append(bytes.data(), bytes.size());
+}
+
+std::optional<size_t> FindNodeHash(absl::string_view node_hashes, int level) {
+  constexpr size_t kNodeBytes = 1 + kSha256Size;
+  for (size_t at = 0; at + kNodeBytes <= node_hashes.size(); at += kNodeBytes) {
+    if (static_cast<unsigned char>(node_hashes[at]) == level) return at + 1;
+  }
+  return std::nullopt;
+}
+
 std::vector<store::Migration> AuditSchemaMigrations(int first_version) {
   return {{first_version, "create audit log tables",
            absl::StrCat(kCreateAuditLogTables, kCreateDebtorKeyTable)},

@@ -35,14 +35,18 @@
 #ifndef ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_SCHEMA_H_
 #define ARREARS_SERVICES_COMPLIANCE_AUDITING_AUDIT_SQLITE_AUDIT_SCHEMA_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/store/migration.h"
 #include "common/store/sqlite_database.h"
+#include "services/compliance_auditing/audit/sha256.h"
 
 namespace arrears::compliance::audit {
 
@@ -76,6 +80,13 @@ store::Migration AuditEntryColumnsMigration(int version);
 // grow in the order appends complete the nodes. nullopt for a node that
 // cannot be in a log (level >= 56, or leaves beyond 2^56).
 std::optional<int64_t> AuditNodeRowKey(int level, uint64_t index);
+
+// The node_hashes column of an entry: for each Merkle node its leaf
+// completes, one byte of level and the node's 32-byte hash. Appends one.
+void AppendNodeHash(int level, const Sha256Hash& hash, std::string& node_hashes);
+// Where the hash of the level-`level` node starts in `node_hashes` (it is
+// kSha256Size bytes long); nullopt when the column holds no such node.
+std::optional<size_t> FindNodeHash(absl::string_view node_hashes, int level);
 // The debtor key table only.
 std::vector<store::Migration> DebtorKeySchemaMigrations(int first_version);
 

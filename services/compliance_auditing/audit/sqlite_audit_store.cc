@@ -132,24 +132,14 @@ void AppendJsonString(absl::string_view text, std::string& out) {
   out.push_back('"');
 }
 
-// The nodes a leaf completes, in its row (node_hashes): for each, one byte
-// of level and the 32-byte hash, in the order the append gave them.
-constexpr size_t kEncodedNodeBytes = 1 + kSha256Size;
-
-void AppendEncodedNode(int level, const Sha256Hash& hash, std::string& encoded) {
-  encoded.push_back(static_cast<char>(level));
-  const absl::string_view bytes = hash.view();
-  encoded.append(bytes.data(), bytes.size());
-}
-
-std::optional<Sha256Hash> FindEncodedNode(absl::string_view encoded, int level) {
-  for (size_t at = 0; at + kEncodedNodeBytes <= encoded.size(); at += kEncodedNodeBytes) {
-    if (static_cast<unsigned char>(encoded[at]) != level) continue;
-    absl::StatusOr<Sha256Hash> hash =
-        Sha256Hash::FromBytes(encoded.substr(at + 1, kSha256Size), "node");
-    if (hash.ok()) return *hash;
-  }
-  return std::nullopt;
+// The level-`level` node in an entry's node_hashes column, if there.
+std::optional<Sha256Hash> FindEncodedNode(absl::string_view node_hashes, int level) {
+  const std::optional<size_t> at = FindNodeHash(node_hashes, level);
+  if (!at.has_value()) return std::nullopt;
+  absl::StatusOr<Sha256Hash> hash =
+      Sha256Hash::FromBytes(node_hashes.substr(*at, kSha256Size), "node");
+  if (!hash.ok()) return std::nullopt;
+  return *hash;
 }
 
 absl::StatusOr<StoredEntry> ReadEntryRow(const SqliteStatement& row) {
@@ -326,10 +316,10 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t exp
           absl::StrCat(node.id.DebugString(), " is not completed by the entries of this append"));
     }
     std::string& encoded = encoded_nodes[last_leaf - expected_size];
-    if (FindEncodedNode(encoded, node.id.level).has_value()) {
+    if (FindNodeHash(encoded, node.id.level).has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(node.id.DebugString(), " given twice"));
     }
-    AppendEncodedNode(node.id.level, node.hash, encoded);
+    AppendNodeHash(node.id.level, node.hash, encoded);
   }
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_entry, txn.Prepare(kInsertEntry));
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -158,8 +158,7 @@ absl::Status AuditTestEnv::FlipNodeByte(const NodeId& id) {
     memory_store_->TamperWithNodeForTest(id, [](Sha256Hash& hash) { hash.bytes[7] ^= 0x80; });
     return absl::OkStatus();
   }
-  // In the row of the leaf that completed the node: one byte of level,
-  // then the hash, per node.
+  // In the node_hashes column of the leaf that completed the node.
   return db_->InSqliteTransaction(
       store::SqliteTransactionMode::kImmediate, [&](store::SqliteTransaction& txn) -> absl::Status {
         const int64_t last_leaf = static_cast<int64_t>(((id.index + 1) << id.level) - 1);
@@ -170,13 +169,9 @@ absl::Status AuditTestEnv::FlipNodeByte(const NodeId& id) {
         ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
         if (!row) return absl::NotFoundError(id.DebugString());
         std::string nodes(select.ColumnBlob(0));
-        constexpr size_t kNodeBytes = 1 + kSha256Size;
-        size_t at = 0;
-        while (at + kNodeBytes <= nodes.size() && nodes[at] != static_cast<char>(id.level)) {
-          at += kNodeBytes;
-        }
-        if (at + kNodeBytes > nodes.size()) return absl::NotFoundError(id.DebugString());
-        nodes[at + 1 + 7] ^= static_cast<char>(0x80);
+        const std::optional<size_t> at = FindNodeHash(nodes, id.level);
+        if (!at.has_value()) return absl::NotFoundError(id.DebugString());
+        nodes[*at + 7] ^= static_cast<char>(0x80);
         ARREARS_ASSIGN_OR_RETURN(
             store::SqliteStatement update,
             txn.Prepare("UPDATE audit_entries SET node_hashes = ?1 WHERE idx = ?2"));
