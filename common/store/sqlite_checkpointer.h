@@ -6,9 +6,11 @@
 // more than a threshold of pages; the checkpointer then runs a PASSIVE
 // checkpoint, which never blocks readers or writers (and never waits for
 // them: it copies what it can and is asked again after later commits). When
-// that copied everything, a RESTART checkpoint waits a few milliseconds for
-// readers still using the WAL (holding off writers meanwhile) so that the
-// next commit starts the WAL over instead of growing it.
+// that copied everything, short passive passes copy what commits added
+// meanwhile, then a RESTART checkpoint copies the last few pages and waits a
+// few milliseconds for readers still using the WAL (holding off writers
+// meanwhile) so that the next commit starts the WAL over instead of growing
+// it.
 // Thread-safe.
 #ifndef ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
 #define ARREARS_COMMON_STORE_SQLITE_CHECKPOINTER_H_
@@ -54,6 +56,10 @@ class SqliteCheckpointer {
   // millisecond, and readers their snapshots for microseconds to
   // milliseconds.
   static constexpr absl::Duration kRestartWait = absl::Milliseconds(5);
+  // Catch-up passes before RESTART (see Loop): at most this many, and none
+  // once a pass found fewer new frames than kCaughtUpFrames.
+  static constexpr int kCatchUpPasses = 4;
+  static constexpr int kCaughtUpFrames = 16;
 
   sqlite3* const conn_;                       // used only by the thread
   SqliteBusyRetry busy_retry_{kRestartWait};  // conn_'s, on the thread
