@@ -22,7 +22,8 @@
 //
 //   compliance_bench [--duration=2s] [--rounds=5] [--in_flight=64] [--channels=2]
 //                    [--customers=1000] [--records=20000] [--writers=16]
-//                    [--audit_index_batch=8192] [--seal_before_queueing=true]
+//                    [--audit_index_batch=8192] [--background_index=true]
+//                    [--seal_before_queueing=true]
 //                    [--stage_audit_records=true] [--checkpoint_pages=10000]
 //                    [--echo_deferred_us=-1] [--grpc_only] [--sync_every_commit]
 //
@@ -114,6 +115,10 @@ ABSL_FLAG(uint64_t, audit_index_batch,
           arrears::compliance::audit::SqliteAuditStoreOptions().index_batch,
           "Entries per write of the audit log's customer and loan index rows (1 = with every "
           "append, as before batching).");
+ABSL_FLAG(bool, background_index, true,
+          "Write the audit log's index batches on the store's thread, in short transactions "
+          "(SqliteAuditStoreOptions::index_in_background), rather than in the appending "
+          "(group) commit that completes a batch.");
 
 namespace arrears::compliance {
 namespace {
@@ -246,6 +251,7 @@ std::unique_ptr<ServiceStack> OpenService(int customers) {
   app.audit.master_key_path = stack->dir.File("master.key");
   app.audit.signing_key_path = stack->dir.File("signing.pem");
   app.audit.index_batch = absl::GetFlag(FLAGS_audit_index_batch);
+  app.audit.index_in_background = absl::GetFlag(FLAGS_background_index);
   app.core.seal_before_queueing = absl::GetFlag(FLAGS_seal_before_queueing);
   app.core.stage_audit_records = absl::GetFlag(FLAGS_stage_audit_records);
   stack->app = OrDie(service::ComplianceApp::Create(stack->db.get(), run, &SystemClock::Get(), app,
@@ -515,9 +521,10 @@ bool RunGrpcPhase() {
   const int customers = absl::GetFlag(FLAGS_customers);
   std::printf(
       "== CheckContact over gRPC on loopback (callback handlers, %d in flight, %d channels, "
-      "%d customers, audit index batch %llu)\n",
+      "%d customers, audit index batch %llu%s)\n",
       in_flight, channels, customers,
-      static_cast<unsigned long long>(absl::GetFlag(FLAGS_audit_index_batch)));
+      static_cast<unsigned long long>(absl::GetFlag(FLAGS_audit_index_batch)),
+      absl::GetFlag(FLAGS_background_index) ? ", indexed in the background" : "");
   const absl::Time setup_start = absl::Now();
   std::unique_ptr<ServiceStack> stack = OpenService(customers);
   std::printf("   (history of %d customers loaded in %.1f s)\n", customers,
@@ -620,7 +627,8 @@ std::unique_ptr<AuditStack> OpenAudit() {
   options.synchronous = store::SqliteSynchronous::kFull;
   stack->db = OrDie(audit::OpenAuditDatabase(options));
   stack->store = OrDie(audit::SqliteAuditStore::Create(
-      stack->db.get(), {.index_batch = absl::GetFlag(FLAGS_audit_index_batch)}));
+      stack->db.get(), {.index_batch = absl::GetFlag(FLAGS_audit_index_batch),
+                        .index_in_background = absl::GetFlag(FLAGS_background_index)}));
   stack->key_store = OrDie(audit::SqliteDebtorKeyStore::Create(stack->db.get()));
   stack->keys = OrDie(audit::DebtorKeys::Create(
       stack->key_store.get(), OrDie(audit::MasterKey::Generate()), &SystemClock::Get()));

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 
@@ -44,6 +48,18 @@ INSERT OR IGNORE INTO audit_entry_customers (customer_id, idx)
   ORDER BY customer_id, idx;
 )sql";
 constexpr char kSetIndexedSize[] = "UPDATE audit_index_state SET indexed_size = ?1 WHERE id = 0";
+// The background indexer's reads and writes (IndexCommittedEntries): the
+// same links as kFlushIndex, read for a range of entries [?1, ?2) at a time
+// and sorted by the indexer, then inserted a chunk per transaction.
+constexpr char kCustomerLinksIn[] =
+    "SELECT customer_id, idx FROM audit_entries WHERE idx >= ?1 AND idx < ?2 AND customer_id != ''";
+constexpr char kLoanLinksIn[] =
+    "SELECT loan.value, e.idx FROM audit_entries e, json_each(e.loan_ids) loan"
+    " WHERE e.idx >= ?1 AND e.idx < ?2 AND e.loan_ids IS NOT NULL";
+constexpr char kIndexCustomer[] =
+    "INSERT OR IGNORE INTO audit_entry_customers (customer_id, idx) VALUES (?1, ?2)";
+constexpr char kIndexLoan[] =
+    "INSERT OR IGNORE INTO audit_entry_loans (loan_id, idx) VALUES (?1, ?2)";
 // Entries at and above `?1` were removed outside the log (the store holds
 // fewer entries than the mark): their index rows go, and the mark comes
 // down (kSetIndexedSize), so that the entries appended there next are
@@ -98,9 +114,11 @@ constexpr char kTimeAtOrAfterIndex[] =
 constexpr char kLastRecordTimesInTail[] =
     "SELECT customer_id, MAX(record_time_ns) FROM audit_entries WHERE idx >= ?1"
     " GROUP BY customer_id";
+// Below the mark (?2) only, like the finds: a background pass may have
+// written rows above it, and the tail pass answers for those entries.
 constexpr char kLastRecordTime[] =
     "SELECT e.record_time_ns FROM audit_entry_customers c JOIN audit_entries e ON e.idx = c.idx"
-    " WHERE c.customer_id = ?1 ORDER BY c.idx DESC LIMIT 1";
+    " WHERE c.customer_id = ?1 AND c.idx < ?2 ORDER BY c.idx DESC LIMIT 1";
 constexpr char kInsertCheckpoint[] =
     "INSERT INTO audit_checkpoints (log_id, tree_size, root_hash, timestamp_seconds,"
     " timestamp_nanos, key_id, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -281,9 +299,12 @@ absl::Status ValidateAppend(uint64_t expected_size, absl::Span<const StoredEntry
   return absl::OkStatus();
 }
 
-absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t expected_size,
-                      absl::Span<const StoredEntry> entries, absl::Span<const LoanLink> loans,
-                      absl::Span<const StoredNode> nodes) {
+// Appends, and writes the index batch that the append completes unless
+// `options` leave it to the background indexer; then true (a batch awaits).
+absl::StatusOr<bool> AppendIn(SqliteTransaction& txn, const SqliteAuditStoreOptions& options,
+                              uint64_t expected_size, absl::Span<const StoredEntry> entries,
+                              absl::Span<const LoanLink> loans,
+                              absl::Span<const StoredNode> nodes) {
   ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
   if (size != expected_size) {
     return absl::AbortedError(
@@ -353,8 +374,10 @@ absl::Status AppendIn(SqliteTransaction& txn, uint64_t index_batch, uint64_t exp
   }
   // The indexes, in the same transaction, once a batch of entries awaits.
   const uint64_t new_size = expected_size + entries.size();
-  if (new_size >= indexed + index_batch) return FlushIndexIn(txn, new_size);
-  return absl::OkStatus();
+  if (new_size < indexed + options.index_batch) return false;
+  if (options.index_in_background) return true;
+  ARREARS_RETURN_IF_ERROR(FlushIndexIn(txn, new_size));
+  return false;
 }
 
 absl::StatusOr<StoredEntry> ReadEntryIn(SqliteTransaction& txn, uint64_t index) {
@@ -452,6 +475,7 @@ absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimesIn(
       continue;
     }
     select.BindText(1, customer_id);
+    select.BindInt64(2, ToSql(indexed));
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (row) time = absl::FromUnixNanos(select.ColumnInt64(0));
     select.Reset();
@@ -493,8 +517,11 @@ absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpointsIn(SqliteTransa
 // The store's operations inside one open transaction of the caller.
 class TransactionAuditStore final : public AuditStore {
  public:
-  TransactionAuditStore(SqliteTransaction* txn, uint64_t index_batch)
-      : txn_(txn), index_batch_(index_batch) {}
+  // `wake_indexer`: called when an append leaves a batch to the background
+  // indexer.
+  TransactionAuditStore(SqliteTransaction* txn, const SqliteAuditStoreOptions& options,
+                        std::function<void()> wake_indexer)
+      : txn_(txn), options_(options), wake_indexer_(std::move(wake_indexer)) {}
 
   absl::StatusOr<std::vector<Sha256Hash>> ReadNodes(absl::Span<const NodeId> ids) override {
     return ReadNodesIn(*txn_, ids);
@@ -505,7 +532,12 @@ class TransactionAuditStore final : public AuditStore {
                       absl::Span<const LoanLink> loans,
                       absl::Span<const StoredNode> nodes) override {
     ARREARS_RETURN_IF_ERROR(ValidateAppend(expected_size, entries, nodes));
-    return AppendIn(*txn_, index_batch_, expected_size, entries, loans, nodes);
+    ARREARS_ASSIGN_OR_RETURN(const bool batch_due,
+                             AppendIn(*txn_, options_, expected_size, entries, loans, nodes));
+    // Before the caller commits: the indexer waits for the database, so it
+    // sees the commit, or finds nothing to do after a rollback.
+    if (batch_due) wake_indexer_();
+    return absl::OkStatus();
   }
   absl::StatusOr<StoredEntry> ReadEntry(uint64_t index) override {
     return ReadEntryIn(*txn_, index);
@@ -533,8 +565,51 @@ class TransactionAuditStore final : public AuditStore {
 
  private:
   SqliteTransaction* const txn_;
-  const uint64_t index_batch_;
+  const SqliteAuditStoreOptions options_;
+  const std::function<void()> wake_indexer_;
 };
+
+// One index table's links: each customer's (or loan's) entry indices, in
+// increasing order (as read). Grouped by key, only the few thousand keys of
+// a batch need sorting, not its ten thousand and more links.
+using LinksByKey = absl::flat_hash_map<std::string, std::vector<int64_t>>;
+// A row to insert: (customer or loan id, entry index).
+using IndexLink = std::pair<absl::string_view, int64_t>;
+
+// Adds the links of entries [begin, end) to `customers` and `loans`.
+absl::Status ReadLinksIn(SqliteTransaction& txn, uint64_t begin, uint64_t end,
+                         LinksByKey& customers, LinksByKey& loans) {
+  for (auto [sql, links] :
+       {std::pair{kCustomerLinksIn, &customers}, std::pair{kLoanLinksIn, &loans}}) {
+    ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(sql));
+    select.BindInt64(1, ToSql(begin));
+    select.BindInt64(2, ToSql(end));
+    while (true) {
+      ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+      if (!row) break;
+      const absl::string_view key = select.ColumnText(0);
+      auto it = links->find(key);
+      if (it == links->end()) it = links->try_emplace(std::string(key)).first;
+      // An entry lists a loan once per link given: the table holds a set.
+      const int64_t index = select.ColumnInt64(1);
+      if (it->second.empty() || it->second.back() != index) it->second.push_back(index);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// `links` as rows in the table's key order (neighbouring rows share pages),
+// viewing the map's keys.
+void AppendSortedRows(const LinksByKey& links, std::vector<IndexLink>& rows) {
+  std::vector<const LinksByKey::value_type*> keys;
+  keys.reserve(links.size());
+  for (const LinksByKey::value_type& key : links) keys.push_back(&key);
+  std::sort(keys.begin(), keys.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const LinksByKey::value_type* key : keys) {
+    for (const int64_t index : key->second) rows.emplace_back(key->first, index);
+  }
+}
 
 }  // namespace
 
@@ -543,6 +618,9 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
   if (db == nullptr) return absl::InvalidArgumentError("audit store needs a database");
   if (options.index_batch < 1) {
     return absl::InvalidArgumentError("SqliteAuditStoreOptions.index_batch: must be positive");
+  }
+  if (options.index_chunk_rows < 1) {
+    return absl::InvalidArgumentError("SqliteAuditStoreOptions.index_chunk_rows: must be positive");
   }
   // The schema's parts, each with the migration that creates it.
   struct Probe {
@@ -579,13 +657,163 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Create(
                                          return FlushIndexIn(txn, size);
                                        }),
                "audit index catch-up"));
-  return std::unique_ptr<SqliteAuditStore>(new SqliteAuditStore(db, options));
+  std::unique_ptr<SqliteAuditStore> audit_store(new SqliteAuditStore(db, options));
+  if (options.index_in_background) {
+    audit_store->indexer_ = std::thread([s = audit_store.get()] { s->IndexLoop(); });
+  }
+  return audit_store;
+}
+
+SqliteAuditStore::~SqliteAuditStore() {
+  {
+    absl::MutexLock lock(&indexer_mu_);
+    stopping_ = true;
+  }
+  if (indexer_.joinable()) indexer_.join();
+}
+
+void SqliteAuditStore::WakeIndexer() const {
+  absl::MutexLock lock(&indexer_mu_);
+  wake_ = true;
+}
+
+bool SqliteAuditStore::Stopping() const {
+  absl::MutexLock lock(&indexer_mu_);
+  return stopping_;
+}
+
+absl::Status SqliteAuditStore::last_index_error() const {
+  absl::MutexLock lock(&indexer_mu_);
+  return last_index_error_;
+}
+
+void SqliteAuditStore::SetIndexChunkHookForTesting(
+    std::function<absl::Status(size_t chunk, size_t chunks)> hook) {
+  absl::MutexLock lock(&pass_mu_);
+  chunk_hook_ = std::move(hook);
+}
+
+void SqliteAuditStore::StopIndexerForTesting() {
+  {
+    absl::MutexLock lock(&indexer_mu_);
+    stopping_ = true;
+  }
+  if (indexer_.joinable()) indexer_.join();
+  // Only the thread is gone: passes on the caller's thread go on.
+  absl::MutexLock lock(&indexer_mu_);
+  stopping_ = false;
+}
+
+void SqliteAuditStore::IndexLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&indexer_mu_);
+      auto wanted = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(indexer_mu_) { return wake_ || stopping_; };
+      indexer_mu_.AwaitWithTimeout(absl::Condition(&wanted), options_.index_poll_interval);
+      if (stopping_) return;
+      wake_ = false;
+    }
+    // A failed pass (the disk full, the file locked by another process past
+    // the busy timeout) leaves the mark where it was: queries scan a longer
+    // tail meanwhile, and the next wake-up or poll tries again.
+    const absl::StatusOr<uint64_t> mark = IndexCommittedEntries();
+    absl::MutexLock lock(&indexer_mu_);
+    if (stopping_) return;
+    last_index_error_ = mark.status();
+  }
+}
+
+absl::StatusOr<uint64_t> SqliteAuditStore::IndexCommittedEntries() {
+  absl::MutexLock pass(&pass_mu_);
+  uint64_t mark = 0;
+  uint64_t end = 0;
+  ARREARS_RETURN_IF_ERROR(
+      db_->InSqliteTransaction(SqliteTransactionMode::kDeferred, [&](SqliteTransaction& txn) {
+        ARREARS_ASSIGN_OR_RETURN(end, SizeIn(txn));
+        ARREARS_ASSIGN_OR_RETURN(mark, IndexedSizeIn(txn));
+        return absl::OkStatus();
+      }));
+  // Below the mark (entries removed outside the log) is for the next append
+  // or Create to repair.
+  if (end < mark || end - mark < options_.index_batch) return mark;
+  // Committed entries do not change: the links are read a range at a time,
+  // each range a short transaction, and sorted here.
+  LinksByKey customers;
+  LinksByKey loans;
+  const uint64_t step = options_.index_chunk_rows;
+  for (uint64_t begin = mark; begin < end; begin += std::min(step, end - begin)) {
+    if (Stopping()) return absl::CancelledError("audit store closing");
+    ARREARS_RETURN_IF_ERROR(
+        Annotate(db_->InSqliteTransaction(SqliteTransactionMode::kDeferred,
+                                          [&](SqliteTransaction& txn) {
+                                            return ReadLinksIn(txn, begin,
+                                                               begin + std::min(step, end - begin),
+                                                               customers, loans);
+                                          }),
+                 "reading audit links to index"));
+  }
+  std::vector<IndexLink> rows;
+  AppendSortedRows(customers, rows);
+  const size_t customer_rows = rows.size();
+  AppendSortedRows(loans, rows);
+  const size_t chunks = (rows.size() + step - 1) / step;
+  for (size_t chunk = 0; chunk < chunks; ++chunk) {
+    if (Stopping()) return absl::CancelledError("audit store closing");
+    const size_t from = chunk * step;
+    const size_t to = std::min<size_t>(rows.size(), from + step);
+    std::optional<uint64_t> moved;
+    ARREARS_RETURN_IF_ERROR(Annotate(
+        db_->InSqliteTransaction(
+            SqliteTransactionMode::kImmediate,
+            [&](SqliteTransaction& txn) -> absl::Status {
+              // Another indexer raised the mark, or an append lowered it
+              // (dropping the rows above): nothing more to write. Checked
+              // in every chunk so that no row goes in after a lowering.
+              ARREARS_ASSIGN_OR_RETURN(const uint64_t now, IndexedSizeIn(txn));
+              ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
+              if (now != mark || size < end) {
+                moved = now;
+                return absl::OkStatus();
+              }
+              ARREARS_ASSIGN_OR_RETURN(SqliteStatement customer, txn.Prepare(kIndexCustomer));
+              ARREARS_ASSIGN_OR_RETURN(SqliteStatement loan, txn.Prepare(kIndexLoan));
+              for (size_t i = from; i < to; ++i) {
+                SqliteStatement& insert = i < customer_rows ? customer : loan;
+                insert.BindText(1, rows[i].first);
+                insert.BindInt64(2, rows[i].second);
+                ARREARS_RETURN_IF_ERROR(insert.Run());
+              }
+              return absl::OkStatus();
+            }),
+        "writing audit index rows"));
+    if (moved.has_value()) return *moved;
+    if (chunk_hook_) ARREARS_RETURN_IF_ERROR(chunk_hook_(chunk, chunks));
+  }
+  ARREARS_RETURN_IF_ERROR(Annotate(
+      db_->InSqliteTransaction(SqliteTransactionMode::kImmediate,
+                               [&](SqliteTransaction& txn) -> absl::Status {
+                                 ARREARS_ASSIGN_OR_RETURN(const uint64_t now, IndexedSizeIn(txn));
+                                 ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
+                                 if (now != mark || size < end) {
+                                   mark = now;
+                                   return absl::OkStatus();
+                                 }
+                                 ARREARS_ASSIGN_OR_RETURN(SqliteStatement update,
+                                                          txn.Prepare(kSetIndexedSize));
+                                 update.BindInt64(1, ToSql(end));
+                                 ARREARS_RETURN_IF_ERROR(update.Run());
+                                 mark = end;
+                                 return absl::OkStatus();
+                               }),
+      "raising the audit index mark"));
+  return mark;
 }
 
 absl::StatusOr<std::unique_ptr<AuditStore>> SqliteAuditStore::InTransaction(
     store::Transaction& txn) const {
   ARREARS_ASSIGN_OR_RETURN(SqliteTransaction * sqlite, db_->Unwrap(txn));
-  return std::make_unique<TransactionAuditStore>(sqlite, options_.index_batch);
+  return std::make_unique<TransactionAuditStore>(sqlite, options_, [this] { WakeIndexer(); });
 }
 
 // Runs `read` in a read-only transaction and returns its value.
@@ -619,9 +847,15 @@ absl::Status SqliteAuditStore::Append(uint64_t expected_size, absl::Span<const S
                                       absl::Span<const LoanLink> loans,
                                       absl::Span<const StoredNode> nodes) {
   ARREARS_RETURN_IF_ERROR(ValidateAppend(expected_size, entries, nodes));
-  return db_->InSqliteTransaction(SqliteTransactionMode::kImmediate, [&](SqliteTransaction& txn) {
-    return AppendIn(txn, options_.index_batch, expected_size, entries, loans, nodes);
-  });
+  bool batch_due = false;
+  ARREARS_RETURN_IF_ERROR(db_->InSqliteTransaction(
+      SqliteTransactionMode::kImmediate, [&](SqliteTransaction& txn) -> absl::Status {
+        ARREARS_ASSIGN_OR_RETURN(batch_due,
+                                 AppendIn(txn, options_, expected_size, entries, loans, nodes));
+        return absl::OkStatus();
+      }));
+  if (batch_due) WakeIndexer();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<StoredEntry> SqliteAuditStore::ReadEntry(uint64_t index) {

@@ -41,7 +41,10 @@ absl::StatusOr<std::unique_ptr<ServiceAudit>> ServiceAudit::Open(store::SqliteDa
   ARREARS_ASSIGN_OR_RETURN(audit->signer_,
                            audit::CheckpointSigner::Create(options.log_id, signing_key, clock));
   ARREARS_ASSIGN_OR_RETURN(
-      audit->store_, audit::SqliteAuditStore::Create(db, {.index_batch = options.index_batch}));
+      audit->store_,
+      audit::SqliteAuditStore::Create(db, {.index_batch = options.index_batch,
+                                           .index_in_background = options.index_in_background,
+                                           .index_chunk_rows = options.index_chunk_rows}));
   ARREARS_ASSIGN_OR_RETURN(audit->log_,
                            audit::AuditLog::Create(audit->store_.get(), audit->keys_.get(),
                                                    audit->signer_.get(), clock));

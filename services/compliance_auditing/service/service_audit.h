@@ -64,6 +64,12 @@ struct ServiceAuditOptions {
   // The audit store's customer and loan indexes are written every this many
   // entries (audit::SqliteAuditStoreOptions::index_batch).
   uint64_t index_batch = audit::SqliteAuditStoreOptions().index_batch;
+  // Whether the store's thread writes those batches, in short transactions,
+  // rather than the group commit that completes one: inline, that commit
+  // took 15-20 ms, and every CheckContact in flight waited for it
+  // (audit::SqliteAuditStoreOptions::index_in_background).
+  bool index_in_background = true;
+  uint64_t index_chunk_rows = audit::SqliteAuditStoreOptions().index_chunk_rows;
 };
 
 class ServiceAudit {
