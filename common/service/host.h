@@ -16,6 +16,9 @@
 //     topics is applied at least once through an ExactlyOnceProcessor around
 //     `applier` (deduped by ce_id per group), so effects happen once.
 //   - AddGrpcService: before the host starts; served on the host's address.
+//   - AddEventFeed: before the host starts; the feed's committed events are
+//     published as the outbox's are (event_feeds.h), and its relay is
+//     nudged after every transaction the host runs.
 //
 // Thread-safety: Add* from the configuring thread; InTransaction from any
 // thread.
@@ -33,6 +36,7 @@
 #include "common/runtime/config.h"
 #include "common/runtime/grpc_server.h"
 #include "common/runtime/metrics.h"
+#include "common/service/event_feeds.h"
 #include "common/store/event_applier.h"
 #include "common/store/outbox_writer.h"
 #include "common/store/sqlite_database.h"
@@ -63,6 +67,7 @@ class Host {
 
   virtual absl::Status AddConsumer(ConsumerBinding binding) = 0;
   virtual void AddGrpcService(runtime::GrpcServiceBinding binding) = 0;
+  virtual absl::Status AddEventFeed(EventFeedBinding feed) = 0;
 };
 
 // A service wired into a Host (services/<name>/..._assembly.h). Its

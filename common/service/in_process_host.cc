@@ -39,6 +39,7 @@ absl::StatusOr<std::unique_ptr<InProcessHost>> InProcessHost::Create(
                            // Lease liveness is real time (see ServiceHost::Create).
                            store::OutboxRelay::Create({}, host->outbox_.get(), host->lease_.get(),
                                                       bus, &SystemClock::Get()));
+  host->feeds_ = std::make_unique<EventFeeds>(host->lease_.get(), bus, &SystemClock::Get());
   return host;
 }
 
@@ -46,7 +47,9 @@ InProcessHost::~InProcessHost() { Shutdown().IgnoreError(); }
 
 absl::Status InProcessHost::InTransaction(
     absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-  return RunOutboxTransaction(*database_, *outbox_, *relay_, body);
+  absl::Status status = RunOutboxTransaction(*database_, *outbox_, *relay_, body);
+  if (status.ok()) feeds_->Notify();
+  return status;
 }
 
 absl::Status InProcessHost::AddConsumer(ConsumerBinding binding) {
@@ -54,11 +57,15 @@ absl::Status InProcessHost::AddConsumer(ConsumerBinding binding) {
   if (binding.applier == nullptr) return absl::InvalidArgumentError("applier: null");
   auto consumer = std::make_unique<Consumer>(binding.applier);
   store::OutboxRelay* relay = relay_.get();
+  EventFeeds* feeds = feeds_.get();
   ARREARS_ASSIGN_OR_RETURN(
       consumer->processor,
       store::ExactlyOnceProcessor::Create(
           database_.get(), processed_events_.get(), outbox_.get(), &consumer->traced_applier,
-          clock_, {.consumer = binding.group_id, .after_commit = [relay] { relay->Notify(); }}));
+          clock_, {.consumer = binding.group_id, .after_commit = [relay, feeds] {
+                     relay->Notify();
+                     feeds->Notify();
+                   }}));
   consumer->binding = std::move(binding);
   consumers_.push_back(std::move(consumer));
   return absl::OkStatus();
@@ -68,10 +75,16 @@ void InProcessHost::AddGrpcService(runtime::GrpcServiceBinding binding) {
   grpc_services_.push_back(std::move(binding));
 }
 
+absl::Status InProcessHost::AddEventFeed(EventFeedBinding feed) {
+  if (started_) return absl::FailedPreconditionError("AddEventFeed after Start");
+  return feeds_->Add(std::move(feed));
+}
+
 absl::Status InProcessHost::Start() {
   if (started_) return absl::FailedPreconditionError("Start called twice");
   started_ = true;
   ARREARS_RETURN_IF_ERROR(relay_->Start());
+  ARREARS_RETURN_IF_ERROR(feeds_->Start());
   for (const auto& consumer : consumers_) {
     const ConsumerBinding& binding = consumer->binding;
     ARREARS_RETURN_IF_ERROR(bus_->Subscribe({.group = binding.group_id,
@@ -101,9 +114,15 @@ absl::Status InProcessHost::Shutdown() {
   shut_down_ = true;
   grpc_address_file_.reset();
   if (grpc_server_) grpc_server_->Shutdown(absl::Seconds(5));
-  return relay_->Stop();
+  absl::Status outbox = relay_->Stop();
+  absl::Status feeds = feeds_->Stop();
+  return outbox.ok() ? feeds : outbox;
 }
 
-absl::StatusOr<int64_t> InProcessHost::OutboxPending() { return outbox_->PendingCount(); }
+absl::StatusOr<int64_t> InProcessHost::OutboxPending() {
+  ARREARS_ASSIGN_OR_RETURN(const int64_t pending, outbox_->PendingCount());
+  ARREARS_ASSIGN_OR_RETURN(const int64_t in_feeds, feeds_->Pending());
+  return pending + in_feeds;
+}
 
 }  // namespace arrears::service

@@ -48,12 +48,13 @@ class InProcessHost final : public Host {
       absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) override;
   absl::Status AddConsumer(ConsumerBinding binding) override;
   void AddGrpcService(runtime::GrpcServiceBinding binding) override;
+  absl::Status AddEventFeed(EventFeedBinding feed) override;
 
   // Subscribes the consumers to the bus, starts the relay and serves gRPC.
   absl::Status Start();
   absl::Status Shutdown();
 
-  // Outbox rows not yet on the bus.
+  // Outbox rows and event feed events not yet on the bus.
   absl::StatusOr<int64_t> OutboxPending();
 
  private:
@@ -76,6 +77,7 @@ class InProcessHost final : public Host {
   std::unique_ptr<store::SqliteOutbox> outbox_;
   std::unique_ptr<store::SqliteLeaderLease> lease_;
   std::unique_ptr<store::OutboxRelay> relay_;
+  std::unique_ptr<EventFeeds> feeds_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<runtime::GrpcServiceBinding> grpc_services_;
   std::unique_ptr<runtime::GrpcServer> grpc_server_;

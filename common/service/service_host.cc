@@ -66,13 +66,17 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
       // and its restarted process could never publish.
       store::OutboxRelay::Create(relay_options, host->outbox_.get(), host->lease_.get(),
                                  host->producer_.get(), &SystemClock::Get()));
+  host->feeds_ =
+      std::make_unique<EventFeeds>(host->lease_.get(), host->producer_.get(), &SystemClock::Get());
   ARREARS_RETURN_IF_ERROR(host->RegisterMetrics());
   return host;
 }
 
 absl::Status ServiceHost::InTransaction(
     absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-  return RunOutboxTransaction(*database_, *outbox_, *relay_, body);
+  absl::Status status = RunOutboxTransaction(*database_, *outbox_, *relay_, body);
+  if (status.ok()) feeds_->Notify();
+  return status;
 }
 
 absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
@@ -82,7 +86,11 @@ absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
   store::ExactlyOnceProcessorOptions processor_options;
   processor_options.consumer = binding.group_id;
   store::OutboxRelay* relay = relay_.get();
-  processor_options.after_commit = [relay] { relay->Notify(); };
+  EventFeeds* feeds = feeds_.get();
+  processor_options.after_commit = [relay, feeds] {
+    relay->Notify();
+    feeds->Notify();
+  };
   ARREARS_ASSIGN_OR_RETURN(consumer->processor,
                            store::ExactlyOnceProcessor::Create(
                                database_.get(), processed_events_.get(), outbox_.get(),
@@ -105,6 +113,11 @@ absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
 
 void ServiceHost::AddGrpcService(runtime::GrpcServiceBinding binding) {
   grpc_services_.push_back(std::move(binding));
+}
+
+absl::Status ServiceHost::AddEventFeed(EventFeedBinding feed) {
+  if (started_) return absl::FailedPreconditionError("AddEventFeed after Start");
+  return feeds_->Add(std::move(feed));
 }
 
 absl::Status ServiceHost::RegisterMetrics() {
@@ -163,11 +176,15 @@ absl::Status ServiceHost::RegisterMetrics() {
                                   return samples;
                                 }));
   }
-  return add({.name = "arrears_outbox_pending", .help = "Outbox events not yet published."},
+  return add({.name = "arrears_outbox_pending",
+              .help = "Events not yet published (the outbox and the event feeds)."},
              [this] {
                std::vector<CollectedSample> samples;
                absl::StatusOr<int64_t> pending = outbox_->PendingCount();
-               if (pending.ok()) samples.push_back({{}, static_cast<double>(*pending)});
+               absl::StatusOr<int64_t> in_feeds = feeds_->Pending();
+               if (pending.ok() && in_feeds.ok()) {
+                 samples.push_back({{}, static_cast<double>(*pending + *in_feeds)});
+               }
                return samples;
              });
 }
@@ -178,6 +195,7 @@ absl::Status ServiceHost::Start() {
   ARREARS_ASSIGN_OR_RETURN(http_server_,
                            runtime::HttpServer::Create(config_.http_address, &metrics_));
   ARREARS_RETURN_IF_ERROR(relay_->Start());
+  ARREARS_RETURN_IF_ERROR(feeds_->Start());
   for (auto& consumer : consumers_) {
     Consumer* c = consumer.get();
     c->thread = std::thread([this, c] {
@@ -242,7 +260,11 @@ absl::Status ServiceHost::Shutdown() {
     }
     return first_error;
   });
-  drain.AddStep("flush outbox", budget, [this](absl::Time) { return relay_->Stop(); });
+  drain.AddStep("flush outbox", budget, [this](absl::Time) {
+    absl::Status outbox = relay_->Stop();
+    absl::Status feeds = feeds_->Stop();
+    return outbox.ok() ? feeds : outbox;
+  });
   drain.AddStep("stop grpc", budget, [this](absl::Time deadline) {
     if (grpc_server_) grpc_server_->Shutdown(deadline - clock_->Now());
     return absl::OkStatus();

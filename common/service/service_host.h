@@ -7,7 +7,7 @@
 //     migrations;
 //   - a Kafka producer, used by the outbox relay and for dead letters;
 //   - the outbox relay (one publisher among replicas sharing the store, by
-//     lease);
+//     lease), and one relay per event feed (event_feeds.h);
 //   - consumer loops, each feeding an ExactlyOnceProcessor around a domain
 //     EventApplier: "apply + mark processed + enqueue outbound" commit as one
 //     transaction, offsets are committed only after that; each event is
@@ -87,6 +87,7 @@ class ServiceHost final : public Host {
   // Before Start().
   absl::Status AddConsumer(ConsumerBinding binding) override;
   void AddGrpcService(runtime::GrpcServiceBinding binding) override;
+  absl::Status AddEventFeed(EventFeedBinding feed) override;
 
   // Starts the relay, the consumers, gRPC and HTTP, then marks the process
   // ready and serving.
@@ -120,6 +121,7 @@ class ServiceHost final : public Host {
   std::unique_ptr<store::SqliteLeaderLease> lease_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<store::OutboxRelay> relay_;
+  std::unique_ptr<EventFeeds> feeds_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<runtime::GrpcServiceBinding> grpc_services_;
   std::unique_ptr<runtime::GrpcServer> grpc_server_;

@@ -44,14 +44,14 @@ struct OutboxRecordId {
   std::string event_id;
 };
 
-class Outbox {
+// What a relay (outbox_relay.h) publishes from: committed events in
+// publishing order, each named by a sequence that increases in commit order.
+// The outbox below is one; a log the service keeps anyway can be another
+// (the compliance service publishes its decisions from its audit log), so
+// that an event is not written twice. Implementations are thread-safe.
+class OutboxSource {
  public:
-  virtual ~Outbox() = default;
-
-  // Adds `event` to the outbox inside `txn`. InvalidArgument (naming the
-  // field) if the topic is empty or the envelope is invalid
-  // (events::ValidateEnvelope): such an event could never be published.
-  virtual absl::Status Enqueue(Transaction& txn, const events::Event& event) = 0;
+  virtual ~OutboxSource() = default;
 
   // Up to `limit` (> 0) committed, unpublished records, lowest sequence first.
   virtual absl::StatusOr<std::vector<OutboxRecord>> FetchUnpublished(int limit) = 0;
@@ -63,6 +63,14 @@ class Outbox {
 
   // Number of committed, unpublished records.
   virtual absl::StatusOr<int64_t> PendingCount() = 0;
+};
+
+class Outbox : public OutboxSource {
+ public:
+  // Adds `event` to the outbox inside `txn`. InvalidArgument (naming the
+  // field) if the topic is empty or the envelope is invalid
+  // (events::ValidateEnvelope): such an event could never be published.
+  virtual absl::Status Enqueue(Transaction& txn, const events::Event& event) = 0;
 };
 
 }  // namespace arrears::store

@@ -24,7 +24,8 @@ std::string DefaultOwnerId() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Create(OutboxRelayOptions options,
-                                                                 Outbox* outbox, LeaderLease* lease,
+                                                                 OutboxSource* outbox,
+                                                                 LeaderLease* lease,
                                                                  events::EventPublisher* publisher,
                                                                  const Clock* clock) {
   if (outbox == nullptr) return absl::InvalidArgumentError("outbox is null");

@@ -1,5 +1,6 @@
 // OutboxRelay: publishes a service's committed outbox rows and marks them
 // published — the background half of the transactional outbox (outbox.h).
+// It reads any OutboxSource the same way (a log published directly).
 //
 // A round (PublishPendingOnce) first makes sure this relay holds the leader
 // lease `lease_name` (LeaderLease, renewed when half of `lease_duration` has
@@ -76,7 +77,8 @@ class OutboxRelay {
   // for a non-positive size or duration, a lease_duration not longer than
   // poll_interval, an empty lease_name or a null pointer.
   static absl::StatusOr<std::unique_ptr<OutboxRelay>> Create(OutboxRelayOptions options,
-                                                             Outbox* outbox, LeaderLease* lease,
+                                                             OutboxSource* outbox,
+                                                             LeaderLease* lease,
                                                              events::EventPublisher* publisher,
                                                              const Clock* clock);
   OutboxRelay(const OutboxRelay&) = delete;
@@ -100,7 +102,7 @@ class OutboxRelay {
   const std::string& owner_id() const { return options_.owner_id; }
 
  private:
-  OutboxRelay(OutboxRelayOptions options, Outbox* outbox, LeaderLease* lease,
+  OutboxRelay(OutboxRelayOptions options, OutboxSource* outbox, LeaderLease* lease,
               events::EventPublisher* publisher, const Clock* clock)
       : options_(std::move(options)),
         outbox_(outbox),
@@ -113,7 +115,7 @@ class OutboxRelay {
   absl::Duration NextBackoff(absl::Duration backoff) const;
 
   const OutboxRelayOptions options_;
-  Outbox* const outbox_;
+  OutboxSource* const outbox_;
   LeaderLease* const lease_;
   events::EventPublisher* const publisher_;
   const Clock* const clock_;

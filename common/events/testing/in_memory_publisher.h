@@ -5,11 +5,13 @@
 #ifndef ARREARS_COMMON_EVENTS_TESTING_IN_MEMORY_PUBLISHER_H_
 #define ARREARS_COMMON_EVENTS_TESTING_IN_MEMORY_PUBLISHER_H_
 
+#include <cstddef>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/events/publisher.h"
 
 namespace arrears::events {
@@ -41,6 +43,13 @@ class InMemoryPublisher final : public EventPublisher {
   int calls() const {
     absl::MutexLock lock(&mu_);
     return calls_;
+  }
+  // Waits until `count` events in all have been published, or `timeout`
+  // passes; whether they were.
+  bool WaitForPublished(size_t count, absl::Duration timeout) const {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return published_.size() >= count; };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
 
  private:

@@ -55,6 +55,8 @@ absl::StatusOr<std::unique_ptr<ComplianceApp>> ComplianceApp::Create(
   deps.clock = clock;
   deps.ids = app->ids_.get();
   ARREARS_ASSIGN_OR_RETURN(app->core_, ComplianceCore::Create(std::move(deps), options.core));
+  ARREARS_ASSIGN_OR_RETURN(app->decision_feed_, DecisionFeed::Create(db, &app->audit_->store(),
+                                                                     options.core.event_source));
   app->grpc_ = std::make_unique<ComplianceGrpcService>(app->core_.get());
   if (metrics != nullptr) ARREARS_RETURN_IF_ERROR(app->RegisterMetrics(*metrics));
   return app;

@@ -25,6 +25,7 @@
 #include "services/compliance_auditing/history/sqlite_contact_history.h"
 #include "services/compliance_auditing/policy/policy_engine.h"
 #include "services/compliance_auditing/service/compliance_core.h"
+#include "services/compliance_auditing/service/decision_feed.h"
 #include "services/compliance_auditing/service/event_applier.h"
 #include "services/compliance_auditing/service/grievances.h"
 #include "services/compliance_auditing/service/grpc_service.h"
@@ -62,6 +63,8 @@ class ComplianceApp {
   ComplianceEventApplier& applier() { return *applier_; }
   ComplianceGrpcService& grpc_service() { return *grpc_; }
   ServiceAudit& audit() { return *audit_; }
+  // The decisions topic's events, for the host's relay (AddEventFeed).
+  DecisionFeed& decision_feed() { return *decision_feed_; }
   history::SqliteContactHistory& history() { return *history_; }
   const policy::PolicyEngine& engine() const { return *engine_; }
 
@@ -80,6 +83,7 @@ class ComplianceApp {
   std::unique_ptr<ComplianceEventApplier> applier_;
   std::unique_ptr<ComplianceCore> core_;
   std::unique_ptr<ComplianceGrpcService> grpc_;
+  std::unique_ptr<DecisionFeed> decision_feed_;
   std::vector<std::unique_ptr<runtime::CollectorRegistration>> collectors_;
 };
 

@@ -45,6 +45,8 @@ absl::StatusOr<std::unique_ptr<ComplianceAssembly>> ComplianceAssembly::Create(
                         .applier = &app.applier()}));
   host.AddGrpcService(
       runtime::GrpcServiceBinding::Of<compliance::v1::ComplianceService>(&app.grpc_service()));
+  ARREARS_RETURN_IF_ERROR(
+      host.AddEventFeed({.name = "compliance-decisions", .source = &app.decision_feed()}));
 
   ComplianceCore& core = app.core();
   assembly->jobs_ = std::make_unique<PeriodicJobs>(

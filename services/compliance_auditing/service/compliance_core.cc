@@ -19,6 +19,7 @@
 #include "services/compliance_auditing/policy/history_convert.h"
 #include "services/compliance_auditing/service/audit_records.h"
 #include "services/compliance_auditing/service/decision_event_bytes.h"
+#include "services/compliance_auditing/service/decision_feed.h"
 #include "services/compliance_auditing/service/field_checks.h"
 
 namespace arrears::compliance::service {
@@ -137,6 +138,9 @@ std::vector<store::Migration> ComplianceMigrations() {
   for (store::Migration& m : RequestRecordMigrations(kFirst + 2)) {
     migrations.push_back(std::move(m));
   }
+  for (store::Migration& m : DecisionFeedMigrations(kFirst + 6)) {
+    migrations.push_back(std::move(m));
+  }
   std::sort(
       migrations.begin(), migrations.end(),
       [](const store::Migration& a, const store::Migration& b) { return a.version < b.version; });
@@ -205,6 +209,7 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     // (one thread commits for every caller): the record, whose clear payload
     // is the event published too.
     record_ = DecisionRecord(request_, decision_);
+    record_.record.set_traceparent(traceparent_);
     // The personal data's encryption too (AES-GCM and a random nonce, ~10%
     // of the commit thread's time per decision when done there).
     if (core_->options_.seal_before_queueing) {
@@ -216,7 +221,7 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
     core_->queue_.Submit(this);
   }
 
-  absl::Status Apply(store::Transaction& txn, store::OutboxWriter& outbox) override {
+  absl::Status Apply(store::Transaction& txn, store::OutboxWriter& /*outbox*/) override {
     const ComplianceCoreDeps& deps = core_->deps_;
     recorded_ = false;
     replayed_.reset();
@@ -239,19 +244,10 @@ class ComplianceCore::DecisionUnit final : public CommitQueue::Unit {
       pointer.set_audit_index(index);
       ARREARS_RETURN_IF_ERROR(deps.requests->Put(txn, check_key_, pointer));
     }
-    events::Event event;
-    event.topic = topics::Spec(topics::v1::TOPIC_COMPLIANCE_DECISIONS).name();
-    event.key = request_.customer_id();
-    event.envelope.id = decision_.decision_id();
-    event.envelope.type = std::string(v1::ComplianceDecisionEvent::descriptor()->full_name());
-    event.envelope.source = core_->options_.event_source;
-    event.envelope.time = now_;
-    event.envelope.traceparent = traceparent_;
-    // The record's payload is the event without the index; appended, the
-    // index merges into its decision.
-    event.payload = absl::StrCat(record_.record.payload(), DecisionAuditIndexSuffix(index));
+    // The decision's event is published from this audit entry
+    // (DecisionFeed), not enqueued here a second time.
     recorded_ = true;
-    return outbox.Enqueue(event);
+    return absl::OkStatus();
   }
 
   // The decision answered to the check_id's first request. Stored as a

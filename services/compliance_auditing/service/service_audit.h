@@ -103,6 +103,8 @@ class ServiceAudit {
                                        absl::string_view source_id);
 
   audit::AuditLog& log() { return *log_; }
+  // The log's committed entries, read directly (the decision feed).
+  audit::AuditStore& store() { return *store_; }
   const audit::CheckpointSigner& signer() const { return *signer_; }
 
  private:

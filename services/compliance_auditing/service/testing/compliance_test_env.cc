@@ -1,5 +1,6 @@
 #include "services/compliance_auditing/service/testing/compliance_test_env.h"
 
+#include <initializer_list>
 #include <utility>
 
 #include "common/status/status_macros.h"
@@ -82,10 +83,13 @@ absl::Status ComplianceTestEnv::Consume(absl::string_view topic, absl::string_vi
 
 std::vector<events::Event> ComplianceTestEnv::Outbox(absl::string_view topic) {
   std::vector<events::Event> events;
-  absl::StatusOr<std::vector<store::OutboxRecord>> records = outbox_->FetchUnpublished(100000);
-  if (!records.ok()) return events;
-  for (store::OutboxRecord& record : *records) {
-    if (topic.empty() || record.event.topic == topic) events.push_back(std::move(record.event));
+  for (store::OutboxSource* source :
+       std::initializer_list<store::OutboxSource*>{outbox_.get(), &app_->decision_feed()}) {
+    absl::StatusOr<std::vector<store::OutboxRecord>> records = source->FetchUnpublished(100000);
+    if (!records.ok()) continue;
+    for (store::OutboxRecord& record : *records) {
+      if (topic.empty() || record.event.topic == topic) events.push_back(std::move(record.event));
+    }
   }
   return events;
 }

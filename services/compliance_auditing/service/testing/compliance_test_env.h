@@ -40,8 +40,8 @@ class ComplianceTestEnv {
   // Applies one consumed event (as the exactly-once processor would).
   absl::Status Consume(absl::string_view topic, absl::string_view key,
                        const google::protobuf::MessageLite& payload, absl::string_view event_id);
-  // Committed, unpublished outbox events (oldest first), optionally of one
-  // topic.
+  // Committed, unpublished events (the outbox's, oldest first, then the
+  // decision feed's), optionally of one topic.
   std::vector<events::Event> Outbox(absl::string_view topic = "");
 
   FakeClock& clock() { return clock_; }
