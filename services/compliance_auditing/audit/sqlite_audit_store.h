@@ -36,9 +36,11 @@
 //   - true: appends only insert their entries; a thread of the store indexes
 //     committed entries once a batch awaits (an append that completes one
 //     wakes it; it also looks every index_poll_interval, for appends by
-//     other processes on the file). It reads the waiting links, sorts them, and inserts them
-//     in transactions of index_chunk_rows rows, so an appender waits for at
-//     most one such transaction; then it raises the mark in a transaction of
+//     other processes on the file). It reads the waiting links, sorts them,
+//     and inserts them in transactions of index_chunk_rows rows, pausing
+//     after each for as long as it took, so an appender waits for at most
+//     one such transaction and gets at least half of the database's time
+//     during a pass; then it raises the mark in a transaction of
 //     its own, only if the mark is still the one it started from (another
 //     process's indexer or a lowering got there first; a chunk that finds
 //     the mark moved stops the pass). Queries then scan up to index_batch
@@ -159,7 +161,8 @@ class SqliteAuditStore final : public AuditStore {
   // finds out).
   void WakeIndexer() const;
   void IndexLoop();
-  bool Stopping() const;
+  // Waits up to `pause` (0: only looks); whether the store is stopping.
+  bool PauseUnlessStopping(absl::Duration pause) const;
 
   store::SqliteDatabase* const db_;
   const SqliteAuditStoreOptions options_;
