@@ -24,6 +24,7 @@
 #include "services/compliance_auditing/audit/sqlite_debtor_key_store.h"
 #include "services/compliance_auditing/audit/testing/audit_test_env.h"
 #include "services/compliance_auditing/audit/testing/memory_tree.h"
+#include "services/compliance_auditing/audit/testing/numbered_entries.h"
 
 namespace arrears::compliance::audit {
 namespace {
@@ -373,24 +374,10 @@ class SqliteAuditIndexTest : public ::testing::Test {
   // Entries [first, first + count): customer "c<i % 2>", loans "L<i % 3>" and
   // "shared" (listed twice: links are a set).
   static absl::Status AppendTo(AuditStore& store, uint64_t first, int count) {
-    std::vector<StoredEntry> entries(count);
-    std::vector<LoanLink> loans;
-    for (int i = 0; i < count; ++i) {
-      const uint64_t index = first + i;
-      entries[i].index = index;
-      entries[i].leaf_data = absl::StrCat("leaf-", index);
-      entries[i].leaf_hash = HashLeaf(entries[i].leaf_data);
-      entries[i].kind = 1;
-      entries[i].customer_id = absl::StrCat("c", index % 2);
-      entries[i].record_time = kT0 + absl::Seconds(index);
-    }
-    static const std::string kLoans[] = {"L0", "L1", "L2"};
-    for (int i = 0; i < count; ++i) {
-      loans.push_back({first + i, kLoans[(first + i) % 3]});
-      loans.push_back({first + i, "shared"});
-      loans.push_back({first + i, "shared"});
-    }
-    return store.Append(first, entries, loans, {});
+    return testing::AppendNumberedEntries(
+        store, first, count, /*customers=*/2, kT0, [](uint64_t i) {
+          return std::vector<std::string>{absl::StrCat("L", i % 3), "shared", "shared"};
+        });
   }
   // Replaces the database with a new one migrated by the first `count`
   // audit migrations only (a log written by an older release).

@@ -20,6 +20,7 @@
 #include "services/compliance_auditing/audit/audit_store.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 #include "services/compliance_auditing/audit/sqlite_audit_store.h"
+#include "services/compliance_auditing/audit/testing/numbered_entries.h"
 
 namespace arrears::compliance::audit {
 namespace {
@@ -65,27 +66,12 @@ class SqliteAuditIndexerTest : public ::testing::Test {
   // Entries [first, first + count): customer "c<i % 3>", loans "L<i % 4>"
   // and, for even i, "even" (listed twice: links are a set).
   static absl::Status AppendTo(AuditStore& store, uint64_t first, int count) {
-    std::vector<StoredEntry> entries(count);
-    std::vector<std::string> loan_ids(count);
-    std::vector<LoanLink> loans;
-    for (int i = 0; i < count; ++i) {
-      const uint64_t index = first + i;
-      entries[i].index = index;
-      entries[i].leaf_data = absl::StrCat("leaf-", index);
-      entries[i].leaf_hash = HashLeaf(entries[i].leaf_data);
-      entries[i].kind = 1;
-      entries[i].customer_id = absl::StrCat("c", index % 3);
-      entries[i].record_time = kT0 + absl::Seconds(index);
-      loan_ids[i] = absl::StrCat("L", index % 4);
-    }
-    for (int i = 0; i < count; ++i) {
-      loans.push_back({first + i, loan_ids[i]});
-      if ((first + i) % 2 == 0) {
-        loans.push_back({first + i, "even"});
-        loans.push_back({first + i, "even"});
-      }
-    }
-    return store.Append(first, entries, loans, {});
+    return testing::AppendNumberedEntries(
+        store, first, count, /*customers=*/3, kT0, [](uint64_t i) {
+          std::vector<std::string> loans = {absl::StrCat("L", i % 4)};
+          if (i % 2 == 0) loans.insert(loans.end(), 2, "even");
+          return loans;
+        });
   }
   // Appends [0, 40) in appends of 5: the inline store flushes at 20 and 40.
   static void AppendForty(AuditStore& store) {
