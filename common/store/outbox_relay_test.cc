@@ -33,32 +33,12 @@ constexpr absl::Duration kLease = absl::Seconds(10);
 constexpr absl::Duration kNoPolling = absl::Hours(1);
 constexpr absl::Duration kWaitLimit = absl::Seconds(30);
 
-// An InMemoryPublisher whose published count can be waited for.
-class WaitablePublisher final : public events::EventPublisher {
- public:
-  absl::Status Publish(absl::Span<const events::Event> events) override {
-    absl::Status status = inner_.Publish(events);
-    absl::MutexLock lock(&mu_);
-    count_ = inner_.published().size();
-    return status;
-  }
-  bool WaitForCount(size_t count) {
-    absl::MutexLock lock(&mu_);
-    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count_ >= count; };
-    return mu_.AwaitWithTimeout(absl::Condition(&reached), kWaitLimit);
-  }
-  events::InMemoryPublisher& inner() { return inner_; }
-  std::vector<std::string> PublishedIds() const {
-    std::vector<std::string> ids;
-    for (const events::Event& e : inner_.published()) ids.push_back(e.envelope.id);
-    return ids;
-  }
-
- private:
-  events::InMemoryPublisher inner_;
-  absl::Mutex mu_;
-  size_t count_ ABSL_GUARDED_BY(mu_) = 0;
-};
+// The ids of what `publisher` was given, in order.
+std::vector<std::string> PublishedIds(const events::InMemoryPublisher& publisher) {
+  std::vector<std::string> ids;
+  for (const events::Event& e : publisher.published()) ids.push_back(e.envelope.id);
+  return ids;
+}
 
 // One process's view of the shared store: its own connection, outbox and
 // lease repositories, publisher and relay.
@@ -99,7 +79,7 @@ struct Node {
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<SqliteOutbox> outbox;
   std::unique_ptr<SqliteLeaderLease> lease;
-  WaitablePublisher publisher;
+  events::InMemoryPublisher publisher;
   std::unique_ptr<OutboxRelay> relay;  // destroyed first
 };
 
@@ -161,12 +141,12 @@ TEST_F(OutboxRelayTest, PublishesInSequenceOrderInBatchesAndRemovesWhatItPublish
   ASSERT_OK(node->Enqueue(second));
 
   EXPECT_THAT(node->relay->PublishPendingOnce(), Round(true, 250));
-  EXPECT_THAT(node->publisher.PublishedIds(), ElementsAreArray(Concat(first, second)));
-  EXPECT_EQ(node->publisher.inner().calls(), 3);  // 100 + 100 + 50
+  EXPECT_THAT(PublishedIds(node->publisher), ElementsAreArray(Concat(first, second)));
+  EXPECT_EQ(node->publisher.calls(), 3);  // 100 + 100 + 50
   EXPECT_THAT(node->outbox->PendingCount(), IsOkAndHolds(0));
 
   EXPECT_THAT(node->relay->PublishPendingOnce(), Round(true, 0));
-  EXPECT_EQ(node->publisher.inner().calls(), 3);  // nothing pending: no empty Publish
+  EXPECT_EQ(node->publisher.calls(), 3);  // nothing pending: no empty Publish
 }
 
 TEST_F(OutboxRelayTest, FailedPublishMarksNothingAndIsRetriedInOrder) {
@@ -175,7 +155,7 @@ TEST_F(OutboxRelayTest, FailedPublishMarksNothingAndIsRetriedInOrder) {
   ASSERT_OK(node->Enqueue(ids));
   ASSERT_THAT(node->relay->PublishPendingOnce(), Round(true, 5));
   ASSERT_OK(node->Enqueue(Ids("f", 3)));
-  node->publisher.inner().FailNext(2, absl::UnavailableError("broker down"));
+  node->publisher.FailNext(2, absl::UnavailableError("broker down"));
   for (int attempt = 0; attempt < 2; ++attempt) {
     EXPECT_THAT(node->relay->PublishPendingOnce(),
                 StatusIs(absl::StatusCode::kUnavailable, HasSubstr("broker down")));
@@ -184,7 +164,7 @@ TEST_F(OutboxRelayTest, FailedPublishMarksNothingAndIsRetriedInOrder) {
 
   EXPECT_THAT(node->relay->PublishPendingOnce(), Round(true, 3));
   // Each event exactly once (the failed calls published nothing), in order.
-  EXPECT_THAT(node->publisher.PublishedIds(), ElementsAreArray(Concat(ids, Ids("f", 3))));
+  EXPECT_THAT(PublishedIds(node->publisher), ElementsAreArray(Concat(ids, Ids("f", 3))));
   EXPECT_THAT(node->outbox->PendingCount(), IsOkAndHolds(0));
 }
 
@@ -204,8 +184,8 @@ TEST_F(OutboxRelayTest, OnlyTheLeaseHolderPublishesAndTheOtherTakesOverAfterExpi
   clock_.Advance(absl::Seconds(1));
   EXPECT_THAT(b->relay->PublishPendingOnce(), Round(true, 2));
   EXPECT_THAT(a->relay->PublishPendingOnce(), Round(false, 0));
-  EXPECT_THAT(a->publisher.PublishedIds(), ElementsAreArray(Ids("x", 3)));
-  EXPECT_THAT(b->publisher.PublishedIds(), ElementsAreArray(Ids("y", 2)));
+  EXPECT_THAT(PublishedIds(a->publisher), ElementsAreArray(Ids("x", 3)));
+  EXPECT_THAT(PublishedIds(b->publisher), ElementsAreArray(Ids("y", 2)));
 }
 
 TEST_F(OutboxRelayTest, LeaderRenewsItsLeaseWhileActive) {
@@ -225,7 +205,7 @@ TEST_F(OutboxRelayTest, StopReleasesTheLeaseSoTheOtherTakesOverAtOnce) {
   EXPECT_THAT(b->relay->PublishPendingOnce(), Round(false, 0));
   ASSERT_OK(a->Enqueue(Ids("x", 2)));
   ASSERT_OK(a->relay->Stop());
-  EXPECT_THAT(a->publisher.PublishedIds(), ElementsAreArray(Ids("x", 2)));  // drained
+  EXPECT_THAT(PublishedIds(a->publisher), ElementsAreArray(Ids("x", 2)));  // drained
   ASSERT_OK(b->Enqueue(Ids("y", 1)));
   EXPECT_THAT(b->relay->PublishPendingOnce(), Round(true, 1));
   EXPECT_OK(a->relay->Stop());  // idempotent
@@ -236,26 +216,26 @@ TEST_F(OutboxRelayTest, BackgroundThreadPublishesWhenNotified) {
       auto node, OpenNode("a", {.poll_interval = kNoPolling, .lease_duration = 2 * kNoPolling}));
   ASSERT_OK(node->relay->Start());
   EXPECT_THAT(node->relay->Start(), StatusIs(absl::StatusCode::kFailedPrecondition));
-  ASSERT_TRUE(node->publisher.WaitForCount(0));
+  ASSERT_TRUE(node->publisher.WaitForPublished(0, kWaitLimit));
   for (int round = 1; round <= 3; ++round) {
     ASSERT_OK(node->Enqueue(Ids(absl::StrCat("r", round, "-"), 10)));
     node->relay->Notify();
-    ASSERT_TRUE(node->publisher.WaitForCount(10 * round)) << "round " << round;
+    ASSERT_TRUE(node->publisher.WaitForPublished(10 * round, kWaitLimit)) << "round " << round;
   }
   ASSERT_OK(node->relay->Stop());
-  EXPECT_EQ(node->publisher.PublishedIds().size(), 30);
+  EXPECT_EQ(PublishedIds(node->publisher).size(), 30);
 }
 
 TEST_F(OutboxRelayTest, BackgroundThreadRetriesAFailedPublish) {
   ASSERT_OK_AND_ASSIGN(auto node, OpenNode("a", {.poll_interval = absl::Milliseconds(1),
                                                  .max_backoff = absl::Milliseconds(4)}));
-  node->publisher.inner().FailNext(3);
+  node->publisher.FailNext(3);
   ASSERT_OK(node->Enqueue(Ids("e", 4)));
   ASSERT_OK(node->relay->Start());
-  ASSERT_TRUE(node->publisher.WaitForCount(4));
+  ASSERT_TRUE(node->publisher.WaitForPublished(4, kWaitLimit));
   ASSERT_OK(node->relay->Stop());
-  EXPECT_THAT(node->publisher.PublishedIds(), ElementsAreArray(Ids("e", 4)));
-  EXPECT_EQ(node->publisher.inner().calls(), 4);
+  EXPECT_THAT(PublishedIds(node->publisher), ElementsAreArray(Ids("e", 4)));
+  EXPECT_EQ(node->publisher.calls(), 4);
 }
 
 TEST_F(OutboxRelayTest, StopPublishesWhatIsPending) {
@@ -264,7 +244,7 @@ TEST_F(OutboxRelayTest, StopPublishesWhatIsPending) {
   ASSERT_OK(node->relay->Start());
   ASSERT_OK(node->Enqueue(Ids("e", 7)));  // no Notify, and no polling for an hour
   ASSERT_OK(node->relay->Stop());
-  EXPECT_THAT(node->publisher.PublishedIds(), ElementsAreArray(Ids("e", 7)));
+  EXPECT_THAT(PublishedIds(node->publisher), ElementsAreArray(Ids("e", 7)));
   EXPECT_THAT(node->outbox->PendingCount(), IsOkAndHolds(0));
 }
 
@@ -272,7 +252,7 @@ TEST_F(OutboxRelayTest, StopGivesUpAfterItsDeadlineWhenPublishingKeepsFailing) {
   ASSERT_OK_AND_ASSIGN(auto node, OpenNode("a", {.poll_interval = absl::Milliseconds(1),
                                                  .stop_timeout = absl::Milliseconds(20)}));
   ASSERT_OK(node->Enqueue(Ids("e", 1)));
-  node->publisher.inner().FailNext(1'000'000, absl::UnavailableError("broker down"));
+  node->publisher.FailNext(1'000'000, absl::UnavailableError("broker down"));
   EXPECT_THAT(node->relay->Stop(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("broker down")));
   EXPECT_THAT(node->outbox->PendingCount(), IsOkAndHolds(1));  // kept for the next run
@@ -294,11 +274,11 @@ TEST_F(OutboxRelayTest, TwoRunningRelaysOnOneFilePublishEachEventOnce) {
     writer.relay->Notify();
     expected.insert(expected.end(), ids.begin(), ids.end());
   }
-  ASSERT_TRUE(a->publisher.WaitForCount(expected.size()));
+  ASSERT_TRUE(a->publisher.WaitForPublished(expected.size(), kWaitLimit));
   ASSERT_OK(b->relay->Stop());
   ASSERT_OK(a->relay->Stop());
-  EXPECT_THAT(a->publisher.PublishedIds(), ElementsAreArray(expected));
-  EXPECT_THAT(b->publisher.PublishedIds(), IsEmpty());
+  EXPECT_THAT(PublishedIds(a->publisher), ElementsAreArray(expected));
+  EXPECT_THAT(PublishedIds(b->publisher), IsEmpty());
 }
 
 }  // namespace
