@@ -111,21 +111,26 @@ absl::StatusOr<std::vector<store::OutboxRecord>> DecisionFeed::FetchUnpublished(
   const uint64_t examined_end =
       entries.size() < static_cast<size_t>(limit) ? end : entries.back().index + 1;
   records.reserve(entries.size());
-  int64_t skipped = 0;
+  std::vector<uint64_t> unreadable;
   for (const audit::StoredEntry& entry : entries) {
     absl::StatusOr<events::Event> event = DecisionEvent(entry, event_source_);
     if (!event.ok()) {
       runtime::LogError("decision feed: skipping an unreadable decision")
           .With("audit_index", static_cast<int64_t>(entry.index))
           .With("error", event.status().ToString());
-      ++skipped;
+      unreadable.push_back(entry.index);
       continue;
     }
     records.push_back({static_cast<int64_t>(entry.index), *std::move(event)});
   }
   {
     absl::MutexLock lock(&mu_);
-    skipped_ += skipped;
+    // A fetch repeated after a failed publish meets the same entries again.
+    for (const uint64_t index : unreadable) {
+      if (index < skipped_through_) continue;
+      ++skipped_;
+      skipped_through_ = index + 1;
+    }
     if (!records.empty()) {
       fetched_last_ = static_cast<uint64_t>(records.back().sequence);
       fetched_end_ = examined_end;

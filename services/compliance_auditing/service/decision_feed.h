@@ -86,6 +86,7 @@ class DecisionFeed final : public store::OutboxSource {
   uint64_t fetched_last_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t fetched_end_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t skipped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t skipped_through_ ABSL_GUARDED_BY(mu_) = 0;  // past the last one counted
 };
 
 }  // namespace arrears::compliance::service
