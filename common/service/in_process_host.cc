@@ -47,9 +47,7 @@ InProcessHost::~InProcessHost() { Shutdown().IgnoreError(); }
 
 absl::Status InProcessHost::InTransaction(
     absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-  absl::Status status = RunOutboxTransaction(*database_, *outbox_, *relay_, body);
-  if (status.ok()) feeds_->Notify();
-  return status;
+  return RunOutboxTransaction(*database_, *outbox_, *relay_, *feeds_, body);
 }
 
 absl::Status InProcessHost::AddConsumer(ConsumerBinding binding) {
@@ -63,8 +61,7 @@ absl::Status InProcessHost::AddConsumer(ConsumerBinding binding) {
       store::ExactlyOnceProcessor::Create(
           database_.get(), processed_events_.get(), outbox_.get(), &consumer->traced_applier,
           clock_, {.consumer = binding.group_id, .after_commit = [relay, feeds] {
-                     relay->Notify();
-                     feeds->Notify();
+                     WakePublishers(*relay, *feeds);
                    }}));
   consumer->binding = std::move(binding);
   consumers_.push_back(std::move(consumer));
@@ -114,9 +111,7 @@ absl::Status InProcessHost::Shutdown() {
   shut_down_ = true;
   grpc_address_file_.reset();
   if (grpc_server_) grpc_server_->Shutdown(absl::Seconds(5));
-  absl::Status outbox = relay_->Stop();
-  absl::Status feeds = feeds_->Stop();
-  return outbox.ok() ? feeds : outbox;
+  return StopPublishers(*relay_, *feeds_);
 }
 
 absl::StatusOr<int64_t> InProcessHost::OutboxPending() {

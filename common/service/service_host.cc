@@ -74,9 +74,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(
 
 absl::Status ServiceHost::InTransaction(
     absl::FunctionRef<absl::Status(store::Transaction&, store::OutboxWriter&)> body) {
-  absl::Status status = RunOutboxTransaction(*database_, *outbox_, *relay_, body);
-  if (status.ok()) feeds_->Notify();
-  return status;
+  return RunOutboxTransaction(*database_, *outbox_, *relay_, *feeds_, body);
 }
 
 absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
@@ -87,10 +85,7 @@ absl::Status ServiceHost::AddConsumer(ConsumerBinding binding) {
   processor_options.consumer = binding.group_id;
   store::OutboxRelay* relay = relay_.get();
   EventFeeds* feeds = feeds_.get();
-  processor_options.after_commit = [relay, feeds] {
-    relay->Notify();
-    feeds->Notify();
-  };
+  processor_options.after_commit = [relay, feeds] { WakePublishers(*relay, *feeds); };
   ARREARS_ASSIGN_OR_RETURN(consumer->processor,
                            store::ExactlyOnceProcessor::Create(
                                database_.get(), processed_events_.get(), outbox_.get(),
@@ -260,11 +255,8 @@ absl::Status ServiceHost::Shutdown() {
     }
     return first_error;
   });
-  drain.AddStep("flush outbox", budget, [this](absl::Time) {
-    absl::Status outbox = relay_->Stop();
-    absl::Status feeds = feeds_->Stop();
-    return outbox.ok() ? feeds : outbox;
-  });
+  drain.AddStep("flush outbox", budget,
+                [this](absl::Time) { return StopPublishers(*relay_, *feeds_); });
   drain.AddStep("stop grpc", budget, [this](absl::Time deadline) {
     if (grpc_server_) grpc_server_->Shutdown(deadline - clock_->Now());
     return absl::OkStatus();
