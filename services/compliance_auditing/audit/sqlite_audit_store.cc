@@ -205,6 +205,23 @@ absl::StatusOr<StoredTip> TipIn(SqliteTransaction& txn) {
   return tip;
 }
 
+// The last leaf under node `id`: the append of that leaf completes it.
+uint64_t LastLeafOf(const NodeId& id) { return ((id.index + 1) << id.level) - 1; }
+
+// The hash that `select` (bound, one row wanted) reads for `id`: NotFound
+// with `missing` when there is no row, DataLoss when the column is no hash.
+absl::StatusOr<Sha256Hash> StoredHash(SqliteStatement& select, const NodeId& id,
+                                      absl::string_view missing) {
+  ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return absl::NotFoundError(missing);
+  absl::StatusOr<Sha256Hash> hash = Sha256Hash::FromBytes(select.ColumnBlob(0), "node");
+  select.Reset();
+  if (!hash.ok()) {
+    return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", hash.status().message()));
+  }
+  return *hash;
+}
+
 absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
                                                     absl::Span<const NodeId> ids) {
   std::vector<Sha256Hash> hashes;
@@ -222,19 +239,13 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
     }
     if (id.level == 0) {
       leaf.BindInt64(1, *key);
-      ARREARS_ASSIGN_OR_RETURN(const bool row, leaf.Step());
-      if (!row) {
-        return absl::NotFoundError(absl::StrCat("audit entry ", id.index, " is not stored"));
-      }
-      absl::StatusOr<Sha256Hash> hash = Sha256Hash::FromBytes(leaf.ColumnBlob(0), "node");
-      if (!hash.ok()) {
-        return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", hash.status().message()));
-      }
-      hashes.push_back(*hash);
-      leaf.Reset();
+      ARREARS_ASSIGN_OR_RETURN(
+          Sha256Hash hash,
+          StoredHash(leaf, id, absl::StrCat("audit entry ", id.index, " is not stored")));
+      hashes.push_back(hash);
       continue;
     }
-    entry_nodes.BindInt64(1, ToSql(((id.index + 1) << id.level) - 1));
+    entry_nodes.BindInt64(1, ToSql(LastLeafOf(id)));
     ARREARS_ASSIGN_OR_RETURN(const bool row, entry_nodes.Step());
     std::optional<Sha256Hash> hash;
     if (row) hash = FindEncodedNode(entry_nodes.ColumnBlob(0), id.level);
@@ -244,14 +255,8 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
         ARREARS_ASSIGN_OR_RETURN(legacy_node, txn.Prepare(kSelectNode));
       }
       legacy_node->BindInt64(1, *key);
-      ARREARS_ASSIGN_OR_RETURN(const bool legacy_row, legacy_node->Step());
-      if (!legacy_row) return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
-      absl::StatusOr<Sha256Hash> legacy = Sha256Hash::FromBytes(legacy_node->ColumnBlob(0), "node");
-      if (!legacy.ok()) {
-        return absl::DataLossError(absl::StrCat(id.DebugString(), ": ", legacy.status().message()));
-      }
-      hash = *legacy;
-      legacy_node->Reset();
+      ARREARS_ASSIGN_OR_RETURN(
+          hash, StoredHash(*legacy_node, id, absl::StrCat(id.DebugString(), " is not stored")));
     }
     hashes.push_back(*hash);
   }
@@ -327,7 +332,7 @@ absl::StatusOr<bool> AppendIn(SqliteTransaction& txn, const SqliteAuditStoreOpti
     if (!AuditNodeRowKey(node.id.level, node.id.index).has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(node.id.DebugString(), " cannot be stored"));
     }
-    const uint64_t last_leaf = ((node.id.index + 1) << node.id.level) - 1;
+    const uint64_t last_leaf = LastLeafOf(node.id);
     if (last_leaf < expected_size) {
       return absl::FailedPreconditionError(
           absl::StrCat(node.id.DebugString(), " is complete already; nodes are never rewritten"));
@@ -576,6 +581,17 @@ using LinksByKey = absl::flat_hash_map<std::string, std::vector<int64_t>>;
 // A row to insert: (customer or loan id, entry index).
 using IndexLink = std::pair<absl::string_view, int64_t>;
 
+// The mark now, if a pass that started at `mark` for the entries below
+// `end` must stop: another indexer raised the mark, or an append lowered it
+// (entries removed outside the log, their index rows dropped).
+absl::StatusOr<std::optional<uint64_t>> MarkMovedIn(SqliteTransaction& txn, uint64_t mark,
+                                                    uint64_t end) {
+  ARREARS_ASSIGN_OR_RETURN(const uint64_t now, IndexedSizeIn(txn));
+  ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
+  if (now != mark || size < end) return now;
+  return std::nullopt;
+}
+
 // Adds the links of entries [begin, end) to `customers` and `loans`.
 absl::Status ReadLinksIn(SqliteTransaction& txn, uint64_t begin, uint64_t end,
                          LinksByKey& customers, LinksByKey& loans) {
@@ -776,15 +792,10 @@ absl::StatusOr<uint64_t> SqliteAuditStore::IndexCommittedEntries() {
         db_->InSqliteTransaction(
             SqliteTransactionMode::kImmediate,
             [&](SqliteTransaction& txn) -> absl::Status {
-              // Another indexer raised the mark, or an append lowered it
-              // (dropping the rows above): nothing more to write. Checked
-              // in every chunk so that no row goes in after a lowering.
-              ARREARS_ASSIGN_OR_RETURN(const uint64_t now, IndexedSizeIn(txn));
-              ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
-              if (now != mark || size < end) {
-                moved = now;
-                return absl::OkStatus();
-              }
+              // Checked in every chunk, so that no row goes in after a
+              // lowering.
+              ARREARS_ASSIGN_OR_RETURN(moved, MarkMovedIn(txn, mark, end));
+              if (moved.has_value()) return absl::OkStatus();
               ARREARS_ASSIGN_OR_RETURN(SqliteStatement customer, txn.Prepare(kIndexCustomer));
               ARREARS_ASSIGN_OR_RETURN(SqliteStatement loan, txn.Prepare(kIndexLoan));
               for (size_t i = from; i < to; ++i) {
@@ -803,10 +814,10 @@ absl::StatusOr<uint64_t> SqliteAuditStore::IndexCommittedEntries() {
   ARREARS_RETURN_IF_ERROR(Annotate(
       db_->InSqliteTransaction(SqliteTransactionMode::kImmediate,
                                [&](SqliteTransaction& txn) -> absl::Status {
-                                 ARREARS_ASSIGN_OR_RETURN(const uint64_t now, IndexedSizeIn(txn));
-                                 ARREARS_ASSIGN_OR_RETURN(const uint64_t size, SizeIn(txn));
-                                 if (now != mark || size < end) {
-                                   mark = now;
+                                 ARREARS_ASSIGN_OR_RETURN(const std::optional<uint64_t> moved,
+                                                          MarkMovedIn(txn, mark, end));
+                                 if (moved.has_value()) {
+                                   mark = *moved;
                                    return absl::OkStatus();
                                  }
                                  ARREARS_ASSIGN_OR_RETURN(SqliteStatement update,
