@@ -29,8 +29,10 @@
 //
 // The service database uses the service's settings (ComplianceDatabaseOptions:
 // WAL, synchronous=NORMAL so that a commit survives a process crash, a
-// checkpoint every 10,000 WAL pages); the outbox is not
-// drained during the run (no broker), so its rows only accumulate.
+// checkpoint every 10,000 WAL pages). No relay runs (no broker): decisions
+// are published from the audit log by the service's DecisionFeed, which
+// this benchmark does not start, so what it measures is the write side, as
+// it did when decisions went through the outbox (never drained here).
 #include <sched.h>
 #include <sys/resource.h>
 
