@@ -36,6 +36,12 @@ struct sqlite3_stmt;
 
 namespace arrears::store {
 
+// An unsigned count or index as an SQLite integer, which is signed: values
+// past INT64_MAX become INT64_MAX (as "no upper bound" does).
+inline int64_t ToSqlInteger(uint64_t value) {
+  return value > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(value);
+}
+
 class SqliteStatement {
  public:
   SqliteStatement(SqliteStatement&& other) noexcept;

@@ -22,6 +22,7 @@ namespace {
 using store::SqliteStatement;
 using store::SqliteTransaction;
 using store::SqliteTransactionMode;
+using store::ToSqlInteger;
 
 constexpr char kProbe[] = "SELECT 1 FROM audit_entries LIMIT 0";
 // Not "SELECT MAX(idx) + 1": SQLite answers a bare MAX(rowid) from the
@@ -129,10 +130,6 @@ constexpr char kListCheckpoints[] =
     "SELECT log_id, tree_size, root_hash, timestamp_seconds, timestamp_nanos, key_id, signature"
     " FROM audit_checkpoints WHERE tree_size <= ?1 ORDER BY tree_size, seq";
 
-// SQLite integers are signed; indices stay below 2^56 and "no upper bound"
-// becomes INT64_MAX.
-int64_t ToSql(uint64_t value) { return static_cast<int64_t>(std::min<uint64_t>(value, INT64_MAX)); }
-
 // An entry's loan ids as a JSON array of strings (the flush and the tail
 // query read them with json_each).
 void AppendJsonString(absl::string_view text, std::string& out) {
@@ -232,8 +229,9 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
   for (const NodeId& id : ids) {
     // Leaves are entries (by index); a node is in the row of the leaf that
     // completed it (its last), or keyed by AuditNodeRowKey in the old table.
-    const std::optional<int64_t> key = id.level == 0 ? std::optional<int64_t>(ToSql(id.index))
-                                                     : AuditNodeRowKey(id.level, id.index);
+    const std::optional<int64_t> key = id.level == 0
+                                           ? std::optional<int64_t>(ToSqlInteger(id.index))
+                                           : AuditNodeRowKey(id.level, id.index);
     if (!key.has_value()) {
       return absl::NotFoundError(absl::StrCat(id.DebugString(), " is not stored"));
     }
@@ -245,7 +243,7 @@ absl::StatusOr<std::vector<Sha256Hash>> ReadNodesIn(SqliteTransaction& txn,
       hashes.push_back(hash);
       continue;
     }
-    entry_nodes.BindInt64(1, ToSql(LastLeafOf(id)));
+    entry_nodes.BindInt64(1, ToSqlInteger(LastLeafOf(id)));
     ARREARS_ASSIGN_OR_RETURN(const bool row, entry_nodes.Step());
     std::optional<Sha256Hash> hash;
     if (row) hash = FindEncodedNode(entry_nodes.ColumnBlob(0), id.level);
@@ -275,14 +273,14 @@ absl::StatusOr<uint64_t> IndexedSizeIn(SqliteTransaction& txn) {
 absl::Status FlushIndexIn(SqliteTransaction& txn, uint64_t size) {
   ARREARS_RETURN_IF_ERROR(Annotate(txn.ExecuteScript(kFlushIndex), "audit index flush"));
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement update, txn.Prepare(kSetIndexedSize));
-  update.BindInt64(1, ToSql(size));
+  update.BindInt64(1, ToSqlInteger(size));
   return update.Run();
 }
 
 absl::Status LowerIndexMarkIn(SqliteTransaction& txn, uint64_t size) {
   for (const char* sql : {kDropCustomerLinksFrom, kDropLoanLinksFrom, kSetIndexedSize}) {
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement statement, txn.Prepare(sql));
-    statement.BindInt64(1, ToSql(size));
+    statement.BindInt64(1, ToSqlInteger(size));
     ARREARS_RETURN_IF_ERROR(Annotate(statement.Run(), "lowering the audit index mark"));
   }
   return absl::OkStatus();
@@ -350,7 +348,7 @@ absl::StatusOr<bool> AppendIn(SqliteTransaction& txn, const SqliteAuditStoreOpti
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert_entry, txn.Prepare(kInsertEntry));
   for (size_t i = 0; i < entries.size(); ++i) {
     const StoredEntry& entry = entries[i];
-    insert_entry.BindInt64(1, ToSql(entry.index));
+    insert_entry.BindInt64(1, ToSqlInteger(entry.index));
     insert_entry.BindBlob(2, entry.leaf_data);
     insert_entry.BindBlob(3, entry.leaf_hash.view());
     insert_entry.BindInt64(4, entry.kind);
@@ -387,7 +385,7 @@ absl::StatusOr<bool> AppendIn(SqliteTransaction& txn, const SqliteAuditStoreOpti
 
 absl::StatusOr<StoredEntry> ReadEntryIn(SqliteTransaction& txn, uint64_t index) {
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kSelectEntry));
-  select.BindInt64(1, ToSql(index));
+  select.BindInt64(1, ToSqlInteger(index));
   ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("audit entry ", index, " is not stored"));
   return ReadEntryRow(select);
@@ -400,10 +398,10 @@ absl::Status FindRangeIn(SqliteTransaction& txn, const char* sql, const EntryFil
                          std::vector<StoredEntry>& found) {
   if (found.size() >= limit || begin >= end) return absl::OkStatus();
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(sql));
-  select.BindInt64(1, ToSql(begin));
-  select.BindInt64(2, ToSql(end));
+  select.BindInt64(1, ToSqlInteger(begin));
+  select.BindInt64(2, ToSqlInteger(end));
   select.BindInt64(3, static_cast<int64_t>(filter.kind_mask & INT64_MAX));
-  select.BindInt64(4, ToSql(limit - found.size()));
+  select.BindInt64(4, ToSqlInteger(limit - found.size()));
   if (sql != kFindAll) select.BindText(5, filter.customer_id);
   if (sql == kFindByLoan || sql == kFindByLoanInTail) select.BindText(6, filter.loan_id);
   while (true) {
@@ -447,7 +445,7 @@ absl::StatusOr<uint64_t> FirstIndexAtOrAfterIn(SqliteTransaction& txn, absl::Tim
   uint64_t begin = 0;
   while (begin < end) {
     const uint64_t mid = begin + (end - begin) / 2;
-    probe.BindInt64(1, ToSql(mid));
+    probe.BindInt64(1, ToSqlInteger(mid));
     ARREARS_ASSIGN_OR_RETURN(const bool row, probe.Step());
     if (!row || probe.ColumnInt64(1) >= target) {
       end = mid;
@@ -464,7 +462,7 @@ absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimesIn(
   ARREARS_ASSIGN_OR_RETURN(const uint64_t indexed, IndexedSizeIn(txn));
   absl::flat_hash_map<std::string, int64_t> tail_times;
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement tail, txn.Prepare(kLastRecordTimesInTail));
-  tail.BindInt64(1, ToSql(indexed));
+  tail.BindInt64(1, ToSqlInteger(indexed));
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(const bool row, tail.Step());
     if (!row) break;
@@ -480,7 +478,7 @@ absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimesIn(
       continue;
     }
     select.BindText(1, customer_id);
-    select.BindInt64(2, ToSql(indexed));
+    select.BindInt64(2, ToSqlInteger(indexed));
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (row) time = absl::FromUnixNanos(select.ColumnInt64(0));
     select.Reset();
@@ -491,7 +489,7 @@ absl::StatusOr<std::vector<std::optional<absl::Time>>> LastRecordTimesIn(
 absl::Status AddCheckpointIn(SqliteTransaction& txn, const v1::SignedCheckpoint& checkpoint) {
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement insert, txn.Prepare(kInsertCheckpoint));
   insert.BindText(1, checkpoint.log_id());
-  insert.BindInt64(2, ToSql(checkpoint.size()));
+  insert.BindInt64(2, ToSqlInteger(checkpoint.size()));
   insert.BindBlob(3, checkpoint.root_hash());
   insert.BindInt64(4, checkpoint.timestamp().seconds());
   insert.BindInt64(5, checkpoint.timestamp().nanos());
@@ -511,7 +509,7 @@ absl::StatusOr<std::vector<v1::SignedCheckpoint>> ListCheckpointsIn(SqliteTransa
                                                                     uint64_t max_size) {
   std::vector<v1::SignedCheckpoint> checkpoints;
   ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(kListCheckpoints));
-  select.BindInt64(1, ToSql(max_size));
+  select.BindInt64(1, ToSqlInteger(max_size));
   while (true) {
     ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return checkpoints;
@@ -598,8 +596,8 @@ absl::Status ReadLinksIn(SqliteTransaction& txn, uint64_t begin, uint64_t end,
   for (auto [sql, links] :
        {std::pair{kCustomerLinksIn, &customers}, std::pair{kLoanLinksIn, &loans}}) {
     ARREARS_ASSIGN_OR_RETURN(SqliteStatement select, txn.Prepare(sql));
-    select.BindInt64(1, ToSql(begin));
-    select.BindInt64(2, ToSql(end));
+    select.BindInt64(1, ToSqlInteger(begin));
+    select.BindInt64(2, ToSqlInteger(end));
     while (true) {
       ARREARS_ASSIGN_OR_RETURN(const bool row, select.Step());
       if (!row) break;
@@ -822,7 +820,7 @@ absl::StatusOr<uint64_t> SqliteAuditStore::IndexCommittedEntries() {
                                  }
                                  ARREARS_ASSIGN_OR_RETURN(SqliteStatement update,
                                                           txn.Prepare(kSetIndexedSize));
-                                 update.BindInt64(1, ToSql(end));
+                                 update.BindInt64(1, ToSqlInteger(end));
                                  ARREARS_RETURN_IF_ERROR(update.Run());
                                  mark = end;
                                  return absl::OkStatus();

@@ -1,6 +1,5 @@
 #include "services/compliance_auditing/service/decision_feed.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +7,7 @@
 #include "arrears/compliance/v1/decision_events.pb.h"
 #include "common/runtime/logging.h"
 #include "common/status/status_macros.h"
+#include "common/store/sqlite_statement.h"
 #include "common/topics/topics.h"
 #include "services/compliance_auditing/service/decision_event_bytes.h"
 
@@ -49,8 +49,6 @@ absl::StatusOr<events::Event> DecisionEvent(const audit::StoredEntry& entry,
   return event;
 }
 
-int64_t ToSql(uint64_t value) { return static_cast<int64_t>(std::min<uint64_t>(value, INT64_MAX)); }
-
 }  // namespace
 
 std::vector<store::Migration> DecisionFeedMigrations(int version) {
@@ -89,7 +87,7 @@ absl::Status DecisionFeed::Advance(uint64_t next_index) {
   return db_->InSqliteTransaction(
       SqliteTransactionMode::kImmediate, [&](SqliteTransaction& txn) -> absl::Status {
         ARREARS_ASSIGN_OR_RETURN(store::SqliteStatement update, txn.Prepare(kAdvance));
-        update.BindInt64(1, ToSql(next_index));
+        update.BindInt64(1, store::ToSqlInteger(next_index));
         return update.Run();
       });
 }
