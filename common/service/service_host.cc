@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/runtime/logging.h"
+#include "common/runtime/thread_name.h"
 #include "common/service/bound_address.h"
 #include "common/service/outbox_transaction.h"
 #include "common/service/trace_propagation.h"
@@ -194,6 +195,7 @@ absl::Status ServiceHost::Start() {
   for (auto& consumer : consumers_) {
     Consumer* c = consumer.get();
     c->thread = std::thread([this, c] {
+      runtime::NameCurrentThread("kafka-consumer");
       absl::Status status = c->loop->Run();
       {
         absl::MutexLock lock(&c->mu);

@@ -9,6 +9,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/runtime/thread_name.h"
 #include "common/status/status_macros.h"
 
 namespace arrears::store {
@@ -78,6 +79,7 @@ absl::Duration OutboxRelay::NextBackoff(absl::Duration backoff) const {
 }
 
 void OutboxRelay::Loop() {
+  runtime::NameCurrentThread("outbox-relay");
   absl::Duration backoff = options_.poll_interval;
   while (true) {
     const bool failed = !PublishPendingOnce().ok();

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/runtime/thread_name.h"
 #include "common/store/sqlite_status.h"
 
 namespace arrears::store {
@@ -54,6 +55,7 @@ int64_t SqliteCheckpointer::checkpoints() const {
 }
 
 void SqliteCheckpointer::Loop() {
+  runtime::NameCurrentThread("checkpointer");
   while (true) {
     {
       absl::MutexLock lock(&mu_);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/runtime/thread_name.h"
 #include "common/status/status_macros.h"
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 
@@ -720,6 +721,7 @@ void SqliteAuditStore::StopIndexerForTesting() {
 }
 
 void SqliteAuditStore::IndexLoop() {
+  runtime::NameCurrentThread("audit-indexer");
   while (true) {
     {
       absl::MutexLock lock(&indexer_mu_);

@@ -7,6 +7,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/runtime/thread_name.h"
 
 namespace arrears::compliance::service {
 namespace {
@@ -107,6 +108,7 @@ absl::Status CommitQueue::RunGroup(const std::vector<Unit*>& group, bool isolate
 }
 
 void CommitQueue::Loop() {
+  runtime::NameCurrentThread("commit-queue");
   std::vector<Unit*> group;
   std::vector<absl::Status> statuses;
   while (true) {
@@ -154,6 +156,7 @@ void CommitQueue::Loop() {
 }
 
 void CommitQueue::CompletionLoop() {
+  runtime::NameCurrentThread("commit-answers");
   while (true) {
     FinishedGroup finished;
     {

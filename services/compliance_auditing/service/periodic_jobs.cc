@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/runtime/logging.h"
+#include "common/runtime/thread_name.h"
 
 namespace arrears::compliance::service {
 
@@ -29,6 +30,7 @@ int PeriodicJobs::runs(size_t index) const {
 }
 
 void PeriodicJobs::Loop() {
+  runtime::NameCurrentThread("periodic-jobs");
   if (jobs_.empty()) return;
   std::vector<absl::Time> due(jobs_.size(), absl::Now());
   while (true) {
