@@ -11,7 +11,10 @@
 //     the same background load). QPS, p50/p99 latency and process CPU per
 //     call (client, server and service together); target CheckContact >= 50%
 //     of echo QPS, judged by the median of the rounds' ratios (each round's
-//     ratio is printed too). A third line calls the core directly (no gRPC).
+//     ratio is printed too). Each server's CPU per call is also split by
+//     thread: the service's named threads (commit queue, its answers, audit
+//     indexer, checkpointer) against gRPC's, which run the client as well. A
+//     third line calls the core directly (no gRPC).
 //     make bench runs these rounds a second time pinned to one CPU
 //     (taskset, --grpc_only): client and servers then share a CPU, and the
 //     ratio compares CPU per call alone, without the cost of handing work
@@ -42,6 +45,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -327,6 +331,33 @@ absl::Duration ProcessCpu() {
   return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
 }
 
+// The service's named threads (runtime::NameCurrentThread) whose CPU the
+// gRPC rounds report one by one; every other thread (gRPC's, which run the
+// client and both servers, and this driver's) is one more role.
+constexpr const char* kServiceThreads[] = {"commit-queue", "commit-answers", "audit-indexer",
+                                           "checkpointer"};
+constexpr char kOtherThreads[] = "gRPC, client, rest";
+
+// CPU used so far by each role's threads: the kernel's run time of each live
+// thread (/proc/self/task/*/schedstat, nanoseconds). A thread that ends
+// between two calls takes its time with it (none of the roles above does
+// while the service runs).
+std::map<std::string, absl::Duration> CpuByThreadRole() {
+  std::map<std::string, absl::Duration> cpu;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::string name;
+    int64_t run_ns = 0;
+    std::ifstream comm(task.path() / "comm");
+    std::ifstream schedstat(task.path() / "schedstat");
+    if (!std::getline(comm, name) || !(schedstat >> run_ns)) continue;
+    const bool named = std::find(std::begin(kServiceThreads), std::end(kServiceThreads), name) !=
+                       std::end(kServiceThreads);
+    cpu[named ? name : kOtherThreads] += absl::Nanoseconds(run_ns);
+  }
+  return cpu;
+}
+
 struct LoadResult {
   double qps = 0;
   // Process CPU (client, server and service) per measured call.
@@ -337,6 +368,8 @@ struct LoadResult {
   int64_t errors = 0;
   absl::Duration elapsed;
   absl::Duration cpu;
+  // The measured window's CPU by thread role (CpuByThreadRole).
+  std::map<std::string, absl::Duration> cpu_by_role;
   std::vector<int64_t> latencies_ns;
   std::map<int, int64_t> verdicts;
 };
@@ -411,9 +444,15 @@ LoadResult RunLoad(const std::string& address, int in_flight, int channel_count,
     measure_start = absl::Now();
   }
   const absl::Duration cpu_start = ProcessCpu();
+  const std::map<std::string, absl::Duration> roles_start = CpuByThreadRole();
   absl::SleepFor(duration);
   const absl::Duration cpu_used = ProcessCpu() - cpu_start;
   LoadResult result;
+  for (const auto& [role, cpu] : CpuByThreadRole()) {
+    const auto before = roles_start.find(role);
+    result.cpu_by_role[role] =
+        cpu - (before == roles_start.end() ? absl::ZeroDuration() : before->second);
+  }
   {
     absl::MutexLock lock(&mu);
     measuring = false;
@@ -440,6 +479,7 @@ LoadResult Pool(const std::vector<LoadResult>& rounds) {
     pooled.errors += round.errors;
     pooled.elapsed += round.elapsed;
     pooled.cpu += round.cpu;
+    for (const auto& [role, cpu] : round.cpu_by_role) pooled.cpu_by_role[role] += cpu;
     for (const auto& [verdict, count] : round.verdicts) pooled.verdicts[verdict] += count;
     pooled.latencies_ns.insert(pooled.latencies_ns.end(), round.latencies_ns.begin(),
                                round.latencies_ns.end());
@@ -462,6 +502,28 @@ std::unique_ptr<runtime::GrpcServer> Serve(grpc::Service* service) {
        .services = {{service, std::string(v1::ComplianceService::service_full_name())}}}));
   server->SetServing(true);
   return server;
+}
+
+// Where each server's CPU per call goes, by thread role: the service's own
+// threads against gRPC's (which also run the client).
+void PrintCpuByRole(const LoadResult& echo, const LoadResult& check) {
+  auto per_call = [](const LoadResult& result, const std::string& role) {
+    const auto found = result.cpu_by_role.find(role);
+    if (found == result.cpu_by_role.end() || result.calls == 0) return 0.0;
+    return absl::ToDoubleMicroseconds(found->second) / static_cast<double>(result.calls);
+  };
+  std::printf("   CPU us per call by thread     %9s %12s\n", "echo", "CheckContact");
+  std::vector<std::string> roles = {kOtherThreads};
+  roles.insert(roles.end(), std::begin(kServiceThreads), std::end(kServiceThreads));
+  double echo_sum = 0;
+  double check_sum = 0;
+  for (const std::string& role : roles) {
+    echo_sum += per_call(echo, role);
+    check_sum += per_call(check, role);
+    std::printf("     %-26s %9.1f %12.1f\n", role.c_str(), per_call(echo, role),
+                per_call(check, role));
+  }
+  std::printf("     %-26s %9.1f %12.1f\n", "all threads", echo_sum, check_sum);
 }
 
 void PrintLoad(const char* name, const LoadResult& result) {
@@ -576,6 +638,7 @@ bool RunGrpcPhase() {
   const LoadResult check_result = Pool(check_rounds);
   PrintLoad("echo (same RPC, no work)", echo_result);
   PrintLoad("CheckContact (full path)", check_result);
+  PrintCpuByRole(echo_result, check_result);
   std::printf(
       "   (%.1f decisions per group commit)\n",
       double(queue.units() - units_before) / std::max<int64_t>(1, queue.groups() - groups_before));
