@@ -257,14 +257,20 @@ absl::Status ServiceHost::Shutdown() {
     }
     return first_error;
   });
-  drain.AddStep("flush outbox", budget,
-                [this](absl::Time) { return StopPublishers(*relay_, *feeds_); });
+  // A host whose Create failed part way is destroyed through here too: what
+  // was never built has nothing to stop (it crashed the process instead of
+  // letting main report Create's error).
+  drain.AddStep("flush outbox", budget, [this](absl::Time) {
+    return relay_ != nullptr && feeds_ != nullptr ? StopPublishers(*relay_, *feeds_)
+                                                  : absl::OkStatus();
+  });
   drain.AddStep("stop grpc", budget, [this](absl::Time deadline) {
     if (grpc_server_) grpc_server_->Shutdown(deadline - clock_->Now());
     return absl::OkStatus();
   });
-  drain.AddStep("flush producer", budget,
-                [this](absl::Time deadline) { return producer_->Flush(deadline - clock_->Now()); });
+  drain.AddStep("flush producer", budget, [this](absl::Time deadline) {
+    return producer_ != nullptr ? producer_->Flush(deadline - clock_->Now()) : absl::OkStatus();
+  });
   drain.AddStep("stop http", budget, [this](absl::Time) {
     if (http_server_) http_server_->Stop();
     return absl::OkStatus();

@@ -206,6 +206,20 @@ TEST(ServiceHostTest, TheServiceDatabaseTakesTheGivenSettingsAtTheHostsPath) {
   EXPECT_EQ(page_size, 8192);
 }
 
+// A host that fails part way through Create is destroyed before its relay,
+// feeds and producer exist: Create must return the error, not crash (two
+// replicas racing to migrate one store once took a process down that way).
+TEST(ServiceHostTest, ACreateThatFailsPartWayReturnsItsError) {
+  ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
+  ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
+  const runtime::RuntimeConfig config = HostConfig(*cluster, dir);
+  std::vector<store::Migration> broken = {{.version = store::kFirstServiceMigrationVersion,
+                                           .name = "broken",
+                                           .sql = "CREATE TABLE oops ("}};
+  EXPECT_THAT(ServiceHost::Create(config, std::move(broken), &SystemClock::Get()),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("migration 100 (broken)")));
+}
+
 TEST(ServiceHostTest, RunServesTheAssemblysPendingBackgroundWorkOnMetrics) {
   ASSERT_OK_AND_ASSIGN(auto cluster, kafka::testing::MockCluster::Create());
   ASSERT_OK_AND_ASSIGN(store::TempDir dir, store::TempDir::Create());
