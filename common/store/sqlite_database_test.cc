@@ -127,6 +127,42 @@ TEST(SqliteDatabaseCreateTest, InMemoryDatabaseWorksWithoutWal) {
   EXPECT_OK(db->Migrate(TwoMigrations()));
 }
 
+// Replicas starting together on a store that does not exist yet each switch
+// the new file to WAL; SQLite answers that race with SQLITE_BUSY at once
+// (its busy handler is skipped where waiting could deadlock), and a replica
+// once failed its startup on it. Every opener must get the database, and
+// its migrations (applied once, whoever comes first).
+TEST(SqliteDatabaseCreateTest, OpenersRacingOnANewFileAllGetItMigrated) {
+  constexpr int kFiles = 50;
+  constexpr int kOpeners = 4;
+  ASSERT_OK_AND_ASSIGN(TempDir dir, TempDir::Create());
+  for (int file = 0; file < kFiles; ++file) {
+    SqliteOptions options;
+    options.path = dir.File(absl::StrCat("race-", file, ".db"));
+    options.background_checkpoints = false;
+    std::vector<absl::Status> results(kOpeners);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> openers;
+    for (int i = 0; i < kOpeners; ++i) {
+      openers.emplace_back([&, i] {
+        // Released together, so that the opens overlap.
+        ready.fetch_add(1);
+        while (ready.load() < kOpeners) {
+        }
+        absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Create(options);
+        results[i] = db.ok() ? (*db)->Migrate({{.version = kFirstServiceMigrationVersion,
+                                                .name = "ledger",
+                                                .sql = "CREATE TABLE ledger (id INTEGER)"}})
+                             : db.status();
+      });
+    }
+    for (std::thread& opener : openers) opener.join();
+    for (int i = 0; i < kOpeners; ++i) {
+      EXPECT_OK(results[i]) << "file " << file << ", opener " << i;
+    }
+  }
+}
+
 TEST_F(SqliteDatabaseTest, OpensInWalModeWithForeignKeysAndNormalSync) {
   EXPECT_THAT(QueryText(*db_, "PRAGMA journal_mode"), IsOkAndHolds("wal"));
   EXPECT_THAT(QueryText(*db_, "PRAGMA foreign_keys"), IsOkAndHolds("1"));
