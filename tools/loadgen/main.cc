@@ -3,6 +3,11 @@
 // whose payload is not a LoanEvent (to exercise dead-lettering end to end).
 //
 //   arrears-loadgen --bootstrap_file=data/bootstrap --events=10000 --loans=1000 --rate=2000
+//
+// A stream can go out in parts: --skip=N with the same seed and loans
+// publishes from the stream's N-th event on, exactly the events a single
+// longer run would have published there (a test can then act between the
+// parts, knowing what has not been published yet).
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -25,10 +30,13 @@ ABSL_FLAG(std::string, bootstrap_file, "", "File holding the bootstrap address (
 ABSL_FLAG(bool, dev_profile, true, "Use the dev broker client profile");
 ABSL_FLAG(std::string, kafka_properties, "", "Extra librdkafka properties k=v,k=v");
 ABSL_FLAG(int64_t, events, 10000, "Events to publish");
+ABSL_FLAG(int64_t, skip, 0,
+          "Events of the seeded stream passed over before publishing (the stream's later part)");
 ABSL_FLAG(int64_t, loans, 1000, "Loans in the book (each opens before its repayments)");
 ABSL_FLAG(uint64_t, seed, 1, "Seed; the same seed republishes the same event ids");
 ABSL_FLAG(double, rate, 0, "Events per second; 0 = as fast as the broker takes them");
-ABSL_FLAG(int64_t, poison, 0, "Poison records (undecodable payload) spread through the stream");
+ABSL_FLAG(int64_t, poison, 0,
+          "Poison records (undecodable payload) spread through the events this run publishes");
 ABSL_FLAG(int, batch, 500, "Events per Publish call");
 
 namespace arrears::loadgen {
@@ -68,7 +76,13 @@ int Run() {
   const uint64_t seed = absl::GetFlag(FLAGS_seed);
   const double rate = absl::GetFlag(FLAGS_rate);
   const int batch_size = std::max(1, absl::GetFlag(FLAGS_batch));
+  const int64_t skip = absl::GetFlag(FLAGS_skip);
+  if (skip < 0) {
+    std::cerr << "--skip: must not be negative\n";
+    return 2;
+  }
   LoanEventStream stream({.seed = seed, .loans = std::max<int64_t>(1, absl::GetFlag(FLAGS_loans))});
+  for (int64_t i = 0; i < skip; ++i) stream.Next();
 
   // Poison records sit at evenly spaced positions after the book is open.
   const int64_t poison_every = poison > 0 ? std::max<int64_t>(1, total / (poison + 1)) : 0;
