@@ -19,7 +19,7 @@ std::string AuditBackendName(AuditBackend backend) {
 absl::StatusOr<std::unique_ptr<AuditTestEnv>> AuditTestEnv::Create(AuditBackend backend,
                                                                    const Clock* clock,
                                                                    AuditLogOptions options) {
-  std::unique_ptr<AuditTestEnv> env(new AuditTestEnv(backend, clock, std::move(options)));
+  std::unique_ptr<AuditTestEnv> env(new AuditTestEnv(backend, clock, options));
   ARREARS_ASSIGN_OR_RETURN(env->signing_key_, Ed25519PrivateKey::Generate());
   ARREARS_ASSIGN_OR_RETURN(env->master_key_, SecureRandomBytes(kAesKeySize));
   if (backend == AuditBackend::kSqlite) {
@@ -66,7 +66,7 @@ absl::Status AuditTestEnv::Reopen() {
 absl::Status AuditTestEnv::ReopenLog(AuditLogOptions options) {
   log_.reset();
   ARREARS_ASSIGN_OR_RETURN(
-      log_, AuditLog::Create(store_.get(), keys_.get(), signer_.get(), clock_, std::move(options)));
+      log_, AuditLog::Create(store_.get(), keys_.get(), signer_.get(), clock_, options));
   return absl::OkStatus();
 }
 
