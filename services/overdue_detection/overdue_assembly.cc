@@ -6,6 +6,7 @@
 #include "common/runtime/logging.h"
 #include "common/status/status_macros.h"
 #include "common/time/civil_date.h"
+#include "common/time/time_zone.h"
 #include "common/topics/topics.h"
 #include "services/overdue_detection/overdue_schema.h"
 
@@ -20,10 +21,9 @@ absl::StatusOr<std::unique_ptr<OverdueAssembly>> OverdueAssembly::Create(
   auto assembly = std::unique_ptr<OverdueAssembly>(new OverdueAssembly());
   assembly->clock_ = clock;
   assembly->dead_letters_ = dead_letters;
-  if (!absl::LoadTimeZone(options.business_time_zone, &assembly->zone_)) {
-    return absl::InvalidArgumentError(absl::StrCat("--business_time_zone: unknown time zone \"",
-                                                   options.business_time_zone, "\""));
-  }
+  absl::StatusOr<absl::TimeZone> zone = time::LoadTimeZone(options.business_time_zone);
+  if (!zone.ok()) return Annotate(zone.status(), "--business_time_zone");
+  assembly->zone_ = *zone;
   absl::StatusOr<ProductCatalog> catalog = ProductCatalog::LoadFile(options.products_file);
   if (!catalog.ok()) return Annotate(catalog.status(), "--products_file=" + options.products_file);
   auto products = std::make_shared<const ProductCatalog>(*std::move(catalog));
