@@ -101,7 +101,7 @@ int Run() {
         // Valid envelope, payload with an invalid wire type: consumers must
         // dead-letter it, not crash or block.
         event.envelope.id = ids::DeriveId(absl::StrCat("loadgen-poison-", seed), event.envelope.id);
-        event.payload = std::string("\x0f poison: not a LoanEvent", 26);
+        event.payload = std::string("\x0f poison: not a LoanEvent");
         --poison_left;
       }
       batch.push_back(std::move(event));
@@ -119,7 +119,9 @@ int Run() {
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   std::cout << "published=" << published << " poison=" << poison << " seconds=" << seconds
-            << " rate=" << static_cast<int64_t>(published / std::max(seconds, 1e-9)) << "/s\n";
+            << " rate="
+            << static_cast<int64_t>(static_cast<double>(published) / std::max(seconds, 1e-9))
+            << "/s\n";
   return 0;
 }
 
