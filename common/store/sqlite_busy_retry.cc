@@ -13,6 +13,13 @@ void SqliteBusyRetry::Install(sqlite3* conn) {
   sqlite3_busy_handler(conn, &SqliteBusyRetry::OnBusy, this);
 }
 
+absl::Status SqliteBusyRetry::RetryWhileBusy(absl::FunctionRef<absl::Status()> attempt) {
+  for (int retries = 0;; ++retries) {
+    absl::Status status = attempt();
+    if (!absl::IsUnavailable(status) || OnBusy(this, retries) == 0) return status;
+  }
+}
+
 int SqliteBusyRetry::OnBusy(void* self, int attempt) {
   auto* retry = static_cast<SqliteBusyRetry*>(self);
   const absl::Time now = absl::Now();

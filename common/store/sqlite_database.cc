@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -10,8 +9,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "common/store/sqlite_status.h"
 
@@ -207,20 +204,12 @@ absl::Status SqliteDatabase::Configure(const SqliteOptions& options) {
   // Before WAL mode: a new file takes its page size from its first write.
   ARREARS_RETURN_IF_ERROR(
       Annotate(Exec(conn_, absl::StrCat("PRAGMA page_size=", options.page_size)), context));
-  // Switching a new file to WAL takes the exclusive lock. Where two
-  // connections hold the shared lock and both want it (replicas starting
-  // together on a store that does not exist yet), SQLite answers SQLITE_BUSY
-  // at once instead of calling the busy handler, which could deadlock; the
-  // switch is tried again, as the handler would wait, within its timeout.
+  // Replicas starting together on a store that does not exist yet switch it
+  // to WAL at once: SQLite refuses one of them with SQLITE_BUSY without
+  // calling the busy handler, so the switch waits as the handler would.
   std::string journal_mode;
-  const absl::Time give_up = absl::Now() + options.busy_timeout;
-  absl::Duration pause = absl::Microseconds(100);
-  absl::Status wal = Exec(conn_, "PRAGMA journal_mode=WAL", &journal_mode);
-  while (absl::IsUnavailable(wal) && absl::Now() < give_up) {
-    absl::SleepFor(pause);
-    pause = std::min(2 * pause, absl::Milliseconds(10));
-    wal = Exec(conn_, "PRAGMA journal_mode=WAL", &journal_mode);
-  }
+  const absl::Status wal = busy_retry_.RetryWhileBusy(
+      [&] { return Exec(conn_, "PRAGMA journal_mode=WAL", &journal_mode); });
   ARREARS_RETURN_IF_ERROR(Annotate(wal, context));
   const bool in_memory = options.path == ":memory:";
   if (absl::AsciiStrToLower(journal_mode) != (in_memory ? "memory" : "wal")) {

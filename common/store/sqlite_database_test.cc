@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
+#include "common/store/sqlite_busy_retry.h"
 #include "common/store/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -125,6 +126,33 @@ TEST(SqliteDatabaseCreateTest, InMemoryDatabaseWorksWithoutWal) {
   ASSERT_OK_AND_ASSIGN(auto db, SqliteDatabase::Create({.path = ":memory:"}));
   EXPECT_THAT(QueryText(*db, "PRAGMA journal_mode"), IsOkAndHolds("memory"));
   EXPECT_OK(db->Migrate(TwoMigrations()));
+}
+
+TEST(SqliteBusyRetryTest, RetriesWhatIsBusyAndNothingElse) {
+  SqliteBusyRetry retry(absl::Seconds(30));
+  int attempts = 0;
+  EXPECT_OK(retry.RetryWhileBusy([&] {
+    return ++attempts < 3 ? absl::UnavailableError("database is locked") : absl::OkStatus();
+  }));
+  EXPECT_EQ(attempts, 3);
+  attempts = 0;
+  EXPECT_THAT(retry.RetryWhileBusy([&] {
+    ++attempts;
+    return absl::InternalError("no such table");
+  }),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(attempts, 1);
+}
+
+TEST(SqliteBusyRetryTest, GivesUpWithTheLastBusyOnceTheTimeoutHasPassed) {
+  SqliteBusyRetry retry(absl::ZeroDuration());
+  int attempts = 0;
+  EXPECT_THAT(retry.RetryWhileBusy([&] {
+    ++attempts;
+    return absl::UnavailableError("database is locked");
+  }),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+  EXPECT_EQ(attempts, 1);
 }
 
 // Replicas starting together on a store that does not exist yet each switch
