@@ -70,6 +70,7 @@
 #include "common/runtime/grpc_server.h"
 #include "common/runtime/logging.h"
 #include "common/store/outbox_writer.h"
+#include "common/store/sqlite_checkpointer.h"
 #include "common/store/sqlite_core_schema.h"
 #include "common/store/sqlite_database.h"
 #include "common/store/sqlite_outbox.h"
@@ -84,6 +85,7 @@
 #include "services/compliance_auditing/audit/sqlite_audit_schema.h"
 #include "services/compliance_auditing/audit/sqlite_audit_store.h"
 #include "services/compliance_auditing/audit/sqlite_debtor_key_store.h"
+#include "services/compliance_auditing/service/commit_queue.h"
 #include "services/compliance_auditing/service/compliance_app.h"
 #include "services/compliance_auditing/service/compliance_core.h"
 
@@ -334,8 +336,9 @@ absl::Duration ProcessCpu() {
 // The service's named threads (runtime::NameCurrentThread) whose CPU the
 // gRPC rounds report one by one; every other thread (gRPC's, which run the
 // client and both servers, and this driver's) is one more role.
-constexpr const char* kServiceThreads[] = {"commit-queue", "commit-answers", "audit-indexer",
-                                           "checkpointer"};
+constexpr const char* kServiceThreads[] = {
+    service::CommitQueue::kCommitThreadName, service::CommitQueue::kAnswerThreadName,
+    audit::SqliteAuditStore::kIndexerThreadName, store::SqliteCheckpointer::kThreadName};
 constexpr char kOtherThreads[] = "gRPC, client, rest";
 
 // CPU used so far by each role's threads: the kernel's run time of each live

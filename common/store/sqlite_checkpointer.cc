@@ -55,7 +55,7 @@ int64_t SqliteCheckpointer::checkpoints() const {
 }
 
 void SqliteCheckpointer::Loop() {
-  runtime::NameCurrentThread("checkpointer");
+  runtime::NameCurrentThread(kThreadName);
   while (true) {
     {
       absl::MutexLock lock(&mu_);

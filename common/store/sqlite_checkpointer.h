@@ -32,6 +32,9 @@ namespace arrears::store {
 
 class SqliteCheckpointer {
  public:
+  // The name its thread carries (runtime::NameCurrentThread).
+  static constexpr char kThreadName[] = "checkpointer";
+
   // Opens a second connection to `path` and starts the thread.
   static absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path);
 

@@ -721,7 +721,7 @@ void SqliteAuditStore::StopIndexerForTesting() {
 }
 
 void SqliteAuditStore::IndexLoop() {
-  runtime::NameCurrentThread("audit-indexer");
+  runtime::NameCurrentThread(kIndexerThreadName);
   while (true) {
     {
       absl::MutexLock lock(&indexer_mu_);

@@ -95,6 +95,10 @@ struct SqliteAuditStoreOptions {
 
 class SqliteAuditStore final : public AuditStore {
  public:
+  // The name its background indexer's thread carries
+  // (runtime::NameCurrentThread).
+  static constexpr char kIndexerThreadName[] = "audit-indexer";
+
   // `db` (migrated with AuditSchemaMigrations, or AuditLogSchemaMigrations)
   // must outlive the store. FailedPrecondition if the schema is missing.
   // Indexes the entries above the indexes' high-water mark (one write

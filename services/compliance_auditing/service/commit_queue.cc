@@ -108,7 +108,7 @@ absl::Status CommitQueue::RunGroup(const std::vector<Unit*>& group, bool isolate
 }
 
 void CommitQueue::Loop() {
-  runtime::NameCurrentThread("commit-queue");
+  runtime::NameCurrentThread(kCommitThreadName);
   std::vector<Unit*> group;
   std::vector<absl::Status> statuses;
   while (true) {
@@ -156,7 +156,7 @@ void CommitQueue::Loop() {
 }
 
 void CommitQueue::CompletionLoop() {
-  runtime::NameCurrentThread("commit-answers");
+  runtime::NameCurrentThread(kAnswerThreadName);
   while (true) {
     FinishedGroup finished;
     {

@@ -56,6 +56,11 @@ using TransactionRunnerWithOutbox = std::function<absl::Status(
 
 class CommitQueue {
  public:
+  // The names its two threads carry (runtime::NameCurrentThread): the one
+  // that commits groups and the one that answers them.
+  static constexpr char kCommitThreadName[] = "commit-queue";
+  static constexpr char kAnswerThreadName[] = "commit-answers";
+
   class Unit {
    public:
     virtual ~Unit() = default;
