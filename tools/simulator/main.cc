@@ -107,9 +107,10 @@ ABSL_FLAG(std::string, watch_groups,
           "The services' consumer groups and their topics, group=topic|topic;...: the pipeline "
           "is quiet when each has committed its topics to the end (groups of absent services "
           "are skipped)");
-ABSL_FLAG(absl::Duration, quiet_settle, absl::Milliseconds(200),
-          "How long nothing may move before the pipeline counts as quiet (covers the services' "
-          "timer and agenda polling intervals)");
+ABSL_FLAG(absl::Duration, quiet_settle, absl::Milliseconds(50),
+          "How long nothing may move before the pipeline counts as quiet: a margin for work that "
+          "no offset, outbox or due count shows (the services count due timers and agendas "
+          "against the clock file themselves)");
 ABSL_FLAG(absl::Duration, quiet_deadline, absl::Minutes(2),
           "Longest wait for a quiet pipeline per phase; the run goes on after it");
 ABSL_FLAG(absl::Duration, rpc_deadline, absl::Seconds(30), "Deadline of each gRPC call");

@@ -5,9 +5,10 @@
 // consumed by a service's group, rows in an outbox, records the simulator's
 // own consumer has not seen) and a progress vector (offsets, counters) that
 // changes whenever anything happens. The pipeline is quiet once a sample shows
-// no backlog and the progress vector has not changed for `settle`: that
-// window also covers work that no offset shows yet, such as a timer loop that
-// only notices on its next scan that the simulated clock moved.
+// no backlog and the progress vector has not changed for `settle`: a margin
+// for work that neither shows. (Timers and agendas due at the simulated
+// instant are in the backlog: each service counts them against the clock
+// file when scraped, arrears_background_work_pending.)
 //
 // AwaitQuiet polls the sampler every `poll` until quiet, or returns
 // DeadlineExceeded with the last sample's description at `deadline`, or

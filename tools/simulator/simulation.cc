@@ -86,23 +86,28 @@ absl::Status Simulation::AdvanceClock(absl::Time now, const std::string& where) 
   return Settle(now, where);
 }
 
-absl::Status Simulation::Settle(absl::Time now, const std::string& where) {
+bool Simulation::WaitForQuiet(const std::string& where) {
   const Clock& wall = seams_.wall_clock != nullptr ? *seams_.wall_clock : SystemClock::Get();
+  const absl::Time wait_start = wall.Now();
+  absl::Status quiet = seams_.monitor->AwaitQuiet();
+  if (absl::IsCancelled(quiet)) return false;
+  const absl::Duration waited = wall.Now() - wait_start;
+  summary_.quiet_wait_total += waited;
+  if (waited > summary_.quiet_wait_longest) {
+    summary_.quiet_wait_longest = waited;
+    summary_.quiet_wait_longest_at = where;
+  }
+  if (!quiet.ok()) {
+    ++summary_.quiet_timeouts;
+    NoteProblem(where, quiet);
+  }
+  return true;
+}
+
+absl::Status Simulation::Settle(absl::Time now, const std::string& where) {
   for (int round = 0; round < options_.max_reaction_rounds; ++round) {
-    const absl::Time wait_start = wall.Now();
-    absl::Status quiet = seams_.monitor->AwaitQuiet();
     // Stopped: the run ends after this phase; nothing more to wait for.
-    if (absl::IsCancelled(quiet)) return absl::OkStatus();
-    const absl::Duration waited = wall.Now() - wait_start;
-    summary_.quiet_wait_total += waited;
-    if (waited > summary_.quiet_wait_longest) {
-      summary_.quiet_wait_longest = waited;
-      summary_.quiet_wait_longest_at = where;
-    }
-    if (!quiet.ok()) {
-      ++summary_.quiet_timeouts;
-      NoteProblem(where, quiet);
-    }
+    if (!WaitForQuiet(where)) return absl::OkStatus();
     std::vector<events::Event> feedback = seams_.feedback->Drain();
     // The services' event ids are deterministic; sorting by them makes the
     // answers independent of how the consumer happened to batch.
@@ -126,6 +131,12 @@ absl::Status Simulation::Settle(absl::Time now, const std::string& where) {
     if (actions == 0 && caused.empty()) return absl::OkStatus();
     if (absl::Status published = Publish(std::move(caused)); !published.ok()) return published;
   }
+  // Out of rounds: what the last one caused is applied before the clock
+  // moves on, and the debtors' answers to it wait for the next phase.
+  NoteProblem(where, absl::ResourceExhaustedError(
+                         absl::StrCat("still reacting after ", options_.max_reaction_rounds,
+                                      " rounds; the rest is answered in the next phase")));
+  WaitForQuiet(where);
   return absl::OkStatus();
 }
 
@@ -193,8 +204,9 @@ absl::StatusOr<SimulationSummary> Simulation::Run() {
       if (absl::Status s = AdvanceClock(now, absl::StrCat(date, " ", label, " clock")); !s.ok()) {
         return s;
       }
-      if (absl::Status s = Publish(book.TakeEventsUntil(now)); !s.ok()) return s;
-      if (absl::Status s = Settle(now, absl::StrCat(date, " ", label)); !s.ok()) return s;
+      // AdvanceClock's Settle publishes what the book records up to now
+      // and waits for it (one quiet wait per round), so the step needs no
+      // wait of its own.
       phase_done(2 + static_cast<int>(step), label, now);
       if (stopped()) {
         interrupted = true;

@@ -60,7 +60,10 @@ struct SimulationOptions {
   // hardship plan: the collector records the hardship (1), proposes a plan on
   // the HARDSHIP_DECLARED event (2), the debtor accepts it on PlanProposed
   // (3), the loan system restructures on PlanAgreed (4), and the round after
-  // waits for what the restructuring causes; the rest is headroom.
+  // waits for what the restructuring causes; the rest is headroom. A phase
+  // that runs out of rounds waits once more, for what its last round
+  // published, and records a problem; the debtors' answers to that come in
+  // the next phase.
   int max_reaction_rounds = 8;
   // Events per Publish call.
   int publish_batch = 5000;
@@ -126,6 +129,9 @@ class Simulation {
   absl::Status AdvanceClock(absl::Time now, const std::string& where);
   // Waits for quiet, lets debtors answer, repeats while that changes anything.
   absl::Status Settle(absl::Time now, const std::string& where);
+  // Waits for a quiet pipeline and counts the wait; false when the run was
+  // stopped meanwhile.
+  bool WaitForQuiet(const std::string& where);
   void NoteProblem(const std::string& where, const absl::Status& status);
 
   const SimulationOptions options_;

@@ -64,6 +64,7 @@ class ScriptedSystem final : public BusinessDayCloser,
   }
   absl::Status AwaitQuiet() override {
     ++waits;
+    if (on_wait) on_wait();
     wall.Advance(absl::Milliseconds(10 * waits));  // each wait a little longer
     return quiet;
   }
@@ -71,6 +72,7 @@ class ScriptedSystem final : public BusinessDayCloser,
   std::map<absl::CivilDay, std::vector<events::Event>> on_close;
   // What the services do on a call: events for the next Drain().
   std::function<void(const ServiceAction&)> on_execute;
+  std::function<void()> on_wait;
   std::deque<events::Event> inbox;
   std::vector<absl::CivilDay> closed;
   std::vector<ServiceAction> actions;
@@ -165,12 +167,15 @@ TEST_F(SimulationTest, EachDayOpensClosesAndWalksTheClockThroughTheDay) {
   EXPECT_EQ(summary.days_closed, 2);
   EXPECT_EQ(summary.loans_evaluated, 20);
   EXPECT_EQ(summary.close_events_emitted, 4);
-  // Waits follow each of the 12 clock moves as well as each phase's events
-  // (day 2 opens without events overnight: no second wait for it).
-  EXPECT_EQ(system_.waits, 26);
-  EXPECT_EQ(summary.quiet_wait_total, absl::Milliseconds(10 * (26 * 27 / 2)));
-  EXPECT_EQ(summary.quiet_wait_longest, absl::Milliseconds(260));
-  EXPECT_EQ(summary.quiet_wait_longest_at, "2026-01-06 23:59");
+  // A wait follows each of the 12 clock moves and each close, the book's
+  // opening events (published in the first clock move's round: a second
+  // round) and day 1's open; day 2 opens without events overnight, and a
+  // step whose clock move published everything waits no second time.
+  EXPECT_EQ(system_.waits, 12 + 2 + 1 + 1);
+  EXPECT_EQ(summary.quiet_wait_total, absl::Milliseconds(10 * (16 * 17 / 2)));
+  EXPECT_EQ(summary.quiet_wait_longest, absl::Milliseconds(160));
+  EXPECT_EQ(summary.quiet_wait_longest_at, "2026-01-06 23:59 clock");
+  EXPECT_TRUE(summary.problems.empty());
 }
 
 TEST_F(SimulationTest, DebtorsAnswerAtTheSameInstantAndRestructuringsGoOut) {
@@ -333,11 +338,33 @@ TEST_F(SimulationTest, FailedClosesCallsAndWaitsAreCountedAndTheRunGoesOn) {
   EXPECT_EQ(summary.days_completed, 2);
   EXPECT_EQ(summary.close_failures, 2);
   EXPECT_EQ(summary.days_closed, 0);
-  EXPECT_EQ(summary.quiet_timeouts, 26);
+  EXPECT_EQ(summary.quiet_timeouts, 16);
   ASSERT_FALSE(summary.problems.empty());
   EXPECT_THAT(summary.problems[0], HasSubstr("still busy"));
   // Identical problems are sampled, not repeated without end.
   EXPECT_LE(summary.problems.size(), 6u);
+}
+
+TEST_F(SimulationTest, APhaseOutOfRoundsWaitsForItsLastRoundAndSaysSo) {
+  auto book = Book(1);
+  SimulationOptions options;
+  options.max_reaction_rounds = 1;
+  std::vector<size_t> published_at_wait;
+  system_.on_wait = [&] { published_at_wait.push_back(publisher_.published().size()); };
+  Simulation simulation(options, Seams(book.get()));
+  ASSERT_OK_AND_ASSIGN(SimulationSummary summary, simulation.Run());
+
+  // The first clock move's only round publishes the book's opening events;
+  // the phase then waits once more, so they are applied before the day
+  // opens, and the run says the phase was cut short.
+  ASSERT_GE(published_at_wait.size(), 2u);
+  EXPECT_EQ(published_at_wait[0], 0u);
+  EXPECT_GE(published_at_wait[1], 30u + 20u);
+  EXPECT_EQ(system_.waits, 2 + 1 + 1 + 5);  // midnight (cut short), open, close, steps
+  ASSERT_THAT(summary.problems, SizeIs(1));
+  EXPECT_THAT(summary.problems[0], AllOf(HasSubstr("2026-01-05 00:00 clock"),
+                                         HasSubstr("still reacting after 1 rounds")));
+  EXPECT_EQ(summary.days_completed, 1);
 }
 
 TEST_F(SimulationTest, WithoutAnOverdueServiceDaysAreNotClosed) {
