@@ -56,15 +56,17 @@ struct SimulationOptions {
                                               absl::Hours(19), absl::Hours(23) + absl::Minutes(59)};
   // Pause after each simulated day (--speed); zero = as fast as possible.
   absl::Duration pause_per_day = absl::ZeroDuration();
-  // Answer-and-wait rounds per phase at most. The longest chain is a
-  // hardship plan: the collector records the hardship (1), proposes a plan on
-  // the HARDSHIP_DECLARED event (2), the debtor accepts it on PlanProposed
-  // (3), the loan system restructures on PlanAgreed (4), and the round after
-  // waits for what the restructuring causes; the rest is headroom. A phase
-  // that runs out of rounds waits once more, for what its last round
-  // published, and records a problem; the debtors' answers to that come in
-  // the next phase.
-  int max_reaction_rounds = 8;
+  // Wait-then-act rounds per phase at most. A round either publishes the
+  // loan system's events up to the current instant or, when there are none,
+  // lets the debtors answer. The longest chain is a hardship plan: the
+  // book's events (1), the collector records the hardship (2), proposes a
+  // plan on the HARDSHIP_DECLARED event (3), the debtor accepts it on
+  // PlanProposed (4), the loan system restructures on PlanAgreed (5), and
+  // the round after waits for what the restructuring causes; the rest is
+  // headroom. A phase that runs out of rounds waits once more, for what its
+  // last round caused, and records a problem; the debtors' answers to that
+  // come in the next phase.
+  int max_reaction_rounds = 10;
   // Events per Publish call.
   int publish_batch = 5000;
 };
@@ -127,7 +129,8 @@ class Simulation {
   absl::Status Publish(std::vector<events::Event> events);
   // Moves the clock and waits for what that alone triggers.
   absl::Status AdvanceClock(absl::Time now, const std::string& where);
-  // Waits for quiet, lets debtors answer, repeats while that changes anything.
+  // Waits for quiet, publishes the book's events up to now or else lets the
+  // debtors answer, repeats while that changes anything.
   absl::Status Settle(absl::Time now, const std::string& where);
   // Waits for a quiet pipeline and counts the wait; false when the run was
   // stopped meanwhile.

@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "arrears/contact/v1/contact_events.pb.h"
 #include "arrears/strategy/v1/case_events.pb.h"
@@ -226,6 +227,71 @@ TEST_F(SimulationTest, DebtorsAnswerAtTheSameInstantAndRestructuringsGoOut) {
     }
   }
   EXPECT_TRUE(restructured);
+}
+
+// A repayment recorded at 09:xx goes out with the 10:00 step. It must be
+// applied (published, then waited for) before a debtor answers a call that
+// the 10:00 clock move triggered, or which of the two the services see first
+// would depend on two topics' timing.
+TEST_F(SimulationTest, TheBooksEventsGoOutAndAreAwaitedBeforeDebtorsAnswer) {
+  constexpr int kDays = 10;
+  // The same seed gives the same book: a copy shows which event is due when.
+  auto preview = Book(kDays);
+  const absl::Time end = time::StartOfDay(preview->options().start + kDays, preview->zone());
+  std::optional<events::Event> repayment;
+  absl::Time step;
+  for (events::Event& event : preview->TakeEventsUntil(end)) {
+    const absl::CivilDay day = absl::ToCivilDay(event.envelope.time, preview->zone());
+    const absl::Time midnight = time::StartOfDay(day, preview->zone());
+    if (day > preview->options().start && event.envelope.time > midnight + absl::Hours(8) &&
+        event.envelope.time <= midnight + absl::Hours(10)) {
+      repayment = std::move(event);
+      step = midnight + absl::Hours(10);
+      break;
+    }
+  }
+  ASSERT_TRUE(repayment.has_value()) << "no event between 08:00 and 10:00 in the book";
+
+  auto book = Book(kDays);
+  contact::v1::ContactEvent answered;
+  answered.set_attempt_id("A1");
+  answered.set_customer_id(book->customers().front().customer_id);
+  answered.set_channel(common::v1::CHANNEL_VOICE_CALL);
+  answered.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
+  events::Event call;
+  call.topic = topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name();
+  call.envelope.id = "call";
+  answered.SerializeToString(&call.payload);
+
+  auto published_repayment = [&] {
+    for (const events::Event& event : publisher_.published()) {
+      if (event.envelope.id == repayment->envelope.id) return true;
+    }
+    return false;
+  };
+  // The call is answered as the clock reaches 10:00 (before the services
+  // have seen the 09:xx repayment); each wait notes whether the repayment
+  // had gone out before it.
+  bool call_delivered = false;
+  bool repayment_awaited = false;
+  system_.on_wait = [&] {
+    if (published_repayment()) repayment_awaited = true;
+    if (!call_delivered && !clock_.instants.empty() && clock_.instants.back() == step) {
+      system_.inbox.push_back(call);
+      call_delivered = true;
+    }
+  };
+  std::vector<bool> awaited_at_answer;
+  system_.on_execute = [&](const ServiceAction&) {
+    awaited_at_answer.push_back(repayment_awaited);
+  };
+
+  Simulation simulation(SimulationOptions{}, Seams(book.get()));
+  ASSERT_OK_AND_ASSIGN(SimulationSummary summary, simulation.Run());
+  ASSERT_TRUE(call_delivered);
+  ASSERT_THAT(awaited_at_answer, SizeIs(1));
+  EXPECT_TRUE(awaited_at_answer[0]);
+  EXPECT_EQ(summary.actions.at("RecordOutcome"), 1);
 }
 
 events::Event Feedback(topics::v1::Topic topic, const std::string& id,
