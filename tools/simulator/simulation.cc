@@ -66,12 +66,11 @@ void Simulation::NoteProblem(const std::string& where, const absl::Status& statu
   }
 }
 
-absl::Status Simulation::Publish(std::vector<events::Event> events) {
+absl::Status Simulation::Publish(absl::Span<const events::Event> events) {
   for (size_t begin = 0; begin < events.size();
        begin += static_cast<size_t>(options_.publish_batch)) {
     const size_t end = std::min(events.size(), begin + static_cast<size_t>(options_.publish_batch));
-    absl::Status published =
-        seams_.publisher->Publish(absl::MakeConstSpan(events).subspan(begin, end - begin));
+    absl::Status published = seams_.publisher->Publish(events.subspan(begin, end - begin));
     if (!published.ok()) {
       return absl::Status(published.code(),
                           absl::StrCat("publishing loan-system events: ", published.message()));
@@ -115,7 +114,7 @@ absl::Status Simulation::Settle(absl::Time now, const std::string& where) {
     // run on the machine's load).
     std::vector<events::Event> due = seams_.book->TakeEventsUntil(now);
     if (!due.empty()) {
-      if (absl::Status published = Publish(std::move(due)); !published.ok()) return published;
+      if (absl::Status published = Publish(due); !published.ok()) return published;
       continue;
     }
     std::vector<events::Event> feedback = seams_.feedback->Drain();
@@ -178,7 +177,7 @@ absl::StatusOr<SimulationSummary> Simulation::Run() {
     }
     std::vector<events::Event> overnight = book.TakeEventsUntil(midnight);
     if (index == 0 || !overnight.empty()) {
-      if (absl::Status s = Publish(std::move(overnight)); !s.ok()) return s;
+      if (absl::Status s = Publish(overnight); !s.ok()) return s;
       if (absl::Status s = Settle(midnight, absl::StrCat(date, " open")); !s.ok()) return s;
     }
     phase_done(0, "open", midnight);

@@ -41,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/events/publisher.h"
 #include "common/time/clock.h"
 #include "tools/simulator/debtor_responder.h"
@@ -126,7 +127,7 @@ class Simulation {
   const DebtorResponder& responder() const { return responder_; }
 
  private:
-  absl::Status Publish(std::vector<events::Event> events);
+  absl::Status Publish(absl::Span<const events::Event> events);
   // Moves the clock and waits for what that alone triggers.
   absl::Status AdvanceClock(absl::Time now, const std::string& where);
   // Waits for quiet, publishes the book's events up to now or else lets the

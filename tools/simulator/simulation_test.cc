@@ -159,8 +159,9 @@ TEST_F(SimulationTest, EachDayOpensClosesAndWalksTheClockThroughTheDay) {
   const std::vector<events::Event> published = publisher_.published();
   EXPECT_EQ(summary.events_published, static_cast<int64_t>(published.size()));
   EXPECT_GE(published.size(), 30u + 20u);  // loans opened + customers
-  for (const events::Event& event : published)
+  for (const events::Event& event : published) {
     EXPECT_LE(event.envelope.time, clock_.instants.back());
+  }
   EXPECT_TRUE(book->TakeEventsUntil(clock_.instants.back()).empty());
 
   EXPECT_EQ(summary.days_completed, 2);
