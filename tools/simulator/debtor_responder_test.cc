@@ -12,10 +12,13 @@
 #include "common/topics/topics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/simulator/testing/feedback_events.h"
 
 namespace arrears::simulator {
 namespace {
 
+using ::arrears::simulator::testing::Answered;
+using ::arrears::simulator::testing::Wrap;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
@@ -27,26 +30,6 @@ std::unique_ptr<LoanBook> BookOf(absl::string_view behaviour, int64_t loans = 20
   options.mix = *BehaviourMix::Parse(absl::StrCat(
       "on_time=0,late=0,partial=0,hardship=0,lost_contact=0,refusing=0,", behaviour, "=1"));
   return *LoanBook::Create(options);
-}
-
-events::Event Wrap(topics::v1::Topic topic, const std::string& id,
-                   const google::protobuf::Message& payload) {
-  events::Event event;
-  event.topic = topics::Spec(topic).name();
-  event.envelope.id = id;
-  payload.SerializeToString(&event.payload);
-  return event;
-}
-
-events::Event Answered(const std::string& customer_id, const std::string& attempt_id,
-                       common::v1::Channel channel = common::v1::CHANNEL_VOICE_CALL) {
-  contact::v1::ContactEvent contact;
-  contact.set_attempt_id(attempt_id);
-  contact.set_customer_id(customer_id);
-  contact.set_channel(channel);
-  contact.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
-  contact.set_counterparty(common::v1::COUNTERPARTY_DEBTOR);
-  return Wrap(topics::v1::TOPIC_CONTACT_EVENTS, attempt_id + "/answered", contact);
 }
 
 // Everything the book records up to `now`, as the loan system would have

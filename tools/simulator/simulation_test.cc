@@ -16,10 +16,13 @@
 #include "common/topics/topics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/simulator/testing/feedback_events.h"
 
 namespace arrears::simulator {
 namespace {
 
+using ::arrears::simulator::testing::Answered;
+using ::arrears::simulator::testing::Wrap;
 using ::arrears::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -186,15 +189,7 @@ TEST_F(SimulationTest, DebtorsAnswerAtTheSameInstantAndRestructuringsGoOut) {
   const LoanAccount* loan = book->LoansOf(customer.customer_id).front();
   const absl::CivilDay d1 = book->options().start + 1;
 
-  contact::v1::ContactEvent answered;
-  answered.set_attempt_id("A1");
-  answered.set_customer_id(customer.customer_id);
-  answered.set_channel(common::v1::CHANNEL_VOICE_CALL);
-  answered.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
-  events::Event call;
-  call.topic = topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name();
-  call.envelope.id = "call";
-  answered.SerializeToString(&call.payload);
+  const events::Event call = Answered(customer.customer_id, "A1");
 
   strategy::v1::RepaymentPlanEvent agreed;
   agreed.set_loan_id(loan->loan().loan_id);
@@ -203,10 +198,7 @@ TEST_F(SimulationTest, DebtorsAnswerAtTheSameInstantAndRestructuringsGoOut) {
   terms.set_loan_id(loan->loan().loan_id);
   terms.mutable_deferral()->add_installment_numbers(1);
   terms.mutable_deferral()->set_months(2);
-  events::Event plan;
-  plan.topic = topics::Spec(topics::v1::TOPIC_PLAN_EVENTS).name();
-  plan.envelope.id = "plan";
-  agreed.SerializeToString(&plan.payload);
+  const events::Event plan = Wrap(topics::v1::TOPIC_PLAN_EVENTS, "plan", agreed);
   system_.on_close[d1] = {call, plan};
 
   Simulation simulation(SimulationOptions{}, Seams(book.get()));
@@ -254,15 +246,7 @@ TEST_F(SimulationTest, TheBooksEventsGoOutAndAreAwaitedBeforeDebtorsAnswer) {
   ASSERT_TRUE(repayment.has_value()) << "no event between 08:00 and 10:00 in the book";
 
   auto book = Book(kDays);
-  contact::v1::ContactEvent answered;
-  answered.set_attempt_id("A1");
-  answered.set_customer_id(book->customers().front().customer_id);
-  answered.set_channel(common::v1::CHANNEL_VOICE_CALL);
-  answered.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
-  events::Event call;
-  call.topic = topics::Spec(topics::v1::TOPIC_CONTACT_EVENTS).name();
-  call.envelope.id = "call";
-  answered.SerializeToString(&call.payload);
+  const events::Event call = Answered(book->customers().front().customer_id, "A1");
 
   auto published_repayment = [&] {
     for (const events::Event& event : publisher_.published()) {
@@ -293,15 +277,6 @@ TEST_F(SimulationTest, TheBooksEventsGoOutAndAreAwaitedBeforeDebtorsAnswer) {
   ASSERT_THAT(awaited_at_answer, SizeIs(1));
   EXPECT_TRUE(awaited_at_answer[0]);
   EXPECT_EQ(summary.actions.at("RecordOutcome"), 1);
-}
-
-events::Event Feedback(topics::v1::Topic topic, const std::string& id,
-                       const google::protobuf::Message& payload) {
-  events::Event event;
-  event.topic = topics::Spec(topic).name();
-  event.envelope.id = id;
-  payload.SerializeToString(&event.payload);
-  return event;
 }
 
 // Hardship declared -> plan proposed -> accepted -> agreed -> restructured,
@@ -340,8 +315,8 @@ TEST_F(SimulationTest, AHardshipDeclarationEndsInARestructuringAtTheSameInstant)
   answered.set_customer_id(customer.customer_id);
   answered.set_channel(common::v1::CHANNEL_VOICE_CALL);
   answered.set_outcome(contact::v1::CONTACT_OUTCOME_ANSWERED);
-  system_.on_close[day] = {Feedback(topics::v1::TOPIC_CASE_EVENTS, "case-1", opened),
-                           Feedback(topics::v1::TOPIC_CONTACT_EVENTS, "call", answered)};
+  system_.on_close[day] = {Wrap(topics::v1::TOPIC_CASE_EVENTS, "case-1", opened),
+                           Wrap(topics::v1::TOPIC_CONTACT_EVENTS, "call", answered)};
 
   strategy::v1::RepaymentPlan proposed_plan;
   system_.on_execute = [&](const ServiceAction& action) {
@@ -353,7 +328,7 @@ TEST_F(SimulationTest, AHardshipDeclarationEndsInARestructuringAtTheSameInstant)
       recorded.set_outcome(outcome->outcome());
       recorded.set_outcome_reason(outcome->outcome_reason());
       recorded.set_counterparty(outcome->counterparty());
-      system_.inbox.push_back(Feedback(topics::v1::TOPIC_CONTACT_EVENTS, "recorded", recorded));
+      system_.inbox.push_back(Wrap(topics::v1::TOPIC_CONTACT_EVENTS, "recorded", recorded));
     } else if (const auto* propose =
                    std::get_if<strategy::v1::ProposePlanRequest>(&action.request)) {
       proposed_plan = propose->plan();
@@ -363,13 +338,13 @@ TEST_F(SimulationTest, AHardshipDeclarationEndsInARestructuringAtTheSameInstant)
       event.set_case_id("K1");
       event.set_customer_id(customer.customer_id);
       *event.mutable_plan_proposed()->mutable_plan() = proposed_plan;
-      system_.inbox.push_back(Feedback(topics::v1::TOPIC_CASE_EVENTS, "proposed", event));
+      system_.inbox.push_back(Wrap(topics::v1::TOPIC_CASE_EVENTS, "proposed", event));
     } else {
       strategy::v1::RepaymentPlanEvent agreed;
       agreed.set_loan_id(loan->loan().loan_id);
       agreed.set_plan_id(proposed_plan.plan_id());
       *agreed.mutable_plan_agreed()->mutable_terms() = proposed_plan.loan_terms(0);
-      system_.inbox.push_back(Feedback(topics::v1::TOPIC_PLAN_EVENTS, "agreed", agreed));
+      system_.inbox.push_back(Wrap(topics::v1::TOPIC_PLAN_EVENTS, "agreed", agreed));
     }
   };
 
