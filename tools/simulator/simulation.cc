@@ -170,8 +170,9 @@ absl::StatusOr<SimulationSummary> Simulation::Run() {
     const std::string date = time::FormatCivilDay(day);
 
     // Open the day. The services must have applied what happened up to
-    // midnight before the day closes; when nothing did (the usual case after
-    // the first day), the last step's quiet still holds.
+    // midnight before the day closes: AdvanceClock publishes it and waits.
+    // Only a Settle cut short by a stop leaves events here; on the first day
+    // the open phase still settles once more, with nothing left to publish.
     if (absl::Status s = AdvanceClock(midnight, absl::StrCat(date, " 00:00 clock")); !s.ok()) {
       return s;
     }

@@ -128,7 +128,8 @@ class Simulation {
 
  private:
   absl::Status Publish(absl::Span<const events::Event> events);
-  // Moves the clock and waits for what that alone triggers.
+  // Moves the clock, then settles: waits for what the move triggers, and
+  // publishes (and waits for) the book's events up to `now`.
   absl::Status AdvanceClock(absl::Time now, const std::string& where);
   // Waits for quiet, publishes the book's events up to now or else lets the
   // debtors answer, repeats while that changes anything.
